@@ -1,0 +1,5 @@
+"""`python -m bot` is `paperbot`."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""The command line: the composition root that builds settings, database, channel and scheduler.
+
+Command modules import only click at module level, so `paperbot --help` stays fast; each command
+imports the heavy parts (SQLAlchemy, tweepy, APScheduler) it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> "module:attribute"; loaded on first use.
+COMMANDS = {
+    "add": "bot.cli.entries:add",
+    "list": "bot.cli.entries:list_",
+    "show": "bot.cli.entries:show",
+    "edit": "bot.cli.entries:edit",
+    "skip": "bot.cli.entries:skip",
+    "retry": "bot.cli.entries:retry",
+    "remove": "bot.cli.entries:remove",
+    "preview": "bot.cli.posting:preview",
+    "post": "bot.cli.posting:post",
+    "schedule": "bot.cli.posting:schedule",
+    "run": "bot.cli.posting:run",
+    "status": "bot.cli.posting:status",
+    "check": "bot.cli.posting:check",
+    "history": "bot.cli.history:history",
+    "db": "bot.cli.dbcmd:db",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="paperbot")
+def cli() -> None:
+    """paperbot: post your week's paper comments to X, one at a time, at good hours.
+
+    \b
+    Quick start (no credentials needed):
+      paperbot add https://arxiv.org/abs/2009.01835 --comment "Flow edges guide completion."
+      paperbot preview
+      paperbot run --once --dry-run
+
+    Configuration: config/paperbot.toml (PAPERBOT_CONFIG); secrets in the environment or .env;
+    database: PAPERBOT_DATABASE_URL (default sqlite:///paperbot.db).
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="paperbot")
+    except KeyboardInterrupt:
+        sys.exit(130)

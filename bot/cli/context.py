@@ -1,0 +1,137 @@
+"""The composition root's state: settings, engine and clock, built once and lazily per command.
+
+Commands ask for what they need (`app.engine`, `app.settings`), so `paperbot --help` touches
+neither the database nor SQLAlchemy, and `paperbot list` never imports tweepy or APScheduler.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.engine import Engine
+
+    from bot.config import Secrets, Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class BadInput(click.ClickException):
+    """Bad input or usage: one line on stderr, exit 2, nothing written."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Failure(click.ClickException):
+    """A runtime failure (network, credentials, database): exit 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@dataclass
+class App:
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _settings: Settings | None = None
+    _engine: Engine | None = None
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        from bot.config import ConfigError, load_dotenv_into, load_settings
+
+        load_dotenv_into(self.environ)
+        try:
+            return load_settings(self.environ)
+        except ConfigError as exc:
+            raise BadInput(f"config: {exc}") from None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from bot.db import DatabaseError, open_database
+
+            self.settings  # noqa: B018  (validate config before touching the database)
+            try:
+                self._engine = open_database(self.environ)
+            except DatabaseError as exc:
+                raise Failure(str(exc)) from None
+        return self._engine
+
+    def secrets(self) -> Secrets | None:
+        from bot.config import ConfigError, load_secrets
+
+        self.settings  # noqa: B018  (loads .env)
+        try:
+            return load_secrets(self.environ)
+        except ConfigError as exc:
+            raise BadInput(str(exc)) from None
+
+    @property
+    def offline(self) -> bool:
+        """PAPERBOT_OFFLINE=1: never touch the network for metadata (arXiv)."""
+        return self.environ.get("PAPERBOT_OFFLINE", "").lower() in ("1", "true", "yes")
+
+    def now(self) -> datetime:
+        """The one clock seam: PAPERBOT_NOW pins it (ISO 8601) for reproducible demos and tests."""
+        pinned = self.environ.get("PAPERBOT_NOW")
+        if pinned:
+            from bot.weeks import parse_datetime
+
+            return parse_datetime(pinned, UTC)
+        return datetime.now(UTC)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the core's exceptions into the CLI's exit codes: bad input 2, failures 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from bot.db import DatabaseError
+
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except DatabaseError as exc:
+            raise Failure(str(exc)) from None
+        except ValueError as exc:  # QueueError, InvalidURL, ConfigError, week/date parsing
+            raise BadInput(str(exc)) from None
+        except OSError as exc:
+            raise Failure(str(exc)) from None
+
+    return wrapper
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout and nothing else."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)

@@ -1,0 +1,334 @@
+"""Queue commands: add, list, show, edit, skip, retry, remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
+
+if TYPE_CHECKING:
+    from bot.models import Entry
+    from bot.queue import NewEntry
+
+KINDS = ("paper", "article", "application")
+STATUSES = ("queued", "posting", "posted", "failed", "skipped")
+
+
+def entry_options(func: Any) -> Any:
+    """The options shared by `add` and `edit`."""
+    options = [
+        click.option("--comment", help="Your comment; its first sentence is what gets posted."),
+        click.option("--title", help="The paper's or article's title."),
+        click.option(
+            "--image",
+            "images",
+            multiple=True,
+            metavar="PATH_OR_URL",
+            help="An image to attach (repeat for up to 4): a local file or an http(s) URL.",
+        ),
+        click.option(
+            "--alt",
+            "alts",
+            multiple=True,
+            help="Alt text for the image given in the same position (repeat with --image).",
+        ),
+        click.option("--kind", type=click.Choice(KINDS), help="What the entry is."),
+        click.option("--week", help="ISO week YYYY-Www (default: this week)."),
+        click.option(
+            "--at",
+            "at_text",
+            metavar="DATETIME",
+            help="Post at this exact time (ISO 8601; no offset = the configured time zone).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_images(images: tuple[str, ...], alts: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """Pair --image with --alt, checking local paths exist and URLs are http(s)."""
+    from bot.images import ImageError, check_local_path, is_remote
+
+    if len(images) > 4:
+        raise BadInput(f"at most 4 images per post, got {len(images)}")
+    if len(alts) > len(images):
+        raise BadInput(f"{len(alts)} --alt given for {len(images)} --image")
+    result = []
+    for index, source in enumerate(images):
+        alt = alts[index] if index < len(alts) else ""
+        if is_remote(source):
+            resolved = source
+        elif "://" in source or source.lower().startswith(("data:", "javascript:")):
+            raise BadInput(f"image {source!r}: only local files and http(s) URLs are accepted")
+        else:
+            try:
+                resolved = str(check_local_path(source, Path.cwd()))
+            except ImageError as exc:
+                raise BadInput(str(exc)) from None
+        result.append({"source": resolved, "alt": alt})
+    return tuple(result)
+
+
+def _enrich(app: App, new: NewEntry) -> NewEntry:
+    """Fill a missing title/comment from arXiv; a failed fetch only warns."""
+    from bot.enrich import fetch_metadata, fill
+    from bot.sentences import first_sentence
+
+    assert new.arxiv_id is not None
+    found, warnings = fetch_metadata(
+        app.engine, [new.arxiv_id], app.settings.arxiv, offline=app.offline
+    )
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return fill(new, found.get(new.arxiv_id), first_sentence)
+
+
+def _parse_week(app: App, week: str | None) -> str:
+    from bot.weeks import parse_week, week_of
+
+    return parse_week(week) if week else week_of(app.now(), app.tz)
+
+
+@click.command()
+@click.argument("url")
+@entry_options
+@click.option("--no-fetch", is_flag=True, help="Do not ask arXiv for a missing title or comment.")
+@pass_app
+@translate_errors
+def add(
+    app: App,
+    url: str,
+    comment: str | None,
+    title: str | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
+    kind: str | None,
+    week: str | None,
+    at_text: str | None,
+    no_fetch: bool,
+) -> None:
+    """Queue a paper, article or application example; prints the new entry's id.
+
+    \b
+    Example:
+      paperbot add https://arxiv.org/pdf/2009.01835v2.pdf \\
+        --comment "Video completion guided by flow edges." --image fig1.png --alt "Figure 1"
+    """
+    from bot.db import session_scope
+    from bot.queue import NewEntry, add_entry
+    from bot.urls import canonicalize
+    from bot.weeks import parse_datetime
+
+    canonical = canonicalize(url)
+    the_week = _parse_week(app, week)
+    at = parse_datetime(at_text, app.tz) if at_text else None
+    image_specs = build_images(images, alts)
+    new = NewEntry(
+        url=canonical.url,
+        arxiv_id=canonical.arxiv_id,
+        week=the_week,
+        kind=kind or "paper",
+        title=title or "",
+        comment=comment or "",
+        images=image_specs,
+        at=at,
+    )
+    if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
+        new = _enrich(app, new)
+    with session_scope(app.engine) as session:
+        entry = add_entry(session=session, new=new)
+        click.echo(entry.id)
+
+
+@click.command(name="list")
+@click.option("--week", help="Only this ISO week (YYYY-Www).")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only this status."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_app
+@translate_errors
+def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) -> None:
+    """List queued and past entries, in queue order.
+
+    \b
+    Example:
+      paperbot list --week 2026-W48 --status queued
+    """
+    from bot.db import session_scope
+    from bot.queue import list_entries, posts_for
+    from bot.weeks import parse_week
+
+    the_week = parse_week(week) if week else None
+    with session_scope(app.engine) as session:
+        entries = list_entries(session=session, week=the_week, statuses=statuses)
+        if as_json:
+            from bot.serialize import entry_to_json
+
+            posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
+            emit_json([entry_to_json(e, app.tz, posts.get(e.id or 0, [])) for e in entries])
+            return
+        _print_entries(app, entries)
+
+
+def _print_entries(app: App, entries: list[Entry]) -> None:
+    from rich.table import Table
+
+    if not entries:
+        click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
+        return
+    table = Table(show_lines=False)
+    for column in ("id", "week", "status", "kind", "at", "title / url"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
+        label = entry.title or entry.url
+        if entry.title:
+            label += f"\n[dim]{entry.url}[/dim]"
+        status = entry.status
+        if entry.last_error and entry.status in ("queued", "failed"):
+            status += f"\n[dim]{entry.last_error[:60]}[/dim]"
+        table.add_row(str(entry.id), entry.week, status, entry.kind, at, label)
+    console().print(table)
+
+
+@click.command()
+@click.argument("entry_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_app
+@translate_errors
+def show(app: App, entry_id: int, as_json: bool) -> None:
+    """Show one entry with its posts and every attempt.
+
+    \b
+    Example:
+      paperbot show 12 --json
+    """
+    from bot.db import session_scope
+    from bot.queue import attempts_for, get_entry, posts_for
+    from bot.serialize import entry_to_json
+
+    with session_scope(app.engine) as session:
+        entry = get_entry(session=session, entry_id=entry_id)
+        posts = posts_for(session=session, entry_ids=[entry_id]).get(entry_id, [])
+        attempts = attempts_for(session=session, post_ids=[p.id for p in posts if p.id])
+        document = entry_to_json(entry, app.tz, posts, attempts)
+    if as_json:
+        emit_json(document)
+        return
+    out = console()
+    from rich.markup import escape
+
+    out.print(f"[bold]#{document['id']}[/bold] {escape(document['title'] or '(no title)')}")
+    for key in ("url", "kind", "week", "status", "at", "attempts", "next_attempt_at", "last_error"):
+        if document[key] not in (None, ""):
+            out.print(f"  [dim]{key}:[/dim] {escape(str(document[key]))}")
+    if document["comment"]:
+        out.print(f"  [dim]comment:[/dim] {escape(document['comment'])}")
+    for image in document["images"]:
+        out.print(
+            f"  [dim]image:[/dim] {escape(image['source'])}  [dim]alt:[/dim] "
+            f"{escape(image['alt'] or '(title)')}"
+        )
+    for post in document["posts"]:
+        out.print(
+            f"  [bold]{post['channel']}[/bold] {post['status']} "
+            f"{post['remote_url'] or ''} {post['posted_at'] or ''}"
+        )
+        for attempt in post["attempts"]:
+            out.print(
+                f"    {attempt['started_at']} {attempt['outcome']} {escape(attempt['error'] or '')}"
+            )
+
+
+@click.command()
+@click.argument("entry_id", type=int)
+@click.option("--url", help="A new link (canonicalised like `add`).")
+@entry_options
+@click.option("--no-at", is_flag=True, help="Drop the exact time: wait for a timetable slot.")
+@click.option("--clear-images", is_flag=True, help="Remove all images (before adding --image).")
+@pass_app
+@translate_errors
+def edit(
+    app: App,
+    entry_id: int,
+    url: str | None,
+    comment: str | None,
+    title: str | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
+    kind: str | None,
+    week: str | None,
+    at_text: str | None,
+    no_at: bool,
+    clear_images: bool,
+) -> None:
+    """Change an entry that is not posted yet. --image replaces the images.
+
+    \b
+    Example:
+      paperbot edit 12 --comment "A sharper first sentence." --at 2026-11-30T09:00
+    """
+    from bot.db import session_scope
+    from bot.queue import EntryChanges, edit_entry
+    from bot.urls import canonicalize
+    from bot.weeks import parse_datetime, parse_week
+
+    if at_text and no_at:
+        raise BadInput("--at and --no-at contradict each other")
+    canonical = canonicalize(url) if url else None
+    new_images = build_images(images, alts) if images or clear_images else None
+    changes = EntryChanges(
+        url=canonical.url if canonical else None,
+        arxiv_id=canonical.arxiv_id if canonical else None,
+        kind=kind,
+        title=title,
+        comment=comment,
+        images=new_images,
+        week=parse_week(week) if week else None,
+        at=parse_datetime(at_text, app.tz) if at_text else None,
+        clear_at=no_at,
+    )
+    with session_scope(app.engine) as session:
+        entry = edit_entry(session=session, entry_id=entry_id, changes=changes)
+        click.echo(f"entry {entry.id} updated")
+
+
+def _simple_transition(name: str, doc: str, verb: str) -> click.Command:
+    @click.command(name=name, help=doc)
+    @click.argument("entry_id", type=int)
+    @pass_app
+    @translate_errors
+    def command(app: App, entry_id: int) -> None:
+        from bot import queue
+        from bot.db import session_scope
+
+        action = getattr(queue, f"{name}_entry")
+        with session_scope(app.engine) as session:
+            entry = action(session=session, entry_id=entry_id)
+            click.echo(f"entry {entry_id} {verb}" + (f" ({entry.url})" if name == "remove" else ""))
+
+    return command
+
+
+skip = _simple_transition(
+    "skip",
+    "Skip an entry: it stays in the database but is never posted.\n\n"
+    "\b\nExample:\n  paperbot skip 12",
+    "skipped",
+)
+retry = _simple_transition(
+    "retry",
+    "Queue a failed or skipped entry again, with a fresh attempt count.\n\n"
+    "\b\nExample:\n  paperbot retry 12",
+    "queued again",
+)
+remove = _simple_transition(
+    "remove",
+    "Delete an entry that has not been posted.\n\n\b\nExample:\n  paperbot remove 12",
+    "removed",
+)

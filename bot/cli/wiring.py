@@ -1,0 +1,122 @@
+"""Building the posting side: channel, worker, timetable. Only the CLI calls these."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.cli.context import App, BadInput
+
+if TYPE_CHECKING:
+    from bot.channels.base import Channel
+    from bot.worker import Worker
+
+
+def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
+    """The channel to post on and the credentials' fingerprint (None for dry runs)."""
+    if dry_run:
+        from bot.channels.dryrun import DryRunChannel
+
+        return DryRunChannel(), None
+    secrets = app.secrets()
+    if secrets is None:
+        raise BadInput(
+            "no X credentials: set X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and "
+            "X_ACCESS_TOKEN_SECRET in the environment or .env (see .env.example), "
+            "or add --dry-run"
+        )
+    from bot.channels.x import XChannel, XCredentials
+
+    credentials = XCredentials(
+        api_key=secrets.api_key,
+        api_secret=secrets.api_secret,
+        access_token=secrets.access_token,
+        access_token_secret=secrets.access_token_secret,
+    )
+    channel = XChannel(
+        credentials, api_base=app.settings.x.api_base, timeout=app.settings.x.timeout_seconds
+    )
+    _hide_secrets_in_logs(secrets.values())
+    return channel, secrets.fingerprint()
+
+
+def image_policy(app: App) -> Any:
+    from bot.images import ImagePolicy
+
+    images = app.settings.images
+    return ImagePolicy(
+        max_download_bytes=int(images.max_download_mb * 1024 * 1024),
+        timeout=images.timeout_seconds,
+        allow_private_hosts=images.allow_private_hosts,
+        shrink_oversized=images.shrink_oversized,
+    )
+
+
+def build_worker(app: App, *, dry_run: bool) -> Worker:
+    from bot.config import compose_settings
+    from bot.worker import RetryPolicy, Worker
+
+    channel, fingerprint = build_channel(app, dry_run=dry_run)
+    x = app.settings.x
+    return Worker(
+        engine=app.engine,
+        channel=channel,
+        compose_settings=compose_settings(app.settings),
+        image_policy=image_policy(app),
+        retry=RetryPolicy(x.max_attempts, x.retry_base_seconds, x.retry_max_seconds),
+        credentials_fingerprint=fingerprint,
+        image_base_dir=Path.cwd(),
+    )
+
+
+class _Redact(logging.Filter):
+    """Belt and braces: no log record may carry a secret, whatever a library puts in it."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if len(s) >= 4)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<redacted>")
+            record.msg, record.args = message, None
+        return True
+
+
+def _hide_secrets_in_logs(secrets: tuple[str, ...]) -> None:
+    redact = _Redact(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    logging.getLogger().addFilter(redact)
+
+
+def configure_logging(fmt: str, verbose: bool = False) -> None:
+    """One line per decision: human by default, JSON lines with --log-format json."""
+    import json
+    import sys
+
+    class JsonFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return json.dumps(
+                {
+                    "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                    "level": record.levelname.lower(),
+                    "message": record.getMessage(),
+                },
+                ensure_ascii=False,
+            )
+
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("paperbot").setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -1,0 +1,179 @@
+"""The tables: what paperbot remembers between runs. No logic lives here.
+
+All datetimes are timezone-aware and stored as UTC (SQLModel refuses naive ones, which is what
+we want: a naive time in a scheduler is a DST bug waiting to happen).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The one clock read for record timestamps (scheduling logic takes `now` as an argument)."""
+    return datetime.now(UTC)
+
+
+class EntryKind(StrEnum):
+    PAPER = "paper"
+    ARTICLE = "article"
+    APPLICATION = "application"
+
+
+class EntryStatus(StrEnum):
+    QUEUED = "queued"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class PostStatus(StrEnum):
+    POSTING = "posting"  # the API call may be under way: outcome unknown until settled
+    POSTED = "posted"
+    FAILED = "failed"
+    RETRYING = "retrying"  # a transient error; the entry waits for next_attempt_at
+
+
+class Entry(SQLModel, table=True):
+    """One thing to post: a paper, an article or an application example."""
+
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("url", "week"),
+        Index("ix_entry_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_entry_status_at", "status", "at"),
+        Index("ix_entry_week_position", "week", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=EntryKind.PAPER.value)
+    title: str = Field(default="")
+    url: str
+    arxiv_id: str | None = Field(default=None)
+    comment: str = Field(default="")
+    images: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    authors: str = Field(default="")
+    abstract: str = Field(default="")
+    week: str
+    at: datetime | None = Field(default=None)
+    position: int = Field(default=0)
+    status: str = Field(default=EntryStatus.QUEUED.value)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None)
+    next_attempt_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    """One publication of an entry on one channel; its attempts hang off it."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        # Exactly one post per entry and real channel; dry runs may repeat.
+        Index(
+            "uq_post_entry_id_channel_real",
+            "entry_id",
+            "channel",
+            unique=True,
+            sqlite_where=text("channel != 'dry-run'"),
+            postgresql_where=text("channel != 'dry-run'"),
+        ),
+        Index("ix_post_posted_at", "posted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entry.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel: str
+    status: str = Field(default=PostStatus.POSTING.value)
+    text: str = Field(default="")
+    media_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    remote_id: str | None = Field(default=None)
+    remote_url: str | None = Field(default=None)
+    posted_at: datetime | None = Field(default=None)
+    last_error: str | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Attempt(SQLModel, table=True):
+    """One try at publishing, kept for history: when, and how it ended."""
+
+    __tablename__ = "attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("post.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = Field(default=None)
+    outcome: str = Field(default="started")
+    error: str | None = Field(default=None)
+    http_status: int | None = Field(default=None)
+
+
+class ChannelState(SQLModel, table=True):
+    """What a channel must remember across restarts: a pause for bad credentials, a 429 wait."""
+
+    __tablename__ = "channel_state"
+
+    channel: str = Field(primary_key=True)
+    paused_reason: str | None = Field(default=None)
+    paused_at: datetime | None = Field(default=None)
+    # A short hash of the credentials that were rejected: a change of credentials lifts the pause.
+    credentials_fingerprint: str | None = Field(default=None)
+    rate_limited_until: datetime | None = Field(default=None)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DaemonState(SQLModel, table=True):
+    """The daemon's heartbeat and lease: `status` reads it, a second daemon is refused by it."""
+
+    __tablename__ = "daemon_state"
+
+    id: int = Field(default=1, primary_key=True)
+    owner: str | None = Field(default=None)  # "host:pid:token" of the daemon holding the lease
+    pid: int | None = Field(default=None)
+    started_at: datetime | None = Field(default=None)
+    heartbeat_at: datetime | None = Field(default=None)
+    stopped_at: datetime | None = Field(default=None)
+    last_run_at: datetime | None = Field(default=None)
+    last_error: str | None = Field(default=None)
+
+
+class ArxivCache(SQLModel, table=True):
+    """arXiv metadata already fetched, so re-imports never ask arXiv twice."""
+
+    __tablename__ = "arxiv_cache"
+
+    arxiv_id: str = Field(primary_key=True)
+    title: str = Field(default="")
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    abstract: str = Field(default="")
+    published: datetime | None = Field(default=None)
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+def entry_images(entry: Entry) -> list[dict[str, Any]]:
+    """The entry's images as stored (a copy, so callers cannot mutate the row by accident)."""
+    return [dict(image) for image in entry.images]

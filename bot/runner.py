@@ -1,0 +1,150 @@
+"""What is due now, and one pass over it: the shared core of `run --once`, `post` and the daemon.
+
+Planning is the pure timetable's job; this module only reads the queue into its terms and hands
+each due entry to the worker, stopping early when asked (a signal) or when the channel pauses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.db import session_scope
+from bot.models import Entry, EntryStatus, Post, PostStatus
+from bot.weeks import week_of
+from bot.worker import ChannelPaused, Outcome, Worker
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.timetable import Assignment, TimetableConfig
+
+log = logging.getLogger("paperbot")
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    paused: str | None = None
+
+    def count(self, result: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.result == result)
+
+    def line(self) -> str:
+        parts = [f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed",
+                                                    "waiting")]
+        return ", ".join(parts)
+
+
+def plan_entries(engine: Engine) -> list[Any]:
+    """The queue in the timetable's terms (queued entries, and those left `posting`)."""
+    from sqlmodel import col, select
+
+    from bot.timetable import PlanEntry
+
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Entry).where(
+                col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
+            )
+        ).all()
+        return [
+            PlanEntry(
+                id=entry.id or 0,
+                position=entry.position,
+                week=entry.week,
+                at=entry.at,
+                next_attempt_at=entry.next_attempt_at,
+            )
+            for entry in rows
+        ]
+
+
+def recent_post_times(engine: Engine, channel: str, now: datetime) -> list[datetime]:
+    """When this channel posted in the last two days (for the daily cap and the 24 h limit)."""
+    from sqlmodel import col, select
+
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Post.posted_at).where(
+                Post.channel == channel,
+                Post.status == PostStatus.POSTED.value,
+                col(Post.posted_at) >= now - timedelta(days=2),
+            )
+        ).all()
+    return [moment for moment in rows if moment is not None]
+
+
+def make_plan(
+    engine: Engine,
+    config: TimetableConfig,
+    now: datetime,
+    *,
+    channel: str,
+    last_run: datetime | None,
+    horizon: timedelta = timedelta(days=7),
+) -> list[Assignment]:
+    from bot.timetable import plan
+
+    return plan(
+        config,
+        now,
+        plan_entries(engine),
+        current_week=week_of(now, config.tz),
+        recent_posts=recent_post_times(engine, channel, now),
+        horizon=horizon,
+        last_run=last_run,
+    )
+
+
+def due_assignments(
+    engine: Engine, config: TimetableConfig, now: datetime, *, channel: str,
+    last_run: datetime | None,
+) -> list[Assignment]:
+    from bot.timetable import due_now
+
+    return due_now(
+        config,
+        now,
+        plan_entries(engine),
+        current_week=week_of(now, config.tz),
+        recent_posts=recent_post_times(engine, channel, now),
+        last_run=last_run,
+    )
+
+
+def run_due(
+    worker: Worker,
+    config: TimetableConfig,
+    now: Callable[[], datetime],
+    *,
+    last_run: datetime | None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RunSummary:
+    """Settle unknown outcomes, then post everything due now, one after another."""
+    summary = RunSummary()
+    try:
+        summary.outcomes.extend(worker.settle(now()))
+    except ChannelPaused as paused:
+        summary.paused = str(paused)
+        return summary
+    except Exception as exc:  # ChannelError while reading the timeline: post nothing unsure
+        log.warning("could not settle earlier attempts: %s", exc)
+    due = due_assignments(worker.engine, config, now(), channel=worker.channel.name,
+                          last_run=last_run)
+    for assignment in due:
+        if should_stop():
+            log.info("stopping before entry %s as asked", assignment.entry_id)
+            break
+        try:
+            outcome = worker.post(assignment.entry_id, now())
+        except ChannelPaused as paused:
+            summary.paused = str(paused)
+            break
+        summary.outcomes.append(outcome)
+        if outcome.result == "waiting":
+            break  # rate limited: nothing else can go out before the reset
+    return summary

@@ -1,0 +1,210 @@
+"""The daemon: APScheduler drives the timetable (the only module that imports APScheduler).
+
+Three jobs on a background scheduler, while the main thread only waits for a signal:
+- `tick` (a date job at the next due time): settle, post what is due, plan the next tick;
+- `watch` (every few seconds): a cheap check whether the queue changed (SQLite's
+  PRAGMA data_version, one integer read) and, if so, re-plan, so entries added from the CLI are
+  picked up without restart and without polling the queue itself;
+- `heartbeat`: refresh the lease `status` reads and a second daemon is refused by.
+The first SIGTERM/SIGINT lets the post in hand finish and exits 0; a second exits at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from bot import lease
+from bot.runner import make_plan, run_due
+
+if TYPE_CHECKING:
+    from bot.config import DaemonSettings
+    from bot.timetable import TimetableConfig
+    from bot.worker import Worker
+
+log = logging.getLogger("paperbot")
+REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Daemon:
+    worker: Worker
+    config: TimetableConfig
+    settings: DaemonSettings
+    clock: Callable[[], datetime] = utc_now
+    install_signals: bool = True
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lease: lease.Lease | None = None
+    _data_version: int | None = None
+    _planned_at: datetime | None = None
+    _next_tick: datetime | None = None
+    _signals: int = 0
+    _scheduler: Any = None
+    _version_connection: Any = None
+    exit_code: int = 0
+
+    def run(self) -> int:
+        """Run until a signal; returns the exit code."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        engine = self.worker.engine
+        stale = timedelta(seconds=self.settings.stale_after_seconds)
+        try:
+            self._lease = lease.acquire(engine, now=self.clock(), stale_after=stale)
+        except lease.AlreadyRunning as exc:
+            log.error("%s", exc)
+            return 1
+        if self.install_signals:
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+        log.info("daemon started (channel %s, time zone %s)", self.worker.channel.name,
+                 self.config.tz.key)
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._scheduler = scheduler
+        scheduler.add_job(self._watch, "interval", seconds=self.settings.poll_seconds,
+                          id="watch")
+        scheduler.add_job(self._heartbeat, "interval",
+                          seconds=self.settings.heartbeat_seconds, id="heartbeat")
+        scheduler.add_job(self._tick, "date", run_date=self.clock(), id="tick")
+        scheduler.start()
+        try:
+            while not self._stop.wait(timeout=3600):
+                pass
+        finally:
+            log.info("stopping: waiting for the post in hand")
+            scheduler.shutdown(wait=True)
+            self._close()
+        log.info("daemon stopped")
+        return self.exit_code
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            log.warning("second signal: exiting at once")
+            os._exit(1)
+        log.info("received %s: finishing the post in hand, then exiting",
+                 signal.Signals(signum).name)
+        self._stop.set()
+
+    # --- jobs -----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self._stop.is_set():
+            return
+        with self._lock:
+            try:
+                state = lease.read_state(self.worker.engine)
+                last_run = state.last_run_at if state else None
+                summary = run_due(self.worker, self.config, self.clock, last_run=last_run,
+                                  should_stop=self._stop.is_set)
+                lease.record_run(self.worker.engine, self._lease, now=self.clock())
+                if summary.outcomes:
+                    log.info("tick: %s", summary.line())
+                if summary.paused:
+                    log.error("X channel paused: %s (fix the credentials; the daemon keeps "
+                              "running and resumes when they change)", summary.paused)
+            except Exception as exc:  # never let one bad tick kill a months-long daemon
+                log.exception("tick failed: %s", exc)
+            self._plan_next_tick()
+
+    def _watch(self) -> None:
+        if self._stop.is_set():
+            return
+        try:
+            version = self._read_data_version()
+        except Exception as exc:
+            log.warning("watch: %s", exc)
+            return
+        now = self.clock()
+        changed = version is None or version != self._data_version
+        stale = self._planned_at is None or now - self._planned_at > REPLAN_EVERY
+        self._data_version = version
+        if changed or stale:
+            with self._lock:
+                self._plan_next_tick()
+
+    def _heartbeat(self) -> None:
+        if self._lease is None or self._stop.is_set():
+            return
+        try:
+            lease.heartbeat(self.worker.engine, self._lease, now=self.clock())
+        except lease.LeaseLost as exc:
+            log.error("%s: stopping", exc)
+            self.exit_code = 1
+            self._stop.set()
+        except Exception as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    # --- planning -------------------------------------------------------------------------
+
+    def _plan_next_tick(self) -> None:
+        now = self.clock()
+        self._planned_at = now
+        try:
+            state = lease.read_state(self.worker.engine)
+            plan = make_plan(self.worker.engine, self.config, now,
+                             channel=self.worker.channel.name,
+                             last_run=state.last_run_at if state else None,
+                             horizon=timedelta(days=8))
+        except Exception as exc:
+            log.exception("planning failed: %s", exc)
+            return
+        when = plan[0].when if plan else None
+        waiting = self.worker.rate_limited_until(now)
+        if when is not None and waiting is not None and when < waiting:
+            when = waiting
+        if when == self._next_tick and self._scheduler.get_job("tick") is not None:
+            return
+        self._next_tick = when
+        if when is None:
+            job = self._scheduler.get_job("tick")
+            if job is not None:
+                job.remove()
+            return
+        run_at = max(when, now)
+        self._scheduler.add_job(self._tick, "date", run_date=run_at, id="tick",
+                                replace_existing=True)
+        entry_id = plan[0].entry_id
+        log.info("planned: entry %s at %s (%s)", entry_id,
+                 when.astimezone(self.config.tz).isoformat(timespec="seconds"), plan[0].reason)
+
+    def _read_data_version(self) -> int | None:
+        """SQLite's data_version changes when another connection commits: a one-integer check."""
+        engine = self.worker.engine
+        if engine.dialect.name != "sqlite":
+            return None
+        if self._version_connection is None:
+            self._version_connection = engine.raw_connection()
+        cursor = self._version_connection.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
+    def _close(self) -> None:
+        if self._version_connection is not None:
+            self._version_connection.close()
+        if self._lease is not None:
+            lease.release(self.worker.engine, self._lease, now=self.clock())
+        self.worker.channel.close()

@@ -1,0 +1,183 @@
+"""The queue commands through the real CLI on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.weeks import week_of
+from tests.conftest import Paperbot
+
+
+def dump(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as connection:
+        return list(connection.iterdump())
+
+
+def add(paperbot: Paperbot, *args: str) -> int:
+    result = paperbot("add", *args)
+    assert result.exit_code == 0, result.output + result.stderr
+    return int(result.stdout.strip())
+
+
+def test_add_canonicalises_arxiv_and_lists_as_queued_this_week(paperbot: Paperbot) -> None:
+    entry_id = add(paperbot, "https://arxiv.org/pdf/2009.01835v2.pdf", "--comment", "Nice.",
+                   "--no-fetch")
+    [entry] = paperbot.json("list", "--json")
+    assert entry["id"] == entry_id
+    assert entry["url"] == "https://arxiv.org/abs/2009.01835"
+    assert entry["arxiv_id"] == "2009.01835"
+    assert entry["status"] == "queued"
+    from zoneinfo import ZoneInfo
+
+    assert entry["week"] == week_of(datetime.now(UTC), ZoneInfo("Europe/London"))
+    assert set(entry) >= {"id", "kind", "title", "url", "arxiv_id", "comment", "images", "week",
+                          "at", "status", "attempts", "last_error", "next_attempt_at",
+                          "created_at", "posts"}
+    assert paperbot.json("history", "--json") == []
+
+
+def test_add_with_images_alt_and_at(paperbot: Paperbot) -> None:
+    (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    entry_id = add(paperbot, "https://example.org/post", "--comment", "C.", "--title", "T",
+                   "--image", "fig.png", "--alt", "Figure 1", "--image",
+                   "https://example.org/f.png", "--kind", "article", "--week", "2026-W48",
+                   "--at", "2026-11-30T09:00")
+    entry = paperbot.json("show", str(entry_id), "--json")
+    assert entry["images"] == [
+        {"source": str(paperbot.workdir / "fig.png"), "alt": "Figure 1"},
+        {"source": "https://example.org/f.png", "alt": ""},
+    ]
+    assert entry["kind"] == "article"
+    assert entry["week"] == "2026-W48"
+    assert entry["at"] == "2026-11-30T09:00:00+00:00"  # Europe/London is UTC+0 in November
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ftp://example.org/x"], "not an http(s) URL"),
+        (["https://e.org/a", "--image", "missing.png"], "missing.png"),
+        (["https://e.org/a", "--week", "2026-W60"], "2026 has weeks 01 to 53"),
+        (["https://e.org/a", "--week", "last week"], "not an ISO week"),
+        (["https://e.org/a", "--at", "tomorrow 9am"], "not an ISO 8601 datetime"),
+        (["https://e.org/a", *sum((["--image", f"https://e.org/{i}.png"] for i in range(5)), [])],
+         "at most 4 images"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    paperbot: Paperbot, args: list[str], message: str
+) -> None:
+    add(paperbot, "https://example.org/existing", "--comment", "x")
+    before = dump(paperbot.db_path)
+    result = paperbot("add", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+    assert dump(paperbot.db_path) == before
+
+
+def test_duplicate_url_in_same_week_is_refused_naming_the_entry(paperbot: Paperbot) -> None:
+    first = add(paperbot, "arXiv:2009.01835", "--week", "2026-W48", "--no-fetch")
+    before = dump(paperbot.db_path)
+    result = paperbot("add", "https://arxiv.org/pdf/2009.01835v1", "--week", "2026-W48",
+                      "--no-fetch")
+    assert result.exit_code == 2
+    assert f"entry {first}" in result.stderr
+    assert dump(paperbot.db_path) == before
+    add(paperbot, "arXiv:2009.01835", "--week", "2026-W49", "--no-fetch")
+
+
+@pytest.mark.parametrize("command", ["show", "edit", "skip", "retry", "remove"])
+def test_unknown_id_exits_2(paperbot: Paperbot, command: str) -> None:
+    add(paperbot, "https://example.org/a")
+    before = dump(paperbot.db_path)
+    result = paperbot(command, "999")
+    assert result.exit_code == 2
+    assert "no entry with id 999" in result.stderr
+    assert dump(paperbot.db_path) == before
+
+
+def test_edit_skip_retry_remove(paperbot: Paperbot) -> None:
+    entry_id = add(paperbot, "https://example.org/a", "--comment", "old")
+    assert paperbot("edit", str(entry_id), "--comment", "new", "--title", "T").exit_code == 0
+    entry = paperbot.json("show", str(entry_id), "--json")
+    assert (entry["comment"], entry["title"]) == ("new", "T")
+    assert paperbot("skip", str(entry_id)).exit_code == 0
+    assert paperbot.json("list", "--status", "skipped", "--json")[0]["id"] == entry_id
+    assert paperbot.json("list", "--status", "queued", "--json") == []
+    assert paperbot("retry", str(entry_id)).exit_code == 0
+    assert paperbot.json("show", str(entry_id), "--json")["status"] == "queued"
+    assert paperbot("remove", str(entry_id)).exit_code == 0
+    assert paperbot.json("list", "--json") == []
+
+
+def test_posted_entry_cannot_be_edited_or_removed(paperbot: Paperbot) -> None:
+    entry_id = add(paperbot, "https://example.org/a", "--comment", "c")
+    with sqlite3.connect(paperbot.db_path) as connection:
+        connection.execute("UPDATE entry SET status = 'posted' WHERE id = ?", (entry_id,))
+    before = dump(paperbot.db_path)
+    for command in (["edit", str(entry_id), "--comment", "x"], ["remove", str(entry_id)],
+                    ["skip", str(entry_id)]):
+        result = paperbot(*command)
+        assert result.exit_code == 2, command
+        assert "is posted" in result.stderr
+    assert dump(paperbot.db_path) == before
+
+
+def test_list_filters_by_week_and_human_table(paperbot: Paperbot) -> None:
+    add(paperbot, "https://example.org/a", "--week", "2026-W47", "--title", "Alpha")
+    add(paperbot, "https://example.org/b", "--week", "2026-W48", "--title", "Beta")
+    assert [e["title"] for e in paperbot.json("list", "--week", "2026-W48", "--json")] == ["Beta"]
+    result = paperbot("list")
+    assert result.exit_code == 0
+    assert "Alpha" in result.stdout and "Beta" in result.stdout
+
+
+def test_every_command_has_help_with_an_example(paperbot: Paperbot) -> None:
+    from bot.cli import COMMANDS, cli
+
+    for name in COMMANDS:
+        result = paperbot(name, "--help")
+        assert result.exit_code == 0, name
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None and command.help, name
+        if not hasattr(command, "commands"):
+            assert "Example" in result.stdout, name
+
+
+def test_invalid_config_names_file_key_and_reason(paperbot: Paperbot) -> None:
+    path = paperbot.write_config('timezone = "Mars/Olympus"\n')
+    result = paperbot("list")
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "timezone" in result.stderr
+    paperbot.write_config('[schedule]\nslotz = ["Mon 09:00"]\n')
+    result = paperbot("list")
+    assert result.exit_code == 2 and "schedule.slotz" in result.stderr
+    paperbot.write_config('[schedule]\nslots = ["Mon 25:00"]\n')
+    result = paperbot("list")
+    assert result.exit_code == 2 and "schedule.slots" in result.stderr
+    assert not paperbot.db_path.exists()
+
+
+def test_dotenv_is_read_but_real_environment_wins(paperbot: Paperbot) -> None:
+    from bot.config import load_dotenv_into
+
+    (paperbot.workdir / ".env").write_text("X_API_KEY=from-file\nOTHER=file\n")
+    environ = {"X_API_KEY": "from-env"}
+    load_dotenv_into(environ, paperbot.workdir / ".env")
+    assert environ == {"X_API_KEY": "from-env", "OTHER": "file"}
+
+
+def test_db_upgrade_command(paperbot: Paperbot) -> None:
+    result = paperbot("db", "upgrade")
+    assert result.exit_code == 0
+    assert "0001_initial" in result.stdout
+    result = paperbot("db", "upgrade")
+    assert "up to date" in result.stdout
