@@ -29,6 +29,7 @@ log = logging.getLogger("paperbot")
 class RunSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     paused: str | None = None
+    settled_until: datetime | None = None  # the `last_run` to store (see timetable)
 
     def count(self, result: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.result == result)
@@ -39,18 +40,33 @@ class RunSummary:
         return ", ".join(parts)
 
 
-def plan_entries(engine: Engine) -> list[Any]:
-    """The queue in the timetable's terms (queued entries, and those left `posting`)."""
+def plan_entries(engine: Engine, channel: str) -> list[Any]:
+    """The queue in the timetable's terms (queued entries, and those left `posting`).
+
+    Dry runs leave entries queued; an entry already dry-run since its last edit is left out of
+    a dry-run plan, so a dry-run daemon records each entry once instead of at every slot.
+    """
     from sqlmodel import col, select
 
+    from bot.queue import DRY_RUN_CHANNEL
     from bot.timetable import PlanEntry
 
     with session_scope(engine) as session:
-        rows = session.exec(
-            select(Entry).where(
-                col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
+        query = select(Entry).where(
+            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
+        )
+        if channel == DRY_RUN_CHANNEL:
+            rehearsed = (
+                select(Post.id)
+                .where(
+                    col(Post.entry_id) == col(Entry.id),
+                    Post.channel == DRY_RUN_CHANNEL,
+                    col(Post.created_at) >= col(Entry.updated_at),
+                )
+                .exists()
             )
-        ).all()
+            query = query.where(~rehearsed)
+        rows = session.exec(query).all()
         return [
             PlanEntry(
                 id=entry.id or 0,
@@ -92,26 +108,10 @@ def make_plan(
     return plan(
         config,
         now,
-        plan_entries(engine),
+        plan_entries(engine, channel),
         current_week=week_of(now, config.tz),
         recent_posts=recent_post_times(engine, channel, now),
         horizon=horizon,
-        last_run=last_run,
-    )
-
-
-def due_assignments(
-    engine: Engine, config: TimetableConfig, now: datetime, *, channel: str,
-    last_run: datetime | None,
-) -> list[Assignment]:
-    from bot.timetable import due_now
-
-    return due_now(
-        config,
-        now,
-        plan_entries(engine),
-        current_week=week_of(now, config.tz),
-        recent_posts=recent_post_times(engine, channel, now),
         last_run=last_run,
     )
 
@@ -133,9 +133,13 @@ def run_due(
         return summary
     except Exception as exc:  # ChannelError while reading the timeline: post nothing unsure
         log.warning("could not settle earlier attempts: %s", exc)
-    due = due_assignments(worker.engine, config, now(), channel=worker.channel.name,
-                          last_run=last_run)
-    for assignment in due:
+    from bot.timetable import settled_until
+
+    started = now()
+    assignments = make_plan(worker.engine, config, started, channel=worker.channel.name,
+                            last_run=last_run)
+    summary.settled_until = settled_until(assignments, started)
+    for assignment in [a for a in assignments if a.when <= started]:
         if should_stop():
             log.info("stopping before entry %s as asked", assignment.entry_id)
             break

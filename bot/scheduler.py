@@ -117,7 +117,8 @@ class Daemon:
                 last_run = state.last_run_at if state else None
                 summary = run_due(self.worker, self.config, self.clock, last_run=last_run,
                                   should_stop=self._stop.is_set)
-                lease.record_run(self.worker.engine, self._lease, now=self.clock())
+                lease.record_run(self.worker.engine, self._lease,
+                                 now=summary.settled_until or self.clock())
                 if summary.outcomes:
                     log.info("tick: %s", summary.line())
                 if summary.paused:

@@ -26,6 +26,8 @@ COMMANDS = {
     "run": "bot.cli.posting:run",
     "status": "bot.cli.posting:status",
     "check": "bot.cli.posting:check",
+    "import": "bot.cli.digests:import_",
+    "digest": "bot.cli.digests:digest",
     "history": "bot.cli.history:history",
     "db": "bot.cli.dbcmd:db",
 }

@@ -159,7 +159,7 @@ def _run_once(app: App, worker: Any, config: Any) -> None:
         state = lease.read_state(app.engine)
         last_run = state.last_run_at if state else None
         summary = run_due(worker, config, app.now, last_run=last_run)
-        lease.record_run(app.engine, held, now=app.now())
+        lease.record_run(app.engine, held, now=summary.settled_until or app.now())
     finally:
         lease.release(app.engine, held, now=app.now())
         worker.channel.close()
