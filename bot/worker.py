@@ -210,8 +210,9 @@ class Worker:
             draft = self._compose(entry)
         try:
             media = self._media(draft) if self.load_images and not self.dry_run else ()
-        except ValueError as exc:  # ImageError: missing file, too large, refused host...
-            return self._fail_before_sending(entry_id, draft.text, now, str(exc))
+        except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
+            transient = bool(getattr(exc, "transient", False))
+            return self._fail_before_sending(entry_id, draft.text, now, str(exc), transient)
         try:
             with session_scope(self.engine) as session:
                 entry = session.get(Entry, entry_id)
@@ -276,17 +277,25 @@ class Worker:
         ).first()
         return None if post is None else post.id
 
-    def _fail_before_sending(self, entry_id: int, text: str, now: datetime,
-                             reason: str) -> Outcome:
+    def _fail_before_sending(
+        self, entry_id: int, text: str, now: datetime, reason: str, transient: bool
+    ) -> Outcome:
+        """An image could not be prepared: retry later if that may pass, else fail the entry."""
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
             post, attempt = begin_attempt(session=session, entry=entry,
                                           channel=self.channel.name, text=text, now=now)
+            give_up = not transient or entry.attempts >= self.retry.max_attempts
+            retry_at = None if give_up else now + self.retry.delay(entry_id, entry.attempts)
             record_failure(session=session, entry=entry, post=post, attempt=attempt,
-                           outcome="invalid", error=reason, now=now, permanent=True)
-        log.warning("failed entry %s: %s", entry_id, reason)
-        return self._emit(Outcome(entry_id, "failed", reason))
+                           outcome="image", error=reason, now=now, permanent=give_up,
+                           retry_at=retry_at)
+        if give_up:
+            log.warning("failed entry %s: %s", entry_id, reason)
+            return self._emit(Outcome(entry_id, "failed", reason))
+        log.warning("retry entry %s at %s: %s", entry_id, retry_at, reason)
+        return self._emit(Outcome(entry_id, "retry", reason))
 
     def _handle_error(self, entry_id: int, post_id: int | None, attempt_id: int | None,
                       text: str, error: ChannelError, now: datetime) -> Outcome:
@@ -376,6 +385,9 @@ class Worker:
             entry.last_error = error.message
             entry.next_attempt_at = now + self.retry.delay(entry_id, entry.attempts)
             session.add_all([entry, post, attempt])
+            retry_at = entry.next_attempt_at
+        log.warning("outcome of entry %s unknown (%s); the timeline is checked again before the "
+                    "retry at %s", entry_id, error.message, retry_at)
         return self._emit(Outcome(entry_id, "retry", f"outcome unknown: {error.message}"))
 
     @staticmethod
