@@ -149,6 +149,27 @@ def import_(
     click.echo(prefix + report.summary())
 
 
+def _bring_image(source: str, out_dir: Path, *, copy: bool) -> str:
+    """A local image outside the digest's folder is copied into its `img/`, so the digest is
+    self-contained and imports again (the importer refuses paths that leave the folder)."""
+    import hashlib
+    import shutil
+
+    path = Path(source)
+    if not path.is_absolute() or not copy or not path.is_file():
+        return source
+    if path.resolve().is_relative_to(out_dir):
+        return source
+    target = out_dir / "img" / path.name
+    if target.exists() and target.read_bytes() != path.read_bytes():
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+        target = out_dir / "img" / f"{path.stem}-{digest}{path.suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(path, target)
+    return str(target)
+
+
 def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
     from bot.sources.markdown import parse_markdown_bytes
     from bot.sources.records import ImportFileError
@@ -221,24 +242,20 @@ def digest(app: App, week: str, output: Path | None, language: str) -> None:
         posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
     if not entries:
         raise BadInput(f"no entries in {the_week} (see `paperbot list --week {the_week}`)")
+    out_dir = output.resolve().parent if output else Path.cwd()
     items = []
     for entry in entries:
-        real = [
-            p
-            for p in posts.get(entry.id or 0, [])
-            if p.status == "posted" and p.channel != "dry-run"
-        ]
-        items.append(
-            DigestItem(
-                kind=entry.kind,
-                title=entry.title,
-                url=entry.url,
-                comment=entry.comment,
-                images=tuple(ImageRef(i.get("source", ""), i.get("alt", "")) for i in entry.images),
-                post_url=real[0].remote_url if real else None,
-            )
+        real = [p for p in posts.get(entry.id or 0, [])
+                if p.status == "posted" and p.channel != "dry-run"]
+        images = tuple(
+            ImageRef(_bring_image(i.get("source", ""), out_dir, copy=output is not None),
+                     i.get("alt", ""))
+            for i in entry.images
         )
-    out_dir = output.resolve().parent if output else Path.cwd()
+        items.append(DigestItem(
+            kind=entry.kind, title=entry.title, url=entry.url, comment=entry.comment,
+            images=images, post_url=real[0].remote_url if real else None,
+        ))
     text = render_digest(the_week, items, output_dir=out_dir, language=language)
     if output is None:
         sys.stdout.write(text)
