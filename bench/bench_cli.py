@@ -32,15 +32,27 @@ def fill(db: Path, count: int) -> None:
     rows = []
     for i in range(count):
         week = f"2026-W{1 + i % 52:02d}"
-        rows.append({
-            "kind": "paper", "title": f"Paper {i}", "url": f"https://arxiv.org/abs/2601.{i:05d}",
-            "arxiv_id": f"2601.{i:05d}", "comment": "A comment. " * 5, "images": [],
-            "authors": "", "abstract": "", "week": week, "position": i + 1, "status": "queued",
-            "attempts": 0, "created_at": now, "updated_at": now,
-        })
+        rows.append(
+            {
+                "kind": "paper",
+                "title": f"Paper {i}",
+                "url": f"https://arxiv.org/abs/2601.{i:05d}",
+                "arxiv_id": f"2601.{i:05d}",
+                "comment": "A comment. " * 5,
+                "images": [],
+                "authors": "",
+                "abstract": "",
+                "week": week,
+                "position": i + 1,
+                "status": "queued",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     with engine.begin() as connection:
         for start in range(0, count, 5000):
-            connection.execute(insert(Entry), rows[start:start + 5000])
+            connection.execute(insert(Entry), rows[start : start + 5000])
 
 
 def median_ms(argv: list[str], runs: int, env: dict[str, str]) -> float:
@@ -62,20 +74,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         fill(db, args.entries)
-        env = {**os.environ, "PAPERBOT_DATABASE_URL": f"sqlite:///{db}",
-               "PAPERBOT_CONFIG": str(ROOT / "config" / "paperbot.toml"), "TZ": "UTC"}
+        env = {
+            **os.environ,
+            "PAPERBOT_DATABASE_URL": f"sqlite:///{db}",
+            "PAPERBOT_CONFIG": str(ROOT / "config" / "paperbot.toml"),
+            "TZ": "UTC",
+        }
         results = {
             "python -c pass": median_ms([python, "-c", "pass"], args.runs, env),
-            "python -c 'import sqlmodel'": median_ms([python, "-c", "import sqlmodel"],
-                                                     args.runs, env),
+            "python -c 'import sqlmodel'": median_ms(
+                [python, "-c", "import sqlmodel"], args.runs, env
+            ),
             "paperbot --help": median_ms([paperbot, "--help"], args.runs, env),
             "paperbot list --week 2026-W10 --json": median_ms(
-                [paperbot, "list", "--week", "2026-W10", "--json"], args.runs, env),
+                [paperbot, "list", "--week", "2026-W10", "--json"], args.runs, env
+            ),
         }
     for name, value in results.items():
         print(f"{name:45s} {value:7.1f} ms")
-    ratio = results["paperbot list --week 2026-W10 --json"] / results[
-        "python -c 'import sqlmodel'"]
+    ratio = results["paperbot list --week 2026-W10 --json"] / results["python -c 'import sqlmodel'"]
     print(f"{'list / import sqlmodel':45s} {ratio:7.2f} x   (target <= 1.3)")
     print(f"{'--help target':45s} {'met' if results['paperbot --help'] <= 150 else 'MISSED'}")
 

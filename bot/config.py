@@ -7,6 +7,7 @@ repr hides them, and are never written to the database or logs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -182,10 +183,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
 def system_timezone(environ: Mapping[str, str]) -> str:
     """The machine's IANA time zone name (TZ, /etc/timezone, /etc/localtime), else UTC."""
     candidates = [environ.get("TZ", "").lstrip(":")]
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    except OSError:
-        pass
     try:
         target = os.readlink("/etc/localtime")
         if "zoneinfo/" in target:
@@ -303,10 +302,8 @@ def _check_keys(data: Mapping[str, Any], source: str) -> None:
 
 def _check_type(value: Any, expected: type | tuple[type, ...], source: str, key: str) -> None:
     types = expected if isinstance(expected, tuple) else (expected,)
-    if isinstance(value, bool) and bool not in types:
-        ok = False
-    else:
-        ok = isinstance(value, types)
+    # TOML booleans are ints to Python; `true` is no answer to "how many posts a day".
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
     if not ok:
         names = " or ".join(_type_name(t) for t in types)
         raise ConfigError(f"{source}: key '{key}': must be {names}, not {value!r}")

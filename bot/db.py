@@ -52,7 +52,7 @@ def redact_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite with WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    """An engine for `url`; for SQLite: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE."""
     from sqlalchemy import create_engine, event
 
     if not url.startswith("sqlite"):

@@ -39,8 +39,9 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def acquire(engine: Engine, *, now: datetime, stale_after: timedelta,
-            owner: str | None = None) -> Lease:
+def acquire(
+    engine: Engine, *, now: datetime, stale_after: timedelta, owner: str | None = None
+) -> Lease:
     """Take the lease or raise AlreadyRunning naming the live daemon."""
     owner = owner or new_owner()
     with session_scope(engine) as session:
@@ -50,7 +51,7 @@ def acquire(engine: Engine, *, now: datetime, stale_after: timedelta,
             and state.heartbeat_at is not None
             and now - state.heartbeat_at < stale_after
         ):
-            host, pid, _ = (state.owner.split(":") + ["", ""])[:3]
+            host, pid, _ = [*state.owner.split(":"), "", ""][:3]
             raise AlreadyRunning(
                 f"another paperbot daemon is running on this database (pid {pid} on {host}, "
                 f"last heartbeat {int((now - state.heartbeat_at).total_seconds())} s ago); stop "
@@ -75,8 +76,9 @@ def heartbeat(engine: Engine, lease: Lease, *, now: datetime) -> None:
         session.add(state)
 
 
-def record_run(engine: Engine, lease: Lease | None, *, now: datetime,
-               error: str | None = None) -> None:
+def record_run(
+    engine: Engine, lease: Lease | None, *, now: datetime, error: str | None = None
+) -> None:
     """Remember when due entries were last processed (catch-up after downtime starts here)."""
     with session_scope(engine) as session:
         state = session.get(DaemonState, 1) or DaemonState(id=1)

@@ -35,8 +35,9 @@ class RunSummary:
         return sum(1 for outcome in self.outcomes if outcome.result == result)
 
     def line(self) -> str:
-        parts = [f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed",
-                                                    "waiting")]
+        parts = [
+            f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed", "waiting")
+        ]
         return ", ".join(parts)
 
 
@@ -136,8 +137,9 @@ def run_due(
     from bot.timetable import settled_until
 
     started = now()
-    assignments = make_plan(worker.engine, config, started, channel=worker.channel.name,
-                            last_run=last_run)
+    assignments = make_plan(
+        worker.engine, config, started, channel=worker.channel.name, last_run=last_run
+    )
     summary.settled_until = settled_until(assignments, started)
     for assignment in [a for a in assignments if a.when <= started]:
         if should_stop():

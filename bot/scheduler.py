@@ -70,25 +70,35 @@ class Daemon:
         if self.install_signals:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
-        log.info("daemon started (channel %s, time zone %s)", self.worker.channel.name,
-                 self.config.tz.key)
+        log.info(
+            "daemon started (channel %s, time zone %s)",
+            self.worker.channel.name,
+            self.config.tz.key,
+        )
         scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._scheduler = scheduler
-        scheduler.add_job(self._watch, "interval", seconds=self.settings.poll_seconds,
-                          id="watch")
-        scheduler.add_job(self._heartbeat, "interval",
-                          seconds=self.settings.heartbeat_seconds, id="heartbeat")
+        scheduler.add_job(self._watch, "interval", seconds=self.settings.poll_seconds, id="watch")
+        scheduler.add_job(
+            self._heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat"
+        )
         scheduler.add_job(self._tick, "date", run_date=self.clock(), id="tick")
         scheduler.start()
         try:
             while not self._stop.wait(timeout=3600):
                 pass
         finally:
+            self._stop.set()
             log.info("stopping: waiting for the post in hand")
+            # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
+            # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
+            # touch it while planning, under self._lock and never once _stop is set: wait for
+            # the tick in hand here, then no running job can reach the scheduler.
+            with self._lock:
+                pass
             scheduler.shutdown(wait=True)
             self._close()
         log.info("daemon stopped")
@@ -102,8 +112,9 @@ class Daemon:
         if self._signals > 1:
             log.warning("second signal: exiting at once")
             os._exit(1)
-        log.info("received %s: finishing the post in hand, then exiting",
-                 signal.Signals(signum).name)
+        log.info(
+            "received %s: finishing the post in hand, then exiting", signal.Signals(signum).name
+        )
         self._stop.set()
 
     # --- jobs -----------------------------------------------------------------------------
@@ -115,15 +126,24 @@ class Daemon:
             try:
                 state = lease.read_state(self.worker.engine)
                 last_run = state.last_run_at if state else None
-                summary = run_due(self.worker, self.config, self.clock, last_run=last_run,
-                                  should_stop=self._stop.is_set)
-                lease.record_run(self.worker.engine, self._lease,
-                                 now=summary.settled_until or self.clock())
+                summary = run_due(
+                    self.worker,
+                    self.config,
+                    self.clock,
+                    last_run=last_run,
+                    should_stop=self._stop.is_set,
+                )
+                lease.record_run(
+                    self.worker.engine, self._lease, now=summary.settled_until or self.clock()
+                )
                 if summary.outcomes:
                     log.info("tick: %s", summary.line())
                 if summary.paused:
-                    log.error("X channel paused: %s (fix the credentials; the daemon keeps "
-                              "running and resumes when they change)", summary.paused)
+                    log.error(
+                        "X channel paused: %s (fix the credentials; the daemon keeps "
+                        "running and resumes when they change)",
+                        summary.paused,
+                    )
             except Exception as exc:  # never let one bad tick kill a months-long daemon
                 log.exception("tick failed: %s", exc)
             self._plan_next_tick()
@@ -139,10 +159,17 @@ class Daemon:
         now = self.clock()
         changed = version is None or version != self._data_version
         stale = self._planned_at is None or now - self._planned_at > REPLAN_EVERY
-        self._data_version = version
         if changed or stale:
-            with self._lock:
+            # Never wait for a tick (a post may take a minute): a blocked watch holds the second
+            # pool thread, so the heartbeat starves and the lease looks stale mid-post. The tick
+            # re-plans when it ends; a version left unrecorded here is simply seen next time.
+            if not self._lock.acquire(blocking=False):
+                return
+            try:
+                self._data_version = version
                 self._plan_next_tick()
+            finally:
+                self._lock.release()
 
     def _heartbeat(self) -> None:
         if self._lease is None or self._stop.is_set():
@@ -159,14 +186,20 @@ class Daemon:
     # --- planning -------------------------------------------------------------------------
 
     def _plan_next_tick(self) -> None:
+        if self._stop.is_set():
+            return  # shutting down: the scheduler must not be touched (see run)
         now = self.clock()
         self._planned_at = now
         try:
             state = lease.read_state(self.worker.engine)
-            plan = make_plan(self.worker.engine, self.config, now,
-                             channel=self.worker.channel.name,
-                             last_run=state.last_run_at if state else None,
-                             horizon=timedelta(days=8))
+            plan = make_plan(
+                self.worker.engine,
+                self.config,
+                now,
+                channel=self.worker.channel.name,
+                last_run=state.last_run_at if state else None,
+                horizon=timedelta(days=8),
+            )
         except Exception as exc:
             log.exception("planning failed: %s", exc)
             return
@@ -183,11 +216,16 @@ class Daemon:
                 job.remove()
             return
         run_at = max(when, now)
-        self._scheduler.add_job(self._tick, "date", run_date=run_at, id="tick",
-                                replace_existing=True)
+        self._scheduler.add_job(
+            self._tick, "date", run_date=run_at, id="tick", replace_existing=True
+        )
         entry_id = plan[0].entry_id
-        log.info("planned: entry %s at %s (%s)", entry_id,
-                 when.astimezone(self.config.tz).isoformat(timespec="seconds"), plan[0].reason)
+        log.info(
+            "planned: entry %s at %s (%s)",
+            entry_id,
+            when.astimezone(self.config.tz).isoformat(timespec="seconds"),
+            plan[0].reason,
+        )
 
     def _read_data_version(self) -> int | None:
         """SQLite's data_version changes when another connection commits: a one-integer check."""

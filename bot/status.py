@@ -50,8 +50,14 @@ def gather_status(app: App) -> dict[str, Any]:
         and daemon.heartbeat_at is not None
         and now - daemon.heartbeat_at < stale
     )
-    plan = make_plan(app.engine, timetable_config(app.settings), now, channel="x",
-                     last_run=daemon.last_run_at, horizon=timedelta(days=14))
+    plan = make_plan(
+        app.engine,
+        timetable_config(app.settings),
+        now,
+        channel="x",
+        last_run=daemon.last_run_at,
+        horizon=timedelta(days=14),
+    )
     next_post = None
     if plan:
         first = plan[0]

@@ -29,7 +29,7 @@ from bot.channels.base import (
     texts_match,
 )
 from bot.db import session_scope
-from bot.models import Entry, EntryStatus, Post, PostStatus
+from bot.models import Attempt, Entry, EntryStatus, Post, PostStatus
 from bot.queue import (
     DRY_RUN_CHANNEL,
     QueueError,
@@ -134,8 +134,9 @@ class Worker:
         if self.dry_run:
             return []
         with session_scope(self.engine) as session:
-            pending = [(e.id, p.id) for e, p in unsettled_posts(session=session,
-                                                                 channel=self.channel.name)]
+            pending = [
+                (e.id, p.id) for e, p in unsettled_posts(session=session, channel=self.channel.name)
+            ]
         outcomes = []
         for entry_id, post_id in pending:
             assert entry_id is not None and post_id is not None
@@ -151,17 +152,47 @@ class Worker:
         match = self._find_on_timeline(text, since)
         with session_scope(self.engine) as session:
             entry, post = self._load(session, entry_id, post_id)
+            _close_interrupted(session, post, now)
             attempt = _open_attempt(session, post, now, outcome="settle")
             if match is not None:
                 record_posted(
-                    session=session, entry=entry, post=post, attempt=attempt,
-                    remote_id=match.remote_id, remote_url=match.remote_url,
-                    media_ids=post.media_ids, now=match.posted_at or now, outcome="settled",
+                    session=session,
+                    entry=entry,
+                    post=post,
+                    attempt=attempt,
+                    remote_id=match.remote_id,
+                    remote_url=match.remote_url,
+                    media_ids=post.media_ids,
+                    now=match.posted_at or now,
+                    outcome="settled",
                 )
-                log.info("settled: entry %s was posted before the interruption: %s",
-                         entry_id, match.remote_url)
-                return self._emit(Outcome(entry_id, "settled", "found on the timeline",
-                                          match.remote_url))
+                log.info(
+                    "settled: entry %s was posted before the interruption: %s",
+                    entry_id,
+                    match.remote_url,
+                )
+                return self._emit(
+                    Outcome(entry_id, "settled", "found on the timeline", match.remote_url)
+                )
+            if entry.attempts >= self.retry.max_attempts:
+                # Known not posted and out of attempts: without this, a create that keeps
+                # answering 5xx (maybe posted, so never counted in _handle_error) retries forever.
+                message = (
+                    f"gave up after {entry.attempts} attempts: "
+                    f"{post.last_error or 'the last attempt was interrupted'}"
+                )
+                record_failure(
+                    session=session,
+                    entry=entry,
+                    post=post,
+                    attempt=attempt,
+                    outcome="settled-not-posted",
+                    error=message,
+                    now=now,
+                    permanent=True,
+                )
+                log.warning("failed entry %s: %s", entry_id, message)
+                return self._emit(Outcome(entry_id, "failed", message))
             # Not on the timeline: the earlier attempt never landed, so trying again is safe.
             post.status = PostStatus.RETRYING.value
             attempt.outcome = "settled-not-posted"
@@ -200,9 +231,10 @@ class Worker:
             except ChannelError as error:
                 if error.kind is ErrorKind.AUTH:
                     raise ChannelPaused(error.message) from None
-                return self._emit(Outcome(entry_id, "retry",
-                                          f"outcome of the last attempt unknown: {error}"))
-            if settled.result == "settled":
+                return self._emit(
+                    Outcome(entry_id, "retry", f"outcome of the last attempt unknown: {error}")
+                )
+            if settled.result in ("settled", "failed"):
                 return settled
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
@@ -217,24 +249,41 @@ class Worker:
             with session_scope(self.engine) as session:
                 entry = session.get(Entry, entry_id)
                 assert entry is not None
-                post, attempt = begin_attempt(session=session, entry=entry,
-                                              channel=self.channel.name, text=draft.text,
-                                              now=now)
+                post, attempt = begin_attempt(
+                    session=session,
+                    entry=entry,
+                    channel=self.channel.name,
+                    text=draft.text,
+                    now=now,
+                )
                 post_id, attempt_id = post.id, attempt.id
         except QueueError as exc:  # claimed by another process in the meantime
             return self._emit(Outcome(entry_id, "skipped", str(exc)))
-        log.info("posting entry %s on %s (%d/%d characters)", entry_id, self.channel.name,
-                 draft.weighted_length, draft.limit)
+        log.info(
+            "posting entry %s on %s (%d/%d characters)",
+            entry_id,
+            self.channel.name,
+            draft.weighted_length,
+            draft.limit,
+        )
         try:
             published = self.channel.publish(Publication(draft.text, media))
         except ChannelError as error:
             return self._handle_error(entry_id, post_id, attempt_id, draft.text, error, now)
+        assert post_id is not None and attempt_id is not None
         with session_scope(self.engine) as session:
             entry, post = self._load(session, entry_id, post_id)
             attempt = _get_attempt(session, attempt_id)
-            record_posted(session=session, entry=entry, post=post, attempt=attempt,
-                          remote_id=published.remote_id, remote_url=published.remote_url,
-                          media_ids=published.media_ids, now=published.posted_at or now)
+            record_posted(
+                session=session,
+                entry=entry,
+                post=post,
+                attempt=attempt,
+                remote_id=published.remote_id,
+                remote_url=published.remote_url,
+                media_ids=published.media_ids,
+                now=published.posted_at or now,
+            )
         log.info("posted entry %s: %s", entry_id, published.remote_url)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
@@ -247,24 +296,37 @@ class Worker:
                 comment=entry.comment,
                 title=entry.title,
                 kind=entry.kind,
-                images=tuple(ImageSpec(i.get("source", ""), i.get("alt", ""))
-                             for i in entry.images),
+                images=tuple(
+                    ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images
+                ),
             ),
             self.compose_settings,
         )
 
     def _media(self, draft: Draft) -> tuple[MediaItem, ...]:
-        from bot.images import load_image
+        from contextlib import nullcontext
+
+        from bot.images import is_remote, load_image
 
         items = []
         if not draft.images:
             return ()
         import httpx
 
-        with httpx.Client(timeout=self.image_policy.timeout, follow_redirects=False) as client:
+        # Only for remote images: each new client loads the CA bundle (~40 ms, most of a post).
+        remote = any(is_remote(spec.source) for spec in draft.images)
+        with (
+            httpx.Client(timeout=self.image_policy.timeout, follow_redirects=False)
+            if remote
+            else nullcontext()
+        ) as client:
             for spec in draft.images:
-                image = load_image(spec.source, base_dir=self.image_base_dir,
-                                   policy=self.image_policy, client=client)
+                image = load_image(
+                    spec.source,
+                    base_dir=self.image_base_dir,
+                    policy=self.image_policy,
+                    client=client,
+                )
                 items.append(MediaItem(image.data, image.mime_type, spec.alt))
         return tuple(items)
 
@@ -272,8 +334,11 @@ class Worker:
         from sqlmodel import select
 
         post = session.exec(
-            select(Post).where(Post.entry_id == entry_id, Post.channel == self.channel.name,
-                               Post.status == PostStatus.POSTING.value)
+            select(Post).where(
+                Post.entry_id == entry_id,
+                Post.channel == self.channel.name,
+                Post.status == PostStatus.POSTING.value,
+            )
         ).first()
         return None if post is None else post.id
 
@@ -284,21 +349,37 @@ class Worker:
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
-            post, attempt = begin_attempt(session=session, entry=entry,
-                                          channel=self.channel.name, text=text, now=now)
+            post, attempt = begin_attempt(
+                session=session, entry=entry, channel=self.channel.name, text=text, now=now
+            )
             give_up = not transient or entry.attempts >= self.retry.max_attempts
             retry_at = None if give_up else now + self.retry.delay(entry_id, entry.attempts)
-            record_failure(session=session, entry=entry, post=post, attempt=attempt,
-                           outcome="image", error=reason, now=now, permanent=give_up,
-                           retry_at=retry_at)
+            record_failure(
+                session=session,
+                entry=entry,
+                post=post,
+                attempt=attempt,
+                outcome="image",
+                error=reason,
+                now=now,
+                permanent=give_up,
+                retry_at=retry_at,
+            )
         if give_up:
             log.warning("failed entry %s: %s", entry_id, reason)
             return self._emit(Outcome(entry_id, "failed", reason))
         log.warning("retry entry %s at %s: %s", entry_id, retry_at, reason)
         return self._emit(Outcome(entry_id, "retry", reason))
 
-    def _handle_error(self, entry_id: int, post_id: int | None, attempt_id: int | None,
-                      text: str, error: ChannelError, now: datetime) -> Outcome:
+    def _handle_error(
+        self,
+        entry_id: int,
+        post_id: int | None,
+        attempt_id: int | None,
+        text: str,
+        error: ChannelError,
+        now: datetime,
+    ) -> Outcome:
         assert post_id is not None and attempt_id is not None
         maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
         if error.kind is ErrorKind.DUPLICATE or maybe_posted:
@@ -306,17 +387,30 @@ class Worker:
                 match = self._find_on_timeline(text, now - SETTLE_LOOKBACK)
             except ChannelError as lookup:
                 match = None
-                log.warning("could not read the timeline to settle entry %s: %s", entry_id,
-                            lookup.message)
+                log.warning(
+                    "could not read the timeline to settle entry %s: %s", entry_id, lookup.message
+                )
             if match is not None:
                 with session_scope(self.engine) as session:
                     entry, post = self._load(session, entry_id, post_id)
                     attempt = _get_attempt(session, attempt_id)
-                    record_posted(session=session, entry=entry, post=post, attempt=attempt,
-                                  remote_id=match.remote_id, remote_url=match.remote_url,
-                                  media_ids=(), now=match.posted_at or now, outcome="settled")
-                log.info("settled entry %s from the timeline after %s: %s", entry_id,
-                         error.kind.value, match.remote_url)
+                    record_posted(
+                        session=session,
+                        entry=entry,
+                        post=post,
+                        attempt=attempt,
+                        remote_id=match.remote_id,
+                        remote_url=match.remote_url,
+                        media_ids=(),
+                        now=match.posted_at or now,
+                        outcome="settled",
+                    )
+                log.info(
+                    "settled entry %s from the timeline after %s: %s",
+                    entry_id,
+                    error.kind.value,
+                    match.remote_url,
+                )
                 return self._emit(Outcome(entry_id, "settled", error.message, match.remote_url))
             if maybe_posted:
                 # Not visible yet is not proof of absence: look again before the retry.
@@ -325,18 +419,41 @@ class Worker:
             entry, post = self._load(session, entry_id, post_id)
             attempt = _get_attempt(session, attempt_id)
             kind = error.kind
-            common = dict(session=session, entry=entry, post=post, attempt=attempt,
-                          outcome=kind.value, error=error.message, now=now,
-                          http_status=error.status_code)
+
+            def fail(
+                text: str,
+                *,
+                retry_at: datetime | None = None,
+                permanent: bool = False,
+                refund: bool = False,
+            ) -> None:
+                record_failure(
+                    session=session,
+                    entry=entry,
+                    post=post,
+                    attempt=attempt,
+                    outcome=kind.value,
+                    error=text,
+                    now=now,
+                    http_status=error.status_code,
+                    retry_at=retry_at,
+                    permanent=permanent,
+                    refund_attempt=refund,
+                )
+
             if kind is ErrorKind.RATE_LIMITED:
                 until = error.retry_at or now + timedelta(minutes=15)
                 state = channel_state(session=session, channel=self.channel.name)
                 state.rate_limited_until = until
                 state.updated_at = now
                 session.add(state)
-                record_failure(**common, retry_at=until, refund_attempt=True)  # type: ignore[arg-type]
-                log.warning("rate limited by %s until %s; entry %s waits", self.channel.name,
-                            until.isoformat(), entry_id)
+                fail(error.message, retry_at=until, refund=True)
+                log.warning(
+                    "rate limited by %s until %s; entry %s waits",
+                    self.channel.name,
+                    until.isoformat(),
+                    entry_id,
+                )
                 return self._emit(Outcome(entry_id, "waiting", f"rate limited until {until}"))
             if kind is ErrorKind.AUTH:
                 state = channel_state(session=session, channel=self.channel.name)
@@ -345,40 +462,46 @@ class Worker:
                 state.credentials_fingerprint = self.credentials_fingerprint
                 state.updated_at = now
                 session.add(state)
-                record_failure(**common, retry_at=None, refund_attempt=True)  # type: ignore[arg-type]
-                log.error("credentials rejected by %s: %s; channel paused", self.channel.name,
-                          error.message)
+                fail(error.message, refund=True)
+                log.error(
+                    "credentials rejected by %s: %s; channel paused",
+                    self.channel.name,
+                    error.message,
+                )
             elif kind in (ErrorKind.INVALID, ErrorKind.DUPLICATE):
                 message = error.message
                 if kind is ErrorKind.DUPLICATE:
-                    message = (f"{error.message} (no matching post on the timeline; edit the "
-                               "comment and `paperbot retry` it)")
-                    common["error"] = message
-                record_failure(**common, permanent=True)  # type: ignore[arg-type]
+                    message = (
+                        f"{error.message} (no matching post on the timeline; edit the "
+                        "comment and `paperbot retry` it)"
+                    )
+                fail(message, permanent=True)
                 log.warning("failed entry %s: %s", entry_id, message)
                 return self._emit(Outcome(entry_id, "failed", message))
             else:
                 if entry.attempts >= self.retry.max_attempts:
                     message = f"gave up after {entry.attempts} attempts: {error.message}"
-                    common["error"] = message
-                    record_failure(**common, permanent=True)  # type: ignore[arg-type]
+                    fail(message, permanent=True)
                     log.warning("failed entry %s: %s", entry_id, message)
                     return self._emit(Outcome(entry_id, "failed", message))
                 retry_at = now + self.retry.delay(entry_id, entry.attempts)
-                record_failure(**common, retry_at=retry_at)  # type: ignore[arg-type]
-                log.warning("retry entry %s at %s: %s", entry_id, retry_at.isoformat(),
-                            error.message)
+                fail(error.message, retry_at=retry_at)
+                log.warning(
+                    "retry entry %s at %s: %s", entry_id, retry_at.isoformat(), error.message
+                )
                 return self._emit(Outcome(entry_id, "retry", error.message))
         raise ChannelPaused(error.message)
 
-    def _keep_unknown(self, entry_id: int, post_id: int, attempt_id: int, error: ChannelError,
-                      now: datetime) -> Outcome:
+    def _keep_unknown(
+        self, entry_id: int, post_id: int, attempt_id: int, error: ChannelError, now: datetime
+    ) -> Outcome:
         """Outcome unknown and the timeline unreadable: leave `posting` to settle later."""
         with session_scope(self.engine) as session:
             entry, post = self._load(session, entry_id, post_id)
             attempt = _get_attempt(session, attempt_id)
             attempt.outcome = "unknown"
             attempt.error = error.message
+            attempt.http_status = error.status_code
             attempt.finished_at = now
             post.last_error = error.message
             entry.status = EntryStatus.QUEUED.value
@@ -386,8 +509,13 @@ class Worker:
             entry.next_attempt_at = now + self.retry.delay(entry_id, entry.attempts)
             session.add_all([entry, post, attempt])
             retry_at = entry.next_attempt_at
-        log.warning("outcome of entry %s unknown (%s); the timeline is checked again before the "
-                    "retry at %s", entry_id, error.message, retry_at)
+        log.warning(
+            "outcome of entry %s unknown (%s); the timeline is checked again before the "
+            "retry at %s",
+            entry_id,
+            error.message,
+            retry_at,
+        )
         return self._emit(Outcome(entry_id, "retry", f"outcome unknown: {error.message}"))
 
     @staticmethod
@@ -404,16 +532,25 @@ class Worker:
 
 
 def _get_attempt(session: Session, attempt_id: int) -> Attempt:
-    from bot.models import Attempt
-
     attempt = session.get(Attempt, attempt_id)
     assert attempt is not None
     return attempt
 
 
-def _open_attempt(session: Session, post: Post, now: datetime, outcome: str) -> Attempt:
-    from bot.models import Attempt
+def _close_interrupted(session: Session, post: Post, now: datetime) -> None:
+    """Attempts a killed process left open are closed, so history shows what happened."""
+    from sqlmodel import select
 
+    for attempt in session.exec(
+        select(Attempt).where(Attempt.post_id == post.id, Attempt.outcome == "started")
+    ):
+        attempt.outcome = "interrupted"
+        attempt.error = "the process stopped before the outcome was known"
+        attempt.finished_at = now
+        session.add(attempt)
+
+
+def _open_attempt(session: Session, post: Post, now: datetime, outcome: str) -> Attempt:
     assert post.id is not None
     attempt = Attempt(post_id=post.id, started_at=now, outcome=outcome)
     session.add(attempt)

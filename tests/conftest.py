@@ -54,8 +54,15 @@ class Paperbot:
 @pytest.fixture
 def paperbot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paperbot]:
     monkeypatch.chdir(tmp_path)
-    for name in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET",
-                 "DATABASE_URL", "PAPERBOT_CONFIG", "PAPERBOT_NOW"):
+    for name in (
+        "X_API_KEY",
+        "X_API_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_TOKEN_SECRET",
+        "DATABASE_URL",
+        "PAPERBOT_CONFIG",
+        "PAPERBOT_NOW",
+    ):
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "paperbot.toml"
     config.write_text('timezone = "Europe/London"\n', encoding="utf-8")

@@ -21,12 +21,21 @@ SEED_EXPECTED = [
     ("paper", "具有最大不变预测器的分布外推广", "https://arxiv.org/abs/2008.01883"),
     ("paper", "GAN 瘦身:通过统一的优化框架实现一体化 GAN 压缩", "https://arxiv.org/abs/2008.11062"),
     ("paper", "在空间和时间上对齐视频", "https://arxiv.org/abs/2007.04515"),
-    ("paper", "SliceOut:训练变压器和 CNN 更快，同时使用更少的内存",
-     "https://arxiv.org/abs/2007.10909"),
-    ("article", "卡格尔创始人安东尼·戈德布卢姆访谈",
-     "https://www.wandb.com/podcast/anthony-goldbloom"),
-    ("application", "用人工智能助手寻找太空中的磁喷发",
-     "https://phys.org/news/2020-09-magnetic-eruptions-space-ai.html"),
+    (
+        "paper",
+        "SliceOut:训练变压器和 CNN 更快，同时使用更少的内存",
+        "https://arxiv.org/abs/2007.10909",
+    ),
+    (
+        "article",
+        "卡格尔创始人安东尼·戈德布卢姆访谈",
+        "https://www.wandb.com/podcast/anthony-goldbloom",
+    ),
+    (
+        "application",
+        "用人工智能助手寻找太空中的磁喷发",
+        "https://phys.org/news/2020-09-magnetic-eruptions-space-ai.html",
+    ),
 ]
 
 
@@ -57,8 +66,7 @@ def test_seed_digest_imports_into_the_expected_entries(
     assert entries[0]["arxiv_id"] == "2009.01835"
     assert entries[0]["comment"].startswith("这是一个使用 flow 的视频补全的研究。")
     assert entries[0]["images"] == [
-        {"source": str(example_week.parent / "img/d744d44c739ca0dc49040596b2ee43ad.png"),
-         "alt": ""}
+        {"source": str(example_week.parent / "img/d744d44c739ca0dc49040596b2ee43ad.png"), "alt": ""}
     ]
 
 
@@ -117,8 +125,16 @@ def test_bad_rows_write_nothing_and_name_line_and_field(paperbot: Paperbot) -> N
 
 
 def test_csv_and_json_with_at_in_configured_zone(paperbot: Paperbot) -> None:
-    data = [{"url": "arXiv:2009.01835", "title": "Flow", "comment": "Good.", "kind": "paper",
-             "week": "2026-W48", "at": "2026-11-30T09:00"}]
+    data = [
+        {
+            "url": "arXiv:2009.01835",
+            "title": "Flow",
+            "comment": "Good.",
+            "kind": "paper",
+            "week": "2026-W48",
+            "at": "2026-11-30T09:00",
+        }
+    ]
     path = paperbot.workdir / "week.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     result = paperbot("import", str(path))

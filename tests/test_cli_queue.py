@@ -26,8 +26,9 @@ def add(paperbot: Paperbot, *args: str) -> int:
 
 
 def test_add_canonicalises_arxiv_and_lists_as_queued_this_week(paperbot: Paperbot) -> None:
-    entry_id = add(paperbot, "https://arxiv.org/pdf/2009.01835v2.pdf", "--comment", "Nice.",
-                   "--no-fetch")
+    entry_id = add(
+        paperbot, "https://arxiv.org/pdf/2009.01835v2.pdf", "--comment", "Nice.", "--no-fetch"
+    )
     [entry] = paperbot.json("list", "--json")
     assert entry["id"] == entry_id
     assert entry["url"] == "https://arxiv.org/abs/2009.01835"
@@ -36,18 +37,48 @@ def test_add_canonicalises_arxiv_and_lists_as_queued_this_week(paperbot: Paperbo
     from zoneinfo import ZoneInfo
 
     assert entry["week"] == week_of(datetime.now(UTC), ZoneInfo("Europe/London"))
-    assert set(entry) >= {"id", "kind", "title", "url", "arxiv_id", "comment", "images", "week",
-                          "at", "status", "attempts", "last_error", "next_attempt_at",
-                          "created_at", "posts"}
+    assert set(entry) >= {
+        "id",
+        "kind",
+        "title",
+        "url",
+        "arxiv_id",
+        "comment",
+        "images",
+        "week",
+        "at",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "posts",
+    }
     assert paperbot.json("history", "--json") == []
 
 
 def test_add_with_images_alt_and_at(paperbot: Paperbot) -> None:
     (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
-    entry_id = add(paperbot, "https://example.org/post", "--comment", "C.", "--title", "T",
-                   "--image", "fig.png", "--alt", "Figure 1", "--image",
-                   "https://example.org/f.png", "--kind", "article", "--week", "2026-W48",
-                   "--at", "2026-11-30T09:00")
+    entry_id = add(
+        paperbot,
+        "https://example.org/post",
+        "--comment",
+        "C.",
+        "--title",
+        "T",
+        "--image",
+        "fig.png",
+        "--alt",
+        "Figure 1",
+        "--image",
+        "https://example.org/f.png",
+        "--kind",
+        "article",
+        "--week",
+        "2026-W48",
+        "--at",
+        "2026-11-30T09:00",
+    )
     entry = paperbot.json("show", str(entry_id), "--json")
     assert entry["images"] == [
         {"source": str(paperbot.workdir / "fig.png"), "alt": "Figure 1"},
@@ -66,8 +97,13 @@ def test_add_with_images_alt_and_at(paperbot: Paperbot) -> None:
         (["https://e.org/a", "--week", "2026-W60"], "2026 has weeks 01 to 53"),
         (["https://e.org/a", "--week", "last week"], "not an ISO week"),
         (["https://e.org/a", "--at", "tomorrow 9am"], "not an ISO 8601 datetime"),
-        (["https://e.org/a", *sum((["--image", f"https://e.org/{i}.png"] for i in range(5)), [])],
-         "at most 4 images"),
+        (
+            [
+                "https://e.org/a",
+                *[arg for i in range(5) for arg in ("--image", f"https://e.org/{i}.png")],
+            ],
+            "at most 4 images",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
@@ -86,8 +122,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_duplicate_url_in_same_week_is_refused_naming_the_entry(paperbot: Paperbot) -> None:
     first = add(paperbot, "arXiv:2009.01835", "--week", "2026-W48", "--no-fetch")
     before = dump(paperbot.db_path)
-    result = paperbot("add", "https://arxiv.org/pdf/2009.01835v1", "--week", "2026-W48",
-                      "--no-fetch")
+    result = paperbot(
+        "add", "https://arxiv.org/pdf/2009.01835v1", "--week", "2026-W48", "--no-fetch"
+    )
     assert result.exit_code == 2
     assert f"entry {first}" in result.stderr
     assert dump(paperbot.db_path) == before
@@ -123,8 +160,11 @@ def test_posted_entry_cannot_be_edited_or_removed(paperbot: Paperbot) -> None:
     with sqlite3.connect(paperbot.db_path) as connection:
         connection.execute("UPDATE entry SET status = 'posted' WHERE id = ?", (entry_id,))
     before = dump(paperbot.db_path)
-    for command in (["edit", str(entry_id), "--comment", "x"], ["remove", str(entry_id)],
-                    ["skip", str(entry_id)]):
+    for command in (
+        ["edit", str(entry_id), "--comment", "x"],
+        ["remove", str(entry_id)],
+        ["skip", str(entry_id)],
+    ):
         result = paperbot(*command)
         assert result.exit_code == 2, command
         assert "is posted" in result.stderr

@@ -9,15 +9,29 @@ from bot.urls import InvalidURL, canonicalize
     ("raw", "url", "arxiv_id"),
     [
         ("https://arxiv.org/abs/2009.01835", "https://arxiv.org/abs/2009.01835", "2009.01835"),
-        ("https://arxiv.org/pdf/2009.01835v2.pdf", "https://arxiv.org/abs/2009.01835", "2009.01835"),
+        (
+            "https://arxiv.org/pdf/2009.01835v2.pdf",
+            "https://arxiv.org/abs/2009.01835",
+            "2009.01835",
+        ),
         ("http://arxiv.org/pdf/2009.01835", "https://arxiv.org/abs/2009.01835", "2009.01835"),
         ("arxiv.org/abs/2009.01835v3", "https://arxiv.org/abs/2009.01835", "2009.01835"),
         ("arXiv:2009.01835", "https://arxiv.org/abs/2009.01835", "2009.01835"),
-        ("https://export.arxiv.org/abs/2101.00001", "https://arxiv.org/abs/2101.00001", "2101.00001"),
-        ("https://arxiv.org/abs/hep-th/9901001v1", "https://arxiv.org/abs/hep-th/9901001",
-         "hep-th/9901001"),
-        ("https://www.wandb.com/podcast/anthony-goldbloom#x",
-         "https://www.wandb.com/podcast/anthony-goldbloom", None),
+        (
+            "https://export.arxiv.org/abs/2101.00001",
+            "https://arxiv.org/abs/2101.00001",
+            "2101.00001",
+        ),
+        (
+            "https://arxiv.org/abs/hep-th/9901001v1",
+            "https://arxiv.org/abs/hep-th/9901001",
+            "hep-th/9901001",
+        ),
+        (
+            "https://www.wandb.com/podcast/anthony-goldbloom#x",
+            "https://www.wandb.com/podcast/anthony-goldbloom",
+            None,
+        ),
         ("HTTPS://Phys.ORG:443/news", "https://phys.org/news", None),
     ],
 )
@@ -26,8 +40,17 @@ def test_canonical_forms(raw: str, url: str, arxiv_id: str | None) -> None:
     assert (result.url, result.arxiv_id) == (url, arxiv_id)
 
 
-@pytest.mark.parametrize("raw", ["ftp://x.org/a", "javascript:alert(1)", "no-scheme.org/x", "",
-                                 "http://", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ftp://x.org/a",
+        "javascript:alert(1)",
+        "no-scheme.org/x",
+        "",
+        "http://",
+        "file:///etc/passwd",
+    ],
+)
 def test_rejects_non_http(raw: str) -> None:
     with pytest.raises(InvalidURL):
         canonicalize(raw)

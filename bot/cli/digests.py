@@ -172,7 +172,7 @@ def _bring_image(source: str, out_dir: Path, *, copy: bool) -> str:
 
 def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
     from bot.sources.markdown import parse_markdown_bytes
-    from bot.sources.records import ImportFileError
+    from bot.sources.records import FieldError, ImportFileError
     from bot.sources.tabular import parse_csv, parse_json
 
     if kind == "markdown":
@@ -180,9 +180,8 @@ def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
+        reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        raise ImportFileError(name, [FieldError(None, None, reason)]) from None
     parse = parse_csv if kind == "csv" else parse_json
     return parse(text, base_dir=base_dir, source_name=name, week_override=week)
 
@@ -245,18 +244,29 @@ def digest(app: App, week: str, output: Path | None, language: str) -> None:
     out_dir = output.resolve().parent if output else Path.cwd()
     items = []
     for entry in entries:
-        real = [p for p in posts.get(entry.id or 0, [])
-                if p.status == "posted" and p.channel != "dry-run"]
+        real = [
+            p
+            for p in posts.get(entry.id or 0, [])
+            if p.status == "posted" and p.channel != "dry-run"
+        ]
         images = tuple(
-            ImageRef(_bring_image(i.get("source", ""), out_dir, copy=output is not None),
-                     i.get("alt", ""))
+            ImageRef(
+                _bring_image(i.get("source", ""), out_dir, copy=output is not None),
+                i.get("alt", ""),
+            )
             for i in entry.images
         )
-        items.append(DigestItem(
-            kind=entry.kind, title=entry.title, url=entry.url, comment=entry.comment,
-            images=images, post_url=real[0].remote_url if real else None,
-        ))
-    text = render_digest(the_week, items, output_dir=out_dir, language=language)
+        items.append(
+            DigestItem(
+                kind=entry.kind,
+                title=entry.title,
+                url=entry.url,
+                comment=entry.comment,
+                images=images,
+                post_url=real[0].remote_url if real else None,
+            )
+        )
+    text = render_digest(the_week, items, output_dir=out_dir, language=language)  # type: ignore[arg-type]  # click.Choice checked it
     if output is None:
         sys.stdout.write(text)
         return

@@ -39,8 +39,11 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
             if entries[0].status == "posted":
                 raise BadInput(f"entry {entry_id} is already posted (see `paperbot show`)")
         else:
-            entries = list_entries(session=session, week=parse_week(week) if week else None,
-                                   statuses=("queued", "failed"))
+            entries = list_entries(
+                session=session,
+                week=parse_week(week) if week else None,
+                statuses=("queued", "failed"),
+            )
     items = preview_items(entries, compose_settings(app.settings))
     if as_json:
         emit_json(items)
@@ -55,12 +58,18 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
         body = escape(item["text"])
         for image in item["images"]:
             body += f"\n[dim]image:[/dim] {escape(image['source'])}\n[dim]alt:[/dim] " + escape(
-                image["alt"] or "")
+                image["alt"] or ""
+            )
         for warning in item["warnings"]:
             body += f"\n[yellow]warning:[/yellow] {escape(warning)}"
-        out.print(Panel(body, title=f"#{item['id']}",
-                        subtitle=f"{item['weighted_length']}/{item['limit']}",
-                        expand=False))
+        out.print(
+            Panel(
+                body,
+                title=f"#{item['id']}",
+                subtitle=f"{item['weighted_length']}/{item['limit']}",
+                expand=False,
+            )
+        )
 
 
 @click.command()
@@ -85,9 +94,14 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     with session_scope(app.engine) as session:
         entry = get_entry(session=session, entry_id=entry_id)
         if entry.status not in ("queued", "posting"):
-            raise BadInput(f"entry {entry_id} is {entry.status}; "
-                           + ("`paperbot retry` it first" if entry.status != "posted"
-                              else "it was posted already"))
+            raise BadInput(
+                f"entry {entry_id} is {entry.status}; "
+                + (
+                    "`paperbot retry` it first"
+                    if entry.status != "posted"
+                    else "it was posted already"
+                )
+            )
     worker = build_worker(app, dry_run=dry_run)
     try:
         worker.settle(app.now())
@@ -103,16 +117,22 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
 
 
 def _pause_message(reason: str) -> str:
-    return (f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
-            "keys in .env and that the app has Read and Write permission (regenerate the "
-            "access token after changing it), then `paperbot check`")
+    return (
+        f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
+        "keys in .env and that the app has Read and Write permission (regenerate the "
+        "access token after changing it), then `paperbot check`"
+    )
 
 
 @click.command()
 @click.option("--once", is_flag=True, help="Post what is due now, then exit (for cron).")
 @click.option("--dry-run", is_flag=True, help="Record on the dry-run channel; no network.")
-@click.option("--log-format", type=click.Choice(["human", "json"]), default="human",
-              help="Log lines as text or as JSON lines.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    help="Log lines as text or as JSON lines.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @pass_app
 @translate_errors
@@ -181,8 +201,9 @@ def check(app: App) -> None:
     from bot.channels.base import ChannelError
 
     settings = app.settings
-    click.echo(f"config: {settings.config_path or 'built-in defaults'} "
-               f"(time zone {settings.timezone})")
+    click.echo(
+        f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
+    )
     from bot.cli.wiring import build_channel
 
     channel, _ = build_channel(app, dry_run=False)
@@ -196,8 +217,9 @@ def check(app: App) -> None:
 
 
 @click.command()
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60),
-              help="How many days ahead.")
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(1, 60), help="How many days ahead."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_app
 @translate_errors
@@ -219,28 +241,47 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     now = app.now()
     config = timetable_config(app.settings)
     state = read_state(app.engine)
-    plan = make_plan(app.engine, config, now, channel="x",
-                     last_run=state.last_run_at if state else None,
-                     horizon=timedelta(days=days))
+    # Plan a day further than shown: an `at` entry just past the horizon takes its day's room
+    # under the caps, as it will when the daemon (planning a week ahead) gets there.
+    plan = make_plan(
+        app.engine,
+        config,
+        now,
+        channel="x",
+        last_run=state.last_run_at if state else None,
+        horizon=timedelta(days=days + 1),
+    )
+    plan = [a for a in plan if a.when < now + timedelta(days=days)]
     with session_scope(app.engine) as session:
         entries = {a.entry_id: session.get(Entry, a.entry_id) for a in plan}
     rows = []
     for assignment in plan:
         entry = entries[assignment.entry_id]
-        rows.append({
-            "when": iso(assignment.when, app.tz),
-            "entry_id": assignment.entry_id,
-            "reason": assignment.reason,
-            "title": entry.title if entry else "",
-            "url": entry.url if entry else "",
-            "week": entry.week if entry else "",
-        })
+        rows.append(
+            {
+                "when": iso(assignment.when, app.tz),
+                "entry_id": assignment.entry_id,
+                "reason": assignment.reason,
+                "title": entry.title if entry else "",
+                "url": entry.url if entry else "",
+                "week": entry.week if entry else "",
+            }
+        )
     taken = {a.when for a in plan}
-    free = [iso(s, app.tz) for s in slots_between(config, now, now + timedelta(days=days))
-            if s not in taken]
+    free = [
+        iso(s, app.tz)
+        for s in slots_between(config, now, now + timedelta(days=days))
+        if s not in taken
+    ]
     if as_json:
-        emit_json({"timezone": app.settings.timezone, "now": iso(now, app.tz), "posts": rows,
-                   "free_slots": free})
+        emit_json(
+            {
+                "timezone": app.settings.timezone,
+                "now": iso(now, app.tz),
+                "posts": rows,
+                "free_slots": free,
+            }
+        )
         return
     from rich.markup import escape
     from rich.table import Table
@@ -252,8 +293,13 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     for row, assignment in zip(rows, plan, strict=True):
         local = assignment.when.astimezone(app.tz)
         day = local.strftime("%a %d %b")
-        table.add_row("" if day == last_day else day, local.strftime("%H:%M"),
-                      str(row["entry_id"]), escape(row["title"] or row["url"]), row["reason"])
+        table.add_row(
+            "" if day == last_day else day,
+            local.strftime("%H:%M"),
+            str(row["entry_id"]),
+            escape(str(row["title"] or row["url"])),
+            str(row["reason"]),
+        )
         last_day = day
     out = console()
     out.print(table)
@@ -280,14 +326,21 @@ def status(app: App, as_json: bool) -> None:
     out = console()
     daemon = document["daemon"]
     if daemon["running"]:
-        out.print(f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
-                  f"heartbeat {daemon['heartbeat_at']})")
+        out.print(
+            f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
+            f"heartbeat {daemon['heartbeat_at']})"
+        )
     else:
-        out.print("daemon: not running" + (f" (stopped {daemon['stopped_at']})"
-                                           if daemon["stopped_at"] else ""))
+        out.print(
+            "daemon: not running"
+            + (f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else "")
+        )
     nxt = document["next_post"]
-    out.print(f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}" if nxt
-              else "next post: none planned")
+    out.print(
+        f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
+        if nxt
+        else "next post: none planned"
+    )
     out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
     x = document["channels"].get("x", {})
     if x.get("paused_reason"):

@@ -80,8 +80,9 @@ class FaultMode(StrEnum):
     FORBIDDEN_PERMISSIONS = "forbidden_permissions"  # 403, read-only app
     INVALID = "invalid"  # 400 with ``message``
     DELAY = "delay"  # wait ``delay`` seconds, then answer normally
-    DROP_BEFORE = "drop_before"  # close the connection without doing anything
-    DROP_AFTER = "drop_after"  # do the work (create the post), then close without answering
+    # The two drops honour ``delay`` too, to hold a client mid-request (e.g. to kill it there):
+    DROP_BEFORE = "drop_before"  # (wait ``delay``,) close the connection without doing anything
+    DROP_AFTER = "drop_after"  # do the work (create the post), (wait ``delay``,) close unanswered
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,11 @@ class FakeX:
         with self._lock:
             self._faults.append(fault)
 
+    def pending_faults(self, route: str | None = None) -> int:
+        """Injected failures not yet taken by a request (to route ``route``, if given)."""
+        with self._lock:
+            return sum(f.times for f in self._faults if route is None or f.route == route)
+
     def _take_fault(self, route: str) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
@@ -426,6 +432,7 @@ class FakeX:
             self._stopping.wait(fault.delay)
             fault = None
         if fault is not None and fault.mode is FaultMode.DROP_BEFORE:
+            self._stopping.wait(fault.delay)
             finish(None)
             return
         if fault is not None and fault.mode is not FaultMode.DROP_AFTER:
@@ -435,6 +442,8 @@ class FakeX:
             reply = self._dispatch(route, params, handler, body, target.query)
         except Exception as exc:  # a bug in the fake must show up as a 500, not a hang
             reply = _problem(500, "Internal Error", f"fake X crashed: {exc!r}")
+        if fault is not None:  # DROP_AFTER: the work is done, the answer never comes
+            self._stopping.wait(fault.delay)
         finish(None if fault is not None else reply)
 
     def _match(self, method: str, path: str) -> tuple[str, dict[str, str]]:

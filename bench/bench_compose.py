@@ -1,0 +1,102 @@
+"""Compose speed: entries per second through ``bot.compose.compose``.
+
+10,000 generated entries mix English and CJK comments (the seed's style), emoji sequences (ZWJ
+families, skin tones, flags, keycaps), links inside comments and lengths from one short
+sentence to a long paragraph, so roughly a third need shortening. Settings alternate between
+the default template and one with title, hashtags and emoji. Target: at least 5,000 entries/s
+(a week's digest is a few dozen entries; this guards against a pathological counter).
+
+Usage: .venv/bin/python bench/bench_compose.py [--entries 10000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.compose import ComposeInput, ComposeSettings, ImageSpec, compose  # noqa: E402
+
+ENGLISH = [
+    "We propose a flow-edge guided video completion method that beats prior work by 3.5x.",
+    "Smith et al. show that Fig. 3 is wrong vs. the baseline, e.g. on DAVIS.",
+    "Code is at github.com/vt-vl-lab/FGVC and runs on Python 3.11 with v1.2.3.",
+    "It removes people from videos (really!) and the results look great.",
+    "Distillation, quantisation and pruning combined shrink the generator 47 times.",
+]
+CJK = [
+    "这是一个使用 flow 的视频补全的研究。",
+    "这种方法的关键点是:1)通过检测缺失的边缘并连接它们来完成流，2)通过使用稍远的帧来获得视频的不可见部分。",
+    "对 Kaggle 创始人安东尼·戈德布卢姆(Anthony Goldbloom)关于 Kaggle 竞争的采访"
+    "证明了随机森林的有用性。",
+    "量化通常是不可微的，但是他们使用伪梯度来实现 E2E 训练，详见 arxiv.org/abs/2008.11062。",
+    "動画から人物を消せる手法です。「すごい」と話題になりました。",
+]
+EMOJI = ["🔥", "👨\u200d👩\u200d👧\u200d👦", "👍🏽", "🇯🇵", "#\ufe0f\u20e3", "🐦\u200d🔥", "✨"]
+SETTINGS = [
+    ComposeSettings(),
+    ComposeSettings(
+        template="{emoji} {title}\n{sentence}\n{hashtags}\n{url}",
+        hashtags=("MachineLearning", "论文"),
+        emoji="📄",
+    ),
+]
+
+
+def make_entries(count: int, seed: int = 37) -> list[ComposeInput]:
+    """Deterministic entries of mixed language and length."""
+    rng = random.Random(seed)
+    entries = []
+    for number in range(count):
+        english = rng.random() < 0.5
+        pool = ENGLISH if english else CJK
+        parts = [rng.choice(pool) for _ in range(rng.choice((1, 1, 2, 4, 8)))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(EMOJI))
+        if rng.random() < 0.35:  # one long first sentence: clauses joined without a stop
+            parts = [part.rstrip(".。") for part in parts]
+            comment = (", and " if english else "，").join(parts) + ("." if english else "。")
+        else:
+            comment = (" " if english else "").join(parts)
+        if rng.random() < 0.05:
+            comment = ""
+        title = rng.choice(["Flow-edge Guided Video Completion", "GAN 瘦身：一体化 GAN 压缩", ""])
+        images = tuple(ImageSpec(f"img/{number}-{i}.png") for i in range(rng.randrange(6)))
+        url = f"https://arxiv.org/abs/2009.{number:05d}"
+        entries.append(ComposeInput(url=url, comment=comment, title=title, images=images))
+    return entries
+
+
+def run(entries: list[ComposeInput]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds to compose every entry (settings alternating)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for index, entry in enumerate(entries):
+        compose(entry, SETTINGS[index % 2])
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    entries = make_entries(args.entries)
+    shortened = sum(compose(e, SETTINGS[i % 2]).shortened for i, e in enumerate(entries))
+    timings = [run(entries) for _ in range(args.runs)]
+    wall = args.entries / statistics.median(wall for wall, _ in timings)
+    cpu = args.entries / statistics.median(cpu for _, cpu in timings)
+    # CPU time is shown too: on a shared machine wall-clock time includes waiting for a core.
+    print(
+        f"composed {args.entries} entries ({shortened} shortened), median of {args.runs} runs: "
+        f"{wall:,.0f} entries/s ({cpu:,.0f} entries per CPU-second)"
+    )
+
+
+if __name__ == "__main__":
+    main()
