@@ -348,7 +348,6 @@ def _check_values(settings: Settings, source: str) -> None:
     if x.api_base and not re.match(r"^https?://[^/\s]+/?$", x.api_base):
         raise ConfigError(f"{source}: key 'x.api_base': must be like https://api.x.com")
     _check_schedule(settings, source)
-    _check_template(settings, source)
 
 
 def _check_schedule(settings: Settings, source: str) -> None:
@@ -365,13 +364,21 @@ def _check_schedule(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'schedule': {exc}") from None
 
 
-def _check_template(settings: Settings, source: str) -> None:
+def checked_compose_settings(settings: Settings) -> Any:
+    """The composer's settings, refusing a template that cannot fit even an empty comment.
+
+    Called by every command that composes (not at every start: measuring URLs compiles
+    twitter-text's large TLD patterns, ~1 s that `list` and `add` should not pay).
+    """
     from bot.compose import TemplateError, validate_template
 
+    composed = compose_settings(settings)
     try:
-        validate_template(compose_settings(settings))
+        validate_template(composed)
     except TemplateError as exc:
+        source = settings.config_path or "built-in defaults"
         raise ConfigError(f"{source}: key 'compose.template': {exc}") from None
+    return composed
 
 
 def timetable_config(settings: Settings) -> Any:

@@ -251,7 +251,22 @@ _TLD += f"|{_PUNYCODE})"
 _CCTLD = _trie_pattern(sorted(set(_CCTLDS.split())), _TLD_END)
 _DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD})"
 
-_EXTRACT_URL = re.compile(
+
+class _LazyPattern:
+    """A pattern compiled on first use: the three TLD-trie patterns take ~1.5 s to compile,
+    which every `paperbot` command would otherwise pay at import, composing or not."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._source = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def get(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._source)
+        return self._compiled
+
+
+_EXTRACT_URL_LAZY = _LazyPattern(
     f"(?P<before>{_PRECEDING})"
     "(?P<url>"
     "(?P<protocol>https?://)?"
@@ -262,8 +277,8 @@ _EXTRACT_URL = re.compile(
     ")",
     re.IGNORECASE,
 )
-_ASCII_DOMAIN = re.compile(f"(?:[\\-a-z0-9{_LATIN_ACCENTS}]+\\.)+{_TLD}", re.IGNORECASE)
-_SHORT_CC_DOMAIN = re.compile(f"{_DOMAIN_NAME}{_CCTLD}\\Z", re.IGNORECASE)
+_ASCII_DOMAIN_LAZY = _LazyPattern(f"(?:[\\-a-z0-9{_LATIN_ACCENTS}]+\\.)+{_TLD}", re.IGNORECASE)
+_SHORT_CC_DOMAIN_LAZY = _LazyPattern(f"{_DOMAIN_NAME}{_CCTLD}\\Z", re.IGNORECASE)
 _SPECIAL_SHORT_DOMAIN = re.compile(f"{_DOMAIN_NAME}(?:co|tv)\\Z", re.IGNORECASE)
 _TCO_URL = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
 _NO_PROTOCOL_BAD_BEFORE = frozenset("-_./")
@@ -271,7 +286,7 @@ _ASCII_TLDS = frozenset(tld for tld in (_GTLDS + _CCTLDS).split() if tld.isascii
 # A '.' that may start a TLD: ASCII letters that are a TLD (or "xn" of "xn--"), or any letters
 # running into a non-ASCII character (Unicode TLDs). Checked in Python: a trie in a pattern is
 # slower than a set lookup here, and a superset only costs a failed try.
-_TLD_AT = re.compile(_TLD, re.IGNORECASE)
+_TLD_AT_LAZY = _LazyPattern(_TLD, re.IGNORECASE)
 _DOT_WORD = re.compile(r"\.(?:([A-Za-z][A-Za-z0-9]*)([^\x00-\x7f])?|[^\x00-\x7f])")
 # Characters that end a run of domain characters (labels, dots, '-' and '_' continue it).
 _RUN_BREAK_REVERSED = regex.compile(
@@ -299,7 +314,7 @@ def _label_length(label: str) -> int:
 
 def _domain_is_valid(domain: str) -> bool:
     """twitter-text's IDNA check: a punycode domain must be ASCII, each label 1–63 once encoded."""
-    if domain.startswith("xn--") and not _ASCII_DOMAIN.search(domain):
+    if domain.startswith("xn--") and not _ASCII_DOMAIN_LAZY.get().search(domain):
         return False
     if domain.isascii():
         return max(map(len, domain.split("."))) <= _MAX_LABEL_LENGTH  # (labels are not empty)
@@ -329,7 +344,7 @@ def _leftmost_match(text: str, position: int, dot: int) -> re.Match[str] | None:
         run_start -= 7
     start = max(position, run_start - 1)
     while start <= dot:
-        match = _EXTRACT_URL.match(text, start)
+        match = _EXTRACT_URL_LAZY.get().match(text, start)
         if match:
             return match
         candidate = _CANDIDATE_START.search(text, start + 1)  # (no endpos: it cuts look-aheads)
@@ -361,7 +376,7 @@ def extract_urls(text: str) -> list[tuple[int, int]]:
             word = word.lower()
             if word not in _ASCII_TLDS and word != "xn":
                 continue
-        elif not _TLD_AT.match(text, dot + 1):
+        elif not _TLD_AT_LAZY.get().match(text, dot + 1):
             continue  # CJK prose often has '.' before a non-ASCII letter: check exactly
         match = _leftmost_match(text, position, dot)
         if match is None:
@@ -403,7 +418,7 @@ def _accept(match: re.Match[str], spans: list[tuple[int, int]]) -> None:
         # The whole domain is the one ASCII domain in it (the usual case; saves a TLD search).
         ascii_domains = [(0, len(domain))]
     else:
-        ascii_domains = [found.span() for found in _ASCII_DOMAIN.finditer(domain)]
+        ascii_domains = [found.span() for found in _ASCII_DOMAIN_LAZY.get().finditer(domain)]
     last: tuple[int, int] | None = None
     for ascii_start, ascii_end in ascii_domains:
         last = (start + ascii_start, start + ascii_end)
@@ -411,7 +426,7 @@ def _accept(match: re.Match[str], spans: list[tuple[int, int]]) -> None:
         if (
             path
             or _SPECIAL_SHORT_DOMAIN.match(ascii_domain)
-            or not _SHORT_CC_DOMAIN.match(ascii_domain)
+            or not _SHORT_CC_DOMAIN_LAZY.get().match(ascii_domain)
         ):
             spans.append(last)
     if last is not None and path:

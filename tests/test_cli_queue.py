@@ -221,3 +221,17 @@ def test_db_upgrade_command(paperbot: Paperbot) -> None:
     assert "0001_initial" in result.stdout
     result = paperbot("db", "upgrade")
     assert "up to date" in result.stdout
+
+
+def test_template_that_cannot_fit_is_a_config_error_for_composing_commands(
+    paperbot: Paperbot,
+) -> None:
+    add(paperbot, "https://example.org/a", "--comment", "c")
+    paperbot.write_config(
+        'timezone = "UTC"\n[compose]\ntemplate = "{sentence} {url} ' + "x" * 300 + '"\n'
+    )
+    for command in (["preview"], ["run", "--once", "--dry-run"], ["post", "1", "--dry-run"]):
+        result = paperbot(*command)
+        assert result.exit_code == 2, command
+        assert "compose.template" in result.stderr
+    assert paperbot.json("history", "--json") == []

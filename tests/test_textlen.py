@@ -175,7 +175,7 @@ def _reference_extract(text: str) -> list[tuple[int, int]]:
     if "." not in text:
         return []
     spans: list[tuple[int, int]] = []
-    for match in textlen._EXTRACT_URL.finditer(text):
+    for match in textlen._EXTRACT_URL_LAZY.get().finditer(text):
         textlen._accept(match, spans)
     return spans
 

@@ -114,10 +114,7 @@ class XChannel:
         timeout: float = 30.0,
         chunk_size: int = 1_048_576,
     ) -> None:
-        import httpx
         import tweepy
-
-        from bot.oauth1 import OAuth1
 
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
@@ -135,19 +132,33 @@ class XChannel:
         adapter = _requests_adapter(api_base=api_base, timeout=timeout)
         self._client.session.mount("https://", adapter)
         self._client.session.mount("http://", adapter)
-        self._http: httpx.Client = httpx.Client(
-            base_url=API_ROOT,
-            auth=OAuth1(
-                credentials.api_key,
-                credentials.api_secret,
-                credentials.access_token,
-                credentials.access_token_secret,
-            ),
-            timeout=timeout,
-            transport=_rebasing_transport(api_base) if api_base else None,
-            headers={"User-Agent": "paperbot"},
-        )
+        self._credentials, self._api_base, self._timeout = credentials, api_base, timeout
+        self._http_client: httpx.Client | None = None
         self._account: tuple[str, str] | None = None  # (user id, username) from get_me
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The media client, built on first use: importing httpx also imports rich and pygments
+        (for its command line), ~5 MB a long-lived daemon of text-only posts never needs."""
+        if self._http_client is None:
+            import httpx
+
+            from bot.oauth1 import OAuth1
+
+            credentials = self._credentials
+            self._http_client = httpx.Client(
+                base_url=API_ROOT,
+                auth=OAuth1(
+                    credentials.api_key,
+                    credentials.api_secret,
+                    credentials.access_token,
+                    credentials.access_token_secret,
+                ),
+                timeout=self._timeout,
+                transport=_rebasing_transport(self._api_base) if self._api_base else None,
+                headers={"User-Agent": "paperbot"},
+            )
+        return self._http_client
 
     def __repr__(self) -> str:
         return "XChannel(<credentials hidden>)"
@@ -231,7 +242,8 @@ class XChannel:
         return "@" + self._me(refresh=True)[1]
 
     def close(self) -> None:
-        self._http.close()
+        if self._http_client is not None:
+            self._http_client.close()
         self._client.session.close()
 
     # -- tweepy calls ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
     Example:
       paperbot preview --week 2026-W48
     """
-    from bot.config import compose_settings
+    from bot.config import checked_compose_settings
     from bot.db import session_scope
     from bot.previews import preview_items
     from bot.queue import get_entry, list_entries
@@ -44,7 +44,7 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
                 week=parse_week(week) if week else None,
                 statuses=("queued", "failed"),
             )
-    items = preview_items(entries, compose_settings(app.settings))
+    items = preview_items(entries, checked_compose_settings(app.settings))
     if as_json:
         emit_json(items)
         return
@@ -199,8 +199,10 @@ def check(app: App) -> None:
       paperbot check
     """
     from bot.channels.base import ChannelError
+    from bot.config import checked_compose_settings
 
     settings = app.settings
+    checked_compose_settings(settings)
     click.echo(
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )

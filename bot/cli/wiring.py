@@ -54,7 +54,7 @@ def image_policy(app: App) -> Any:
 
 
 def build_worker(app: App, *, dry_run: bool) -> Worker:
-    from bot.config import compose_settings
+    from bot.config import checked_compose_settings
     from bot.worker import RetryPolicy, Worker
 
     channel, fingerprint = build_channel(app, dry_run=dry_run)
@@ -62,7 +62,7 @@ def build_worker(app: App, *, dry_run: bool) -> Worker:
     return Worker(
         engine=app.engine,
         channel=channel,
-        compose_settings=compose_settings(app.settings),
+        compose_settings=checked_compose_settings(app.settings),
         image_policy=image_policy(app),
         retry=RetryPolicy(x.max_attempts, x.retry_base_seconds, x.retry_max_seconds),
         credentials_fingerprint=fingerprint,
