@@ -96,6 +96,7 @@ class Post(SQLModel, table=True):
             postgresql_where=text("channel != 'dry-run'"),
         ),
         Index("ix_post_posted_at", "posted_at"),
+        Index("ix_post_entry_id", "entry_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -218,7 +218,7 @@ def test_dotenv_is_read_but_real_environment_wins(paperbot: Paperbot) -> None:
 def test_db_upgrade_command(paperbot: Paperbot) -> None:
     result = paperbot("db", "upgrade")
     assert result.exit_code == 0
-    assert "0001_initial" in result.stdout
+    assert "0002_post_entry_index" in result.stdout
     result = paperbot("db", "upgrade")
     assert "up to date" in result.stdout
 

@@ -52,3 +52,26 @@ def test_database_url_accepts_postgres_scheme_and_prefers_paperbot_variable() ->
         database_url({"DATABASE_URL": "postgres://u:p@h/db", "PAPERBOT_DATABASE_URL": "sqlite://"})
         == "sqlite://"
     )
+
+
+def test_an_older_database_is_upgraded_on_first_use_and_keeps_its_data(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_initial")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO entry (kind, title, url, comment, images, authors, abstract, week, "
+            "position, status, attempts, created_at, updated_at) VALUES ('paper', 'T', "
+            "'https://e.org/a', '', '[]', '', '', '2026-W48', 1, 'queued', 0, "
+            "'2026-11-27 00:00:00', '2026-11-27 00:00:00')"
+        )
+    engine = open_database({"PAPERBOT_DATABASE_URL": url})
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT title FROM entry").scalar() == "T"

@@ -128,7 +128,9 @@ def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout and nothing else."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    # Indented for people; compact (and on the C encoder: ~10x faster) for pipes and scripts.
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent) + "\n")
 
 
 def console() -> Any:
