@@ -92,6 +92,9 @@ class Worker:
     load_images: bool = True
     image_base_dir: Path = field(default_factory=Path.cwd)
     on_outcome: Callable[[Outcome], None] | None = None
+    # How long after an attempt began a request whose answer was lost may still land on the
+    # timeline (the CLI passes twice the X timeout): until then, absence proves nothing.
+    settle_grace: timedelta = timedelta(seconds=60)
 
     @property
     def dry_run(self) -> bool:
@@ -152,6 +155,25 @@ class Worker:
         match = self._find_on_timeline(text, since)
         with session_scope(self.engine) as session:
             entry, post = self._load(session, entry_id, post_id)
+            ready = post.updated_at + self.settle_grace
+            give_up = entry.attempts >= self.retry.max_attempts
+            if match is None and not give_up and now < ready:
+                # The lost request may still be on its way (X slow, or the process killed
+                # mid-request): posting again now could post twice. Look again at `ready`.
+                entry.next_attempt_at = ready
+                session.add(entry)
+                log.info(
+                    "entry %s is not on the timeline yet; it is looked for again at %s",
+                    entry_id,
+                    ready.isoformat(timespec="seconds"),
+                )
+                return self._emit(
+                    Outcome(
+                        entry_id,
+                        "retry",
+                        f"outcome unknown: not on the timeline yet, looked for again at {ready}",
+                    )
+                )
             _close_interrupted(session, post, now)
             attempt = _open_attempt(session, post, now, outcome="settle")
             if match is not None:
@@ -174,7 +196,7 @@ class Worker:
                 return self._emit(
                     Outcome(entry_id, "settled", "found on the timeline", match.remote_url)
                 )
-            if entry.attempts >= self.retry.max_attempts:
+            if give_up:
                 # Known not posted and out of attempts: without this, a create that keeps
                 # answering 5xx (maybe posted, so never counted in _handle_error) retries forever.
                 message = (
@@ -231,11 +253,22 @@ class Worker:
             except ChannelError as error:
                 if error.kind is ErrorKind.AUTH:
                     raise ChannelPaused(error.message) from None
+                with session_scope(self.engine) as session:
+                    # Back off, or the daemon re-reads the timeline in a tight loop while X fails.
+                    entry = session.get(Entry, entry_id)
+                    assert entry is not None
+                    entry.next_attempt_at = error.retry_at or now + self.retry.delay(
+                        entry_id, max(1, entry.attempts)
+                    )
+                    session.add(entry)
                 return self._emit(
                     Outcome(entry_id, "retry", f"outcome of the last attempt unknown: {error}")
                 )
             if settled.result in ("settled", "failed"):
                 return settled
+            with session_scope(self.engine) as session:
+                if self._unknown_post_id(session, entry_id) is not None:
+                    return settled  # too soon to tell: not posted again before it is known
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
@@ -506,7 +539,11 @@ class Worker:
             post.last_error = error.message
             entry.status = EntryStatus.QUEUED.value
             entry.last_error = error.message
-            entry.next_attempt_at = now + self.retry.delay(entry_id, entry.attempts)
+            # Not before the grace: the request may still land (see _settle_one).
+            entry.next_attempt_at = max(
+                now + self.retry.delay(entry_id, entry.attempts),
+                post.updated_at + self.settle_grace,
+            )
             session.add_all([entry, post, attempt])
             retry_at = entry.next_attempt_at
         log.warning(

@@ -504,6 +504,23 @@ https://example.com/other
     assert [e.kind for e in parsed.entries] == ["paper", "article", "application", "article"]
 
 
+def test_sections_one_level_down(tmp_path: Path) -> None:
+    """Some digests use ``##`` sections and ``###`` entries; they read the same."""
+    text = (
+        "# Reading list, week 12 2024\n\n## Papers\n\n### P\n\n<https://example.com/p>\n\n"
+        "## Applications\n\n### A\n\n<https://example.com/a>\n"
+    )
+    parsed = parse(text, tmp_path)
+    assert [(e.kind, e.title) for e in parsed.entries] == [("paper", "P"), ("application", "A")]
+    assert parsed.week == "2024-W12"
+
+
+def test_heading_with_only_a_link_gives_an_empty_title(tmp_path: Path) -> None:
+    """As in CSV, the caller fills an empty title from arXiv."""
+    (entry,) = parse("## [](https://arxiv.org/abs/2401.00001)\n", tmp_path).entries
+    assert (entry.title, entry.arxiv_id) == ("", "2401.00001")
+
+
 @pytest.mark.parametrize(
     "title",
     [

@@ -172,18 +172,14 @@ def _bring_image(source: str, out_dir: Path, *, copy: bool) -> str:
 
 def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
     from bot.sources.markdown import parse_markdown_bytes
-    from bot.sources.records import FieldError, ImportFileError
-    from bot.sources.tabular import parse_csv, parse_json
+    from bot.sources.tabular import parse_csv_bytes, parse_json_bytes
 
-    if kind == "markdown":
-        return parse_markdown_bytes(data, base_dir=base_dir, source_name=name, week_override=week)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        reason = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        raise ImportFileError(name, [FieldError(None, None, reason)]) from None
-    parse = parse_csv if kind == "csv" else parse_json
-    return parse(text, base_dir=base_dir, source_name=name, week_override=week)
+    parse = {
+        "markdown": parse_markdown_bytes,
+        "csv": parse_csv_bytes,
+        "json": parse_json_bytes,
+    }[kind]
+    return parse(data, base_dir=base_dir, source_name=name, week_override=week)
 
 
 def _enrich(app: App, entries: list[Any]) -> tuple[list[Any], list[str]]:

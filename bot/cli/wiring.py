@@ -54,6 +54,8 @@ def image_policy(app: App) -> Any:
 
 
 def build_worker(app: App, *, dry_run: bool) -> Worker:
+    from datetime import timedelta
+
     from bot.config import checked_compose_settings
     from bot.worker import RetryPolicy, Worker
 
@@ -66,6 +68,7 @@ def build_worker(app: App, *, dry_run: bool) -> Worker:
         image_policy=image_policy(app),
         retry=RetryPolicy(x.max_attempts, x.retry_base_seconds, x.retry_max_seconds),
         credentials_fingerprint=fingerprint,
+        settle_grace=timedelta(seconds=2 * x.timeout_seconds),
         image_base_dir=Path.cwd(),
     )
 

@@ -18,6 +18,7 @@ reads back to the same entries.
 
 from __future__ import annotations
 
+import bisect
 import re
 import string
 from collections.abc import Iterable, Iterator
@@ -503,20 +504,17 @@ class _Embeds:
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self._next_end: list[int] = []
-        self._next_stop: list[int] = []
+        self._ends: list[int] | None = None
+        self._stops: list[int] = []
 
-    def _index(self) -> None:
-        count = len(self.lines)
-        self._next_end = [count] * (count + 1)
-        self._next_stop = [count] * (count + 1)
-        for j in range(count - 1, -1, -1):
-            line = self.lines[j]
-            has_end = _EMBED_END.search(line.strip()) is not None
-            self._next_end[j] = j if has_end else self._next_end[j + 1]
-            heading = _HEADING.match(line)
-            stops = heading is not None and len(heading.group(1)) <= 2
-            self._next_stop[j] = j if stops else self._next_stop[j + 1]
+    def _index(self) -> list[int]:
+        lines = self.lines
+        self._stops = [
+            j
+            for j, line in enumerate(lines)
+            if "#" in line[:4] and (h := _HEADING.match(line)) and len(h.group(1)) <= 2
+        ]
+        return [j for j, line in enumerate(lines) if "](" in line and _EMBED_END.search(line)]
 
     def end(self, start: int, rest: str) -> tuple[int, str] | None:
         """(last line, URL) of the card starting at ``start`` (``rest``: the text after its
@@ -524,14 +522,18 @@ class _Embeds:
         same_line = _EMBED_END.search(rest)
         if same_line:
             return start, _dest(same_line.group("dest"))
-        if not self._next_end:
-            self._index()
-        j = self._next_end[start + 1]
-        if j < self._next_stop[start + 1] and j < min(len(self.lines), start + _EMBED_MAX_LINES):
-            found = _EMBED_END.search(self.lines[j].strip())
-            assert found is not None
-            return j, _dest(found.group("dest"))
-        return None
+        if self._ends is None:
+            self._ends = self._index()
+        at = bisect.bisect_right(self._ends, start)
+        if at == len(self._ends):
+            return None
+        j = self._ends[at]
+        stop = bisect.bisect_right(self._stops, start)
+        if (stop < len(self._stops) and self._stops[stop] <= j) or j >= start + _EMBED_MAX_LINES:
+            return None
+        found = _EMBED_END.search(self.lines[j])
+        assert found is not None
+        return j, _dest(found.group("dest"))
 
 
 # -- entries ---------------------------------------------------------------------------------

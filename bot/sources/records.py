@@ -188,10 +188,11 @@ def decode_text(data: bytes, *, source_name: str) -> str:
 
 def check_text_size(text: str, *, source_name: str) -> None:
     """Apply the byte limit to text that was decoded elsewhere (e.g. by a test or stdin)."""
-    if len(text) > MAX_IMPORT_BYTES or (
-        len(text) * 4 > MAX_IMPORT_BYTES and len(text.encode("utf-8")) > MAX_IMPORT_BYTES
-    ):
-        raise _too_large(source_name, "over the limit")
+    if len(text) * 4 <= MAX_IMPORT_BYTES:
+        return  # even all four-byte characters would fit
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_IMPORT_BYTES:
+        raise _too_large(source_name, f"{size} bytes")
 
 
 # -- field checks ----------------------------------------------------------------------------
