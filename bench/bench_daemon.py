@@ -6,7 +6,7 @@
    over an idle period, and its resident memory.
 
 Usage: .venv/bin/python bench/bench_daemon.py [--posts 20] [--spacing 1] [--idle 60]
-       [--poll-seconds 2] [--heartbeat-seconds 10]
+       [--poll-seconds 2] [--heartbeat-seconds 10] [--with-images]
 Targets (issue 5): median lateness < 1 s; idle CPU < 1 %; idle RSS < 80 MB.
 """
 
@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,7 +72,9 @@ def start_daemon(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[s
     return process, lines
 
 
-def queue_entries(db: Path, count: int, first: datetime, spacing: float) -> list[datetime]:
+def queue_entries(
+    db: Path, count: int, first: datetime, spacing: float, image: Path | None
+) -> list[datetime]:
     """Queue `count` entries through the real queue code, `spacing` seconds apart from `first`."""
     from bot.db import open_database, session_scope
     from bot.queue import NewEntry, add_entry
@@ -80,12 +82,14 @@ def queue_entries(db: Path, count: int, first: datetime, spacing: float) -> list
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     times = [first + timedelta(seconds=i * spacing) for i in range(count)]
+    images = ({"source": str(image), "alt": "A key figure."},) if image else ()
     with session_scope(engine) as session:
         for i, at in enumerate(times):
             new = NewEntry(
                 url=f"https://example.org/bench/{i}",
                 week=week_of(at, UTC),
                 comment=f"Bench post number {i}.",
+                images=images,
                 at=at,
             )
             add_entry(session=session, new=new)
@@ -100,6 +104,9 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle measurement")
     parser.add_argument("--poll-seconds", type=float, default=2.0)
     parser.add_argument("--heartbeat-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--with-images", action="store_true", help="attach a PNG (uploaded with alt text) to each"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, FakeX() as fake:
@@ -135,7 +142,13 @@ def main() -> None:
         try:
             # Queued while the daemon runs; the first `at` leaves the watch job time to notice.
             first = datetime.now(UTC) + timedelta(seconds=args.poll_seconds + 2)
-            times = queue_entries(db, args.posts, first, args.spacing)
+            image = None
+            if args.with_images:
+                from PIL import Image
+
+                image = workdir / "figure.png"
+                Image.new("RGB", (1200, 800), (40, 90, 160)).save(image)
+            times = queue_entries(db, args.posts, first, args.spacing, image)
             deadline = time.monotonic() + args.posts * args.spacing + 60
             while len(fake.posts) < args.posts and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -161,9 +174,9 @@ def main() -> None:
     median = statistics.median(late)
     mb = 1024 * 1024
     print(f"daemon start-up (spawn to 'daemon started')  {startup:7.2f} s")
-    print(
-        f"lateness over {args.posts} posts, {args.spacing:g} s apart (poll {args.poll_seconds:g} s)"
-    )
+    kind = "image posts" if args.with_images else "text posts"
+    spacing = f"{args.spacing:g} s apart (poll {args.poll_seconds:g} s)"
+    print(f"lateness over {args.posts} {kind}, {spacing}")
     print(f"  median                                     {median:7.3f} s   (target < 1 s)")
     print(f"  max                                        {max(late):7.3f} s")
     print(f"  min                                        {min(late):7.3f} s")

@@ -39,6 +39,23 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def ensure_free(state: DaemonState | None, *, now: datetime, stale_after: timedelta) -> None:
+    """Raise AlreadyRunning if `state` shows a daemon with a fresh heartbeat."""
+    if (
+        state is None
+        or state.owner is None
+        or state.heartbeat_at is None
+        or now - state.heartbeat_at >= stale_after
+    ):
+        return
+    host, pid, _ = [*state.owner.split(":"), "", ""][:3]
+    raise AlreadyRunning(
+        f"another paperbot daemon is running on this database (pid {pid} on {host}, "
+        f"last heartbeat {int((now - state.heartbeat_at).total_seconds())} s ago); stop "
+        f"it first, or wait {int(stale_after.total_seconds())} s if it was killed"
+    )
+
+
 def acquire(
     engine: Engine, *, now: datetime, stale_after: timedelta, owner: str | None = None
 ) -> Lease:
@@ -46,17 +63,7 @@ def acquire(
     owner = owner or new_owner()
     with session_scope(engine) as session:
         state = session.get(DaemonState, 1) or DaemonState(id=1)
-        if (
-            state.owner is not None
-            and state.heartbeat_at is not None
-            and now - state.heartbeat_at < stale_after
-        ):
-            host, pid, _ = [*state.owner.split(":"), "", ""][:3]
-            raise AlreadyRunning(
-                f"another paperbot daemon is running on this database (pid {pid} on {host}, "
-                f"last heartbeat {int((now - state.heartbeat_at).total_seconds())} s ago); stop "
-                f"it first, or wait {int(stale_after.total_seconds())} s if it was killed"
-            )
+        ensure_free(state, now=now, stale_after=stale_after)
         state.owner = owner
         state.pid = os.getpid()
         state.started_at = now

@@ -55,7 +55,9 @@ timeout_seconds = 30
 
 
 def wait_until(
-    condition: Callable[[], Any], timeout: float = EVENTUALLY, what: str = "condition"
+    condition: Callable[[], Any],
+    timeout: float = EVENTUALLY,
+    what: str | Callable[[], str] = "condition",
 ) -> Any:
     """Poll until `condition()` is truthy; return its value or fail naming `what`."""
     deadline = time.monotonic() + timeout
@@ -64,7 +66,9 @@ def wait_until(
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+            pytest.fail(
+                f"timed out after {timeout} s waiting for {what() if callable(what) else what}"
+            )
         time.sleep(0.05)
 
 
@@ -113,7 +117,9 @@ class Daemon:
                 )
             return None
 
-        found: dict[str, Any] = wait_until(find, timeout, f"log line {text!r}\n{self.log()}")
+        found: dict[str, Any] = wait_until(
+            find, timeout, lambda: f"log line {text!r}; the log so far:\n{self.log()}"
+        )
         return found
 
     def signal(self, signum: int) -> None:

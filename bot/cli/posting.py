@@ -102,18 +102,48 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
                     else "it was posted already"
                 )
             )
-    worker = build_worker(app, dry_run=dry_run)
+    if dry_run:
+        worker = build_worker(app, dry_run=True)
+        outcome = worker.post(entry_id, app.now())
+        click.echo(outcome.remote_url or outcome.result)
+        return
+    from bot import lease
+
+    stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
     try:
-        worker.settle(app.now())
+        held = lease.acquire(app.engine, now=app.now(), stale_after=stale)
+    except lease.AlreadyRunning:
+        # Two processes posting from one database could race on this entry: hand it to the
+        # daemon instead, which picks up the change within a few seconds.
+        _hand_to_daemon(app, entry_id)
+        return
+    worker = build_worker(app, dry_run=False)
+    try:
         outcome = worker.post(entry_id, app.now())
     except ChannelPaused as paused:
         raise Failure(_pause_message(str(paused))) from None
     finally:
+        lease.release(app.engine, held, now=app.now())
         worker.channel.close()
     if outcome.result in ("posted", "settled"):
         click.echo(outcome.remote_url or "posted")
         return
     raise Failure(f"entry {entry_id} not posted ({outcome.result}): {outcome.detail}")
+
+
+def _hand_to_daemon(app: App, entry_id: int) -> None:
+    from bot.db import session_scope
+    from bot.lease import read_state
+    from bot.queue import EntryChanges, edit_entry
+
+    with session_scope(app.engine) as session:
+        edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=app.now()))
+    state = read_state(app.engine)
+    pid = state.pid if state else "?"
+    click.echo(
+        f"the daemon (pid {pid}) is running: entry {entry_id} is due now and it will post it "
+        f"within seconds; see `paperbot show {entry_id}`"
+    )
 
 
 def _pause_message(reason: str) -> str:
@@ -151,6 +181,14 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool) -> 
     from bot.config import timetable_config
 
     configure_logging(log_format, verbose)
+    from bot import lease
+
+    # Refuse early and cheaply (before building the X channel) if a daemon holds the database.
+    stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
+    try:
+        lease.ensure_free(lease.read_state(app.engine), now=app.now(), stale_after=stale)
+    except lease.AlreadyRunning as exc:
+        raise Failure(str(exc)) from None
     worker = build_worker(app, dry_run=dry_run)
     config = timetable_config(app.settings)
     if once:
