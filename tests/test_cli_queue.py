@@ -235,3 +235,25 @@ def test_template_that_cannot_fit_is_a_config_error_for_composing_commands(
         assert result.exit_code == 2, command
         assert "compose.template" in result.stderr
     assert paperbot.json("history", "--json") == []
+
+
+def test_post_hands_the_entry_to_a_running_daemon_instead_of_racing_it(
+    paperbot: Paperbot,
+) -> None:
+    from datetime import timedelta
+
+    from bot import lease
+
+    entry_id = add(paperbot, "https://example.org/a", "--comment", "c", "--at", "2030-01-01T09:00")
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    lease.acquire(paperbot.engine(), now=now, stale_after=timedelta(seconds=60), owner="h:42:x")
+    result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 0, result.stderr
+    assert "pid" in result.stdout and "due now" in result.stdout
+    entry = paperbot.json("show", str(entry_id), "--json")
+    assert entry["at"] == "2026-11-30T09:00:00+00:00"
+    assert entry["status"] == "queued" and entry["posts"] == []
+    # A second daemon is refused while the first one's heartbeat is fresh.
+    result = paperbot("run", "--dry-run", PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 1
+    assert "another paperbot daemon is running" in result.stderr
