@@ -582,6 +582,11 @@ def test_killed_before_the_post_reached_x_posts_it_exactly_once(pipeline: Pipeli
 
     pipeline.step(10)  # past [daemon] stale_after_seconds: the dead run's lease is stale
     pipeline.run_once()
+    # Not on the timeline yet: the lost request might still land, so nothing is posted until
+    # the settle grace has passed and the timeline is read again.
+    assert pipeline.fake.posts == []
+    pipeline.step(120)
+    pipeline.run_once()
     [remote] = pipeline.fake.posts
     entry = pipeline.entries()[entry_id]
     assert entry["status"] == "posted" and post_of(entry)["remote_id"] == remote.id
