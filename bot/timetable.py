@@ -38,17 +38,40 @@ restart never moves a slot.
 
 from __future__ import annotations
 
-import hashlib
-import heapq
-import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from bot.entry_picker import EntryPicker
+from bot.post_caps import CapLedger
+from bot.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
+from bot.wall_clock import as_utc, iso_week, wall_to_utc, week_monday
+
+# Slot parsing lives in bot.slots and time-zone helpers in bot.wall_clock; these names stay
+# importable from here for the callers that have always used them.
+__all__ = [
+    "CATCH_UP_LOOKBACK",
+    "DEFAULT_SLOTS",
+    "LATE_GRACE",
+    "MAX_JITTER_MINUTES",
+    "Assignment",
+    "CatchUp",
+    "PlanEntry",
+    "Reason",
+    "SlotRule",
+    "TimetableConfig",
+    "TimetableError",
+    "due_now",
+    "iso_week",
+    "parse_slot",
+    "plan",
+    "settled_until",
+    "slots_between",
+    "validate",
+]
 
 DEFAULT_SLOTS = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 18:00")
 #: A past slot younger than this is a late wake-up, not downtime: it is still posted (both
@@ -62,191 +85,6 @@ DAY = timedelta(days=1)
 
 Reason = Literal["at", "retry", "rate-limit", "slot", "catch-up"]
 CatchUp = Literal["spread", "next-slots"]
-
-
-class TimetableError(ValueError):
-    """A timetable setting that cannot work; the message says which and why."""
-
-
-# --- slot lines ---------------------------------------------------------------------------------
-
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ALL_WEEKDAYS = frozenset(range(7))
-_ALL_DAYS_OF_MONTH = frozenset(range(1, 32))
-_ALL_MONTHS = frozenset(range(1, 13))
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # leap years count
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-@dataclass(frozen=True)
-class SlotRule:
-    """One parsed slot line: the local wall-clock times it names, on the days it matches."""
-
-    spec: str
-    times: tuple[tuple[int, int], ...]  # (hour, minute), sorted, unique
-    weekdays: frozenset[int] = _ALL_WEEKDAYS  # date.weekday(): 0 = Monday
-    days_of_month: frozenset[int] = _ALL_DAYS_OF_MONTH
-    months: frozenset[int] = _ALL_MONTHS
-    either_day: bool = False  # cron with both day fields restricted: Vixie matches either
-
-    def matches(self, day: date) -> bool:
-        """Whether the rule fires on this local calendar day."""
-        if day.month not in self.months:
-            return False
-        in_month = day.day in self.days_of_month
-        in_week = day.weekday() in self.weekdays
-        return (in_month or in_week) if self.either_day else (in_month and in_week)
-
-
-def parse_slot(spec: str) -> SlotRule:
-    """Parse one slot line, so config loading can name a bad one before the daemon starts.
-
-    Accepted: ``"Mon-Fri 09:00"``, ``"Sat 10:30"``, ``"Mon,Wed,Fri 08:15"``, ``"daily 12:00"``,
-    ``"weekdays 09:00,13:00"``, ``"weekends 11:00"`` and ``"cron: 0 9 * * 1-5"`` (five fields:
-    minute hour day-of-month month day-of-week, with ``*``, lists, ranges, steps and names).
-    """
-    if not isinstance(spec, str):
-        raise TimetableError(f"a slot must be a string, not {type(spec).__name__}")
-    text = spec.strip()
-    if not text:
-        raise TimetableError("empty slot (expected e.g. 'Mon-Fri 09:00' or 'cron: 0 9 * * 1-5')")
-    if text.lower().startswith("cron:"):
-        return _parse_cron(spec, text[5:])
-    return _parse_simple(spec, text)
-
-
-def _parse_simple(spec: str, text: str) -> SlotRule:
-    parts = re.sub(r"\s*([,-])\s*", r"\1", text).split()
-    if len(parts) != 2:
-        raise TimetableError(
-            "expected days and a time, e.g. 'Mon-Fri 09:00', 'daily 12:00' or 'cron: 0 9 * * 1-5'"
-        )
-    days, times = parts
-    return SlotRule(spec=spec, times=_parse_times(times), weekdays=_parse_days(days))
-
-
-def _parse_days(text: str) -> frozenset[int]:
-    lowered = text.lower()
-    if lowered in ("daily", "everyday"):
-        return _ALL_WEEKDAYS
-    if lowered == "weekdays":
-        return frozenset(range(5))
-    if lowered == "weekends":
-        return frozenset({5, 6})
-    days: set[int] = set()
-    for item in lowered.split(","):
-        first, dash, last = item.partition("-")
-        a = _day_number(first)
-        b = _day_number(last) if dash else a
-        # A range may wrap past Sunday ("Fri-Mon"): the week is a cycle to a person.
-        days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
-    return frozenset(days)
-
-
-def _day_number(name: str) -> int:
-    if name in _DAY_NAMES:
-        return _DAY_NAMES.index(name)
-    if name in _FULL_DAY_NAMES:
-        return _FULL_DAY_NAMES.index(name)
-    raise TimetableError(
-        f"unknown day {name!r} (use Mon..Sun, ranges like Mon-Fri, lists like Mon,Wed,Fri, "
-        "or 'daily', 'weekdays', 'weekends')"
-    )
-
-
-def _parse_times(text: str) -> tuple[tuple[int, int], ...]:
-    times: set[tuple[int, int]] = set()
-    for item in text.split(","):
-        match = _TIME.match(item)
-        if not match:
-            raise TimetableError(f"bad time {item!r} (expected 24-hour HH:MM, e.g. 09:00)")
-        hour, minute = int(match.group(1)), int(match.group(2))
-        if hour > 23 or minute > 59:
-            raise TimetableError(f"bad time {item!r}: hours run 00-23 and minutes 00-59")
-        times.add((hour, minute))
-    return tuple(sorted(times))
-
-
-def _parse_cron(spec: str, body: str) -> SlotRule:
-    fields = body.split()
-    if len(fields) != 5:
-        raise TimetableError(
-            f"a cron line needs 5 fields (minute hour day-of-month month day-of-week), "
-            f"got {len(fields)}: {body.strip()!r}"
-        )
-    minutes, _ = _cron_field(fields[0], "minute", 0, 59, ())
-    hours, _ = _cron_field(fields[1], "hour", 0, 23, ())
-    doms, dom_star = _cron_field(fields[2], "day-of-month", 1, 31, ())
-    months, _ = _cron_field(fields[3], "month", 1, 12, _MONTH_NAMES, first_name=1)
-    dows, dow_star = _cron_field(fields[4], "day-of-week", 0, 7, _CRON_DAYS, sunday_end=True)
-    weekdays = frozenset((d - 1) % 7 for d in dows)  # cron 0/7 = Sunday -> weekday() 6
-    either = not dom_star and not dow_star
-    if not dom_star and not either and all(min(doms) > _DAYS_IN_MONTH[m - 1] for m in months):
-        raise TimetableError(f"cron line {body.strip()!r} never fires (no such day in month)")
-    return SlotRule(
-        spec=spec,
-        times=tuple((h, m) for h in sorted(hours) for m in sorted(minutes)),
-        weekdays=weekdays,
-        days_of_month=doms,
-        months=months,
-        either_day=either,
-    )
-
-
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _cron_field(
-    text: str,
-    name: str,
-    lo: int,
-    hi: int,
-    names: tuple[str, ...],
-    *,
-    first_name: int = 0,
-    sunday_end: bool = False,
-) -> tuple[frozenset[int], bool]:
-    """Values of one cron field, and whether it starts with ``*`` (Vixie's day-matching rule)."""
-
-    def value(token: str) -> int:
-        if token.isdigit():
-            number = int(token)
-        elif token.lower() in names:
-            number = names.index(token.lower()) + first_name
-        else:
-            raise TimetableError(f"{name} field {text!r}: {token!r} is not a number or name")
-        if not lo <= number <= hi:
-            raise TimetableError(f"{name} field {text!r}: {number} is outside {lo}-{hi}")
-        return number
-
-    values: set[int] = set()
-    for item in text.split(","):
-        span, slash, step_text = item.partition("/")
-        step = 1
-        if slash:
-            if not step_text.isdigit() or int(step_text) < 1:
-                raise TimetableError(f"{name} field {text!r}: bad step {step_text!r}")
-            step = int(step_text)
-        if span == "*":
-            first, last = lo, hi
-        elif "-" in span:
-            a, _, b = span.partition("-")
-            first, last = value(a), value(b)
-            if sunday_end and last == 0 and first > 0:
-                last = 7  # "Fri-Sun": Sunday closes the week here
-            if first > last:
-                raise TimetableError(f"{name} field {text!r}: range {span!r} runs backwards")
-        elif span:
-            first = value(span)
-            last = hi if slash else first
-        else:
-            raise TimetableError(f"{name} field {text!r}: empty item")
-        values.update(range(first, last + 1, step))
-    return frozenset(values), text.startswith("*")
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -309,22 +147,8 @@ def _compile(config: TimetableConfig) -> _Compiled:
             rules.append(parse_slot(spec))
         except TimetableError as exc:
             raise TimetableError(f"slots: {spec!r}: {exc}") from None
-    quiet_weekdays: set[int] = set()
-    quiet_dates: set[date] = set()
-    for item in config.quiet_days:
-        text = item.strip().lower() if isinstance(item, str) else ""
-        if _ISO_DATE.match(text):
-            try:
-                quiet_dates.add(date.fromisoformat(text))
-            except ValueError:
-                raise TimetableError(f"quiet_days: {item!r} is not a real date") from None
-        elif text in _DAY_NAMES or text in _FULL_DAY_NAMES:
-            quiet_weekdays.add(_day_number(text))
-        else:
-            raise TimetableError(
-                f"quiet_days: {item!r} is neither a weekday (Mon..Sun) nor a date (YYYY-MM-DD)"
-            )
-    return _Compiled(tuple(rules), frozenset(quiet_weekdays), frozenset(quiet_dates))
+    quiet_weekdays, quiet_dates = parse_quiet_days(config.quiet_days)
+    return _Compiled(tuple(rules), quiet_weekdays, quiet_dates)
 
 
 def _check_int(name: str, value: object, lo: int, hi: int) -> None:
@@ -343,7 +167,7 @@ def slots_between(config: TimetableConfig, start: datetime, end: datetime) -> li
     Every slot's instant depends only on the config and its own local date and time, never on
     the window asked for, so adjacent windows never disagree (a restart cannot post twice).
     """
-    start, end = _as_utc(start, "start"), _as_utc(end, "end")
+    start, end = as_utc(start, "start"), as_utc(end, "end")
     if end <= start:
         return []
     reach = timedelta(minutes=config.jitter_minutes) + DAY  # + a day for DST shifts at midnight
@@ -366,54 +190,9 @@ def _day_slots(config: TimetableConfig, day: date) -> Iterable[datetime]:
             times.update(rule.times)
     jitter = config.jitter_minutes
     return (
-        _wall_to_utc(day, hour, minute, config.tz) + _jitter(day, hour, minute, jitter)
+        wall_to_utc(day, hour, minute, config.tz) + slot_jitter(day, hour, minute, jitter)
         for hour, minute in times
     )
-
-
-def _wall_to_utc(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
-    """The one instant a local wall-clock time stands for: first of two, or shifted past a gap."""
-    wall = datetime(day.year, day.month, day.day, hour, minute)
-    first = wall.replace(tzinfo=tz).astimezone(UTC)  # fold=0: the earlier reading
-    if first.astimezone(tz).replace(tzinfo=None) == wall:
-        return first
-    # In a spring gap no clock shows this time; the two folds read it with the offsets before and
-    # after the jump, and the later instant is the wall time moved forward by the gap.
-    return max(first, wall.replace(tzinfo=tz, fold=1).astimezone(UTC))
-
-
-def _jitter(day: date, hour: int, minute: int, minutes: int) -> timedelta:
-    if minutes == 0:
-        return timedelta(0)
-    span = minutes * 60
-    digest = hashlib.sha256(f"{day.isoformat()}T{hour:02d}:{minute:02d}".encode()).digest()
-    return timedelta(seconds=int.from_bytes(digest[:8], "big") % (2 * span + 1) - span)
-
-
-# --- weeks --------------------------------------------------------------------------------------
-
-
-def iso_week(d: datetime, tz: ZoneInfo) -> str:
-    """The ISO week ("2026-W48") of the calendar date `d` falls on in `tz`."""
-    iso = _as_utc(d, "d").astimezone(tz).isocalendar()
-    return f"{iso.year:04d}-W{iso.week:02d}"
-
-
-@lru_cache(maxsize=256)
-def _week_monday(week: str) -> int:
-    """Ordinal of the week's Monday: weeks compare and subtract as plain integers."""
-    match = _WEEK.match(week)
-    if not match:
-        raise ValueError(f"{week!r} is not an ISO week (expected YYYY-Www)")
-    try:
-        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1).toordinal()
-    except ValueError:
-        raise ValueError(f"{week!r} is not an ISO week of that year") from None
-
-
-def _local_monday(t: datetime, tz: ZoneInfo) -> int:
-    local = t.astimezone(tz).date()
-    return local.toordinal() - local.weekday()
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -461,14 +240,14 @@ def plan(
     planned (any entry); only the last few days matter, and they also tell which past slots were
     served. Entries that find no time within the horizon are left out: they stay queued.
     """
-    now = _as_utc(now, "now")
+    now = as_utc(now, "now")
     if horizon < timedelta(0):
         raise ValueError(f"horizon must not be negative, got {horizon}")
-    settled = None if last_run is None else _as_utc(last_run, "last_run")
-    week_now = _week_monday(current_week)
+    settled = None if last_run is None else as_utc(last_run, "last_run")
+    week_now = week_monday(current_week)
     relevant_from = now - CATCH_UP_LOOKBACK - 2 * DAY
     posts = sorted(
-        t for t in (_as_utc(p, "recent_posts") for p in recent_posts) if t >= relevant_from
+        t for t in (as_utc(p, "recent_posts") for p in recent_posts) if t >= relevant_from
     )
     timed: list[PlanEntry] = []
     waiting: list[PlanEntry] = []
@@ -478,7 +257,12 @@ def plan(
             raise ValueError(f"entry {entry.id} is listed twice")
         seen.add(entry.id)
         (timed if entry.at is not None else waiting).append(entry)
-    ledger = _Ledger(config, posts)
+    ledger = CapLedger(
+        tz=config.tz,
+        per_day_cap=config.posts_per_day,
+        limit=config.daily_limit_24h,
+        posts=posts,
+    )
     end = max(now + horizon, now + timedelta(microseconds=1))  # what is due now always counts
     assignments = _plan_timed(now, end, timed, ledger)
     candidates = _candidates(config, now, end, settled, posts)
@@ -509,7 +293,7 @@ def due_now(
         recent_posts=recent_posts,
         last_run=last_run,
     )
-    now = _as_utc(now, "now")
+    now = as_utc(now, "now")
     return [a for a in assignments if a.when <= now]
 
 
@@ -520,7 +304,7 @@ def settled_until(assignments: Sequence[Assignment], now: datetime) -> datetime:
     posts to come, it is the missed slot the next of them makes up for, so the next plan still
     sees the rest of the backlog.
     """
-    now = _as_utc(now, "now")
+    now = as_utc(now, "now")
     pending = [a.slot for a in assignments if a.reason == "catch-up" and a.when > now and a.slot]
     return min(pending, default=now)
 
@@ -572,17 +356,17 @@ def _served(slot: datetime, posts: list[datetime]) -> bool:
 
 
 def _plan_timed(
-    now: datetime, end: datetime, timed: list[PlanEntry], ledger: _Ledger
+    now: datetime, end: datetime, timed: list[PlanEntry], ledger: CapLedger
 ) -> list[Assignment]:
     """Entries with `at`, in time order; the 24 h limit may only delay them (first come first)."""
     items: list[tuple[datetime, datetime, int, int, Reason]] = []
     for entry in timed:
         assert entry.at is not None
-        at = _as_utc(entry.at, f"entry {entry.id} at")
+        at = as_utc(entry.at, f"entry {entry.id} at")
         due: datetime = max(at, now)
         reason: Reason = "at"
         if entry.next_attempt_at is not None:
-            retry = _as_utc(entry.next_attempt_at, f"entry {entry.id} next_attempt_at")
+            retry = as_utc(entry.next_attempt_at, f"entry {entry.id} next_attempt_at")
             if retry > due:
                 due, reason = retry, "retry"
         items.append((due, at, entry.position, entry.id, reason))
@@ -609,9 +393,9 @@ def _plan_timetable(
     week_now: int,
     candidates: list[_Candidate],
     waiting: list[PlanEntry],
-    ledger: _Ledger,
+    ledger: CapLedger,
 ) -> list[Assignment]:
-    picker = _Picker(config.tz, now, week_now, waiting)
+    picker = EntryPicker(config.tz, now, week_now, waiting)
     out: list[Assignment] = []
     for candidate in candidates:
         if picker.exhausted():
@@ -630,134 +414,3 @@ def _plan_timetable(
             reason = "retry"
         out.append(Assignment(entry.id, when, reason, candidate.slot))
     return out
-
-
-class _Ledger:
-    """Posts made and planned, for the per-day cap and the rolling 24 h limit."""
-
-    def __init__(self, config: TimetableConfig, posts: list[datetime]) -> None:
-        self.tz = config.tz
-        self.per_day_cap = config.posts_per_day
-        self.limit = config.daily_limit_24h
-        self.posts = list(posts)  # sorted
-        self.per_day = Counter(self._day(t) for t in posts)
-
-    def _day(self, t: datetime) -> date:
-        return t.astimezone(self.tz).date()
-
-    def add(self, t: datetime) -> None:
-        self.posts.insert(bisect_right(self.posts, t), t)
-        self.per_day[self._day(t)] += 1
-
-    def has_room(self, t: datetime) -> bool:
-        """Whether a timetable post fits at `t` under both the day cap and the 24 h limit."""
-        return self.per_day[self._day(t)] < self.per_day_cap and self._blocked_until(t) is None
-
-    def first_opening(self, t: datetime, end: datetime) -> datetime | None:
-        """The first instant >= t (and < end) where one more post fits in every 24 h window."""
-        while t < end:
-            later = self._blocked_until(t)
-            if later is None:
-                return t
-            t = later
-        return None
-
-    def _blocked_until(self, t: datetime) -> datetime | None:
-        """None if a post at `t` keeps every 24 h window within the limit; else a later instant
-        worth trying (each retry moves strictly forward, so `first_opening` ends)."""
-        n = self.limit
-        if n is None:
-            return None
-        posts = self.posts
-        near = posts[bisect_right(posts, t - DAY) : bisect_left(posts, t + DAY)]
-        k = bisect_left(near, t)
-        run = [*near[:k], t, *near[k:]]
-        # Any n + 1 consecutive posts spanning less than 24 h break the limit.
-        for i in range(max(0, k - n), k + 1):
-            j = i + n
-            if j < len(run) and run[j] - run[i] < DAY:
-                if i < k:
-                    return run[i] + DAY  # the oldest post of that window has left it then
-                return run[k + 1] + timedelta(microseconds=1)  # only posts after t: pass one
-        return None
-
-
-class _Picker:
-    """Hands out timetable entries in queue order as slot times advance.
-
-    Entries move from `pending` (backoff not over) to `future` (their week has not begun) to the
-    `heap`, keyed by (not this week, week, position, id); the heap is re-keyed when the week in
-    force changes, which happens at most once per week of horizon.
-    """
-
-    def __init__(
-        self, tz: ZoneInfo, now: datetime, week_now: int, entries: list[PlanEntry]
-    ) -> None:
-        self.tz, self.now, self.week = tz, now, week_now
-        self.week_now = week_now
-        self.monday_now = _local_monday(now, tz)
-        self.entries = entries
-        self.weeks = [_week_monday(e.week) for e in entries]
-        ready = [
-            _as_utc(e.next_attempt_at, f"entry {e.id} next_attempt_at")
-            if e.next_attempt_at is not None
-            else None
-            for e in entries
-        ]
-        self.free = [i for i, r in enumerate(ready) if r is None]
-        self.pending = sorted(
-            ((r, i) for i, r in enumerate(ready) if r is not None), key=lambda p: p[0]
-        )
-        self.next_pending = 0
-        self.future: list[int] = []
-        self.heap: list[tuple[tuple[int, int, int, int], int]] = []
-        self._admit(self.free)
-
-    def _key(self, i: int) -> tuple[int, int, int, int]:
-        entry, week = self.entries[i], self.weeks[i]
-        if week == self.week:
-            return (0, 0, entry.position, entry.id)
-        return (1, week, entry.position, entry.id)  # older weeks: oldest first
-
-    def _admit(self, indices: list[int]) -> None:
-        now_ok = [i for i in indices if self.weeks[i] <= self.week]
-        self.future += [i for i in indices if self.weeks[i] > self.week]
-        if len(now_ok) > len(self.heap):
-            self.heap += [(self._key(i), i) for i in now_ok]
-            heapq.heapify(self.heap)
-        else:
-            for i in now_ok:
-                heapq.heappush(self.heap, (self._key(i), i))
-
-    def exhausted(self) -> bool:
-        return not self.heap and not self.future and self.next_pending == len(self.pending)
-
-    def take(self, t: datetime) -> PlanEntry | None:
-        """The first entry in queue order that may post at `t` (times arrive in order)."""
-        week = self.week_now
-        if t > self.now:
-            week += _local_monday(t, self.tz) - self.monday_now
-        if week != self.week:
-            self.week = week
-            waiting, self.future = self.future, []
-            everyone = [i for _, i in self.heap] + waiting
-            self.heap = []
-            self._admit(everyone)
-        released = []
-        while self.next_pending < len(self.pending) and self.pending[self.next_pending][0] <= t:
-            released.append(self.pending[self.next_pending][1])
-            self.next_pending += 1
-        if released:
-            self._admit(released)
-        if not self.heap:
-            return None
-        return self.entries[heapq.heappop(self.heap)[1]]
-
-
-def _as_utc(value: datetime, name: str) -> datetime:
-    """UTC view of an aware datetime; a naive one is a bug upstream, never a guess here."""
-    if not isinstance(value, datetime):
-        raise ValueError(f"{name} must be a datetime, not {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
-    return value.astimezone(UTC)
