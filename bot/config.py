@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import re
 import tomllib
@@ -330,10 +331,22 @@ def _check_values(settings: Settings, source: str) -> None:
         "images.max_download_mb": settings.images.max_download_mb,
         "daemon.poll_seconds": settings.daemon.poll_seconds,
         "daemon.heartbeat_seconds": settings.daemon.heartbeat_seconds,
+        "daemon.stale_after_seconds": settings.daemon.stale_after_seconds,
     }
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{source}: key '{key}': must be greater than 0, not {value}")
+    # TOML has nan and inf; they (and absurd sizes) pass the checks above but break timedelta
+    # and the scheduler later, or make a dead daemon's lease look fresh forever.
+    for table, keys in _SCHEMA.items():
+        for key, kind in keys.items():
+            if table and kind == (int, float):
+                number = getattr(getattr(settings, table), key)
+                if not (math.isfinite(number) and 0 <= number <= 1e9):
+                    raise ConfigError(
+                        f"{source}: key '{table}.{key}': must be a number from 0 to 1e9, "
+                        f"not {number}"
+                    )
     if s.jitter_minutes < 0 or s.jitter_minutes > 120:
         raise ConfigError(f"{source}: key 'schedule.jitter_minutes': must be 0-120")
     if x.daily_post_limit is not None and x.daily_post_limit < 0:

@@ -51,6 +51,7 @@ class Daemon:
     _planned_at: datetime | None = None
     _next_tick: datetime | None = None
     _signals: int = 0
+    _paused_at: datetime | None = None  # when a tick last found the channel paused
     _scheduler: Any = None
     _version_connection: Any = None
     exit_code: int = 0
@@ -148,6 +149,7 @@ class Daemon:
                     self._totals[outcome.result] = self._totals.get(outcome.result, 0) + 1
                 if summary.outcomes:
                     log.info("tick: %s", summary.line())
+                self._paused_at = self.clock() if summary.paused else None
                 if summary.paused:
                     log.error(
                         "X channel paused: %s (fix the credentials; the daemon keeps "
@@ -218,6 +220,10 @@ class Daemon:
         waiting = self.worker.rate_limited_until(now)
         if when is not None and waiting is not None and when < waiting:
             when = waiting
+        if when is not None and self._paused_at is not None:
+            # Nothing can go out until the credentials change: look again now and then, not at
+            # every poll (each look logs the pause as an error).
+            when = max(when, self._paused_at + REPLAN_EVERY)
         if when == self._next_tick and self._scheduler.get_job("tick") is not None:
             return
         self._next_tick = when

@@ -226,9 +226,25 @@ class Worker:
             return self._emit(Outcome(entry_id, "retry", "not found on the timeline"))
 
     def _find_on_timeline(self, text: str, since: datetime) -> Published | None:
-        """The remote post with this text, if the account has one (raises ChannelError)."""
+        """The remote post with this text, if the account has one (raises ChannelError).
+
+        Links cannot be compared (X shows t.co links), so entries with the same sentence look
+        alike: a remote post already recorded for another entry is never taken for this one.
+        """
+        from sqlmodel import col, select
+
+        with session_scope(self.engine) as session:
+            claimed = set(
+                session.exec(
+                    select(Post.remote_id).where(
+                        Post.channel == self.channel.name,
+                        col(Post.remote_id).is_not(None),
+                        col(Post.updated_at) >= since - timedelta(days=1),
+                    )
+                ).all()
+            )
         for remote in self.channel.recent_posts(since):
-            if texts_match(text, remote.text):
+            if remote.remote_id not in claimed and texts_match(text, remote.text):
                 return Published(remote.remote_id, remote.remote_url, (), remote.created_at)
         return None
 
@@ -273,6 +289,7 @@ class Worker:
             entry = session.get(Entry, entry_id)
             assert entry is not None
             draft = self._compose(entry)
+            composed = entry.updated_at
         try:
             media = self._media(draft) if self.load_images and not self.dry_run else ()
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
@@ -281,17 +298,24 @@ class Worker:
         try:
             with session_scope(self.engine) as session:
                 entry = session.get(Entry, entry_id)
-                assert entry is not None
-                post, attempt = begin_attempt(
-                    session=session,
-                    entry=entry,
-                    channel=self.channel.name,
-                    text=draft.text,
-                    now=now,
-                )
-                post_id, attempt_id = post.id, attempt.id
+                if entry is None:
+                    return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
+                edited = entry.updated_at != composed
+                if not edited:
+                    post, attempt = begin_attempt(
+                        session=session,
+                        entry=entry,
+                        channel=self.channel.name,
+                        text=draft.text,
+                        now=now,
+                    )
+                    post_id, attempt_id = post.id, attempt.id
         except QueueError as exc:  # claimed by another process in the meantime
             return self._emit(Outcome(entry_id, "skipped", str(exc)))
+        if edited:
+            # `edit` ran while the images loaded: post the edited entry, not the old text.
+            log.info("entry %s was edited meanwhile: composing it again", entry_id)
+            return self.post(entry_id, now)
         log.info(
             "posting entry %s on %s (%d/%d characters)",
             entry_id,

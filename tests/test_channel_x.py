@@ -332,8 +332,8 @@ def test_drop_after_is_settled_from_the_timeline(fake: FakeX, channel: XChannel)
     assert [p.text for p in fake.posts] == [TEXT]
     (remote,) = channel.recent_posts(started)
     assert remote.remote_id == fake.posts[0].id
-    assert remote.text != TEXT  # X shows t.co links ...
-    assert texts_match(TEXT, remote.text)  # ... which the settling match ignores
+    assert remote.text == TEXT  # X shows t.co links; the channel expands them (entities.urls)
+    assert texts_match(TEXT, remote.text)
     assert remote.remote_url == f"https://x.com/paperbot_test/status/{remote.remote_id}"
     assert remote.created_at is not None and remote.created_at.tzinfo is not None
 

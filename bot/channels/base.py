@@ -183,9 +183,30 @@ def texts_match(local: str, remote: str) -> bool:
     Used to settle a post whose outcome we never heard: X shortens every URL to t.co, may
     NFC-normalise and trims surrounding whitespace, so the comparison ignores URL spellings,
     runs of whitespace and normalisation form, but nothing else. X also returns ``&``, ``<`` and
-    ``>`` HTML-escaped in post texts, so those entities are decoded first.
+    ``>`` HTML-escaped in post texts, so those entities are decoded first. Where the platform
+    shows a link as posted (X's ``entities.urls``, expanded by the channel) it must be the same
+    link: entries that share a sentence differ only there.
     """
-    return _normalise(local) == _normalise(_unescape_x(remote))
+    remote = _unescape_x(remote)
+    if _normalise(local) != _normalise(remote):
+        return False
+    return all(map(_same_link, _links(local), _links(remote)))
+
+
+def _links(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text)
+    return [match.group(0).rstrip(_TRAILING_PUNCTUATION) for match in _URL.finditer(text)]
+
+
+def _same_link(local: str, remote: str) -> bool:
+    """Equal links, or a remote one still shortened (a t.co link hides where it leads)."""
+
+    def key(url: str) -> str:
+        bare = re.sub(r"(?i)^(?:https?://)?(?:www\.)?", "", url).rstrip("/")
+        host, slash, rest = bare.partition("/")
+        return host.lower() + slash + rest
+
+    return key(remote).startswith("t.co/") or key(local) == key(remote)
 
 
 def _unescape_x(text: str) -> str:

@@ -215,7 +215,7 @@ class XChannel:
                     user_id,
                     start_time=since,
                     max_results=100,
-                    tweet_fields=["created_at"],
+                    tweet_fields=["created_at", "entities"],
                     pagination_token=token,
                     user_auth=True,
                 ),
@@ -228,7 +228,7 @@ class XChannel:
                     RemotePost(
                         remote_id=remote_id,
                         remote_url=post_url(remote_id, username),
-                        text=str(tweet.text),
+                        text=_expand_links(str(tweet.text), getattr(tweet, "entities", None)),
                         created_at=_aware(getattr(tweet, "created_at", None)),
                     )
                 )
@@ -583,6 +583,20 @@ def _aware(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _expand_links(text: str, entities: object) -> str:
+    """The text with X's t.co links replaced by the links as posted (``entities.urls``).
+
+    Entries that share a sentence differ only by their link, so settling must see it.
+    """
+    urls = entities.get("urls") if isinstance(entities, Mapping) else None
+    for item in urls if isinstance(urls, list) else ():
+        if isinstance(item, Mapping):
+            short, expanded = item.get("url"), item.get("expanded_url")
+            if isinstance(short, str) and isinstance(expanded, str) and short and expanded:
+                text = text.replace(short, expanded, 1)
+    return text
 
 
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:

@@ -89,7 +89,7 @@ class FieldError:
         where = source_name
         if self.line is not None:
             where += f":{self.line}" if self.unit == "line" else f":item {self.line}"
-        what = f"field '{self.field}': " if self.field else ""
+        what = f"field {self.field!r}: " if self.field else ""  # repr: one line, whatever it is
         return f"{where}: {what}{self.reason}"
 
 

@@ -226,6 +226,28 @@ def _as_x_returns_it(text: str) -> str:
     return _shorten_urls(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _url_entities(text: str) -> list[dict[str, object]]:
+    """``entities.urls`` as X returns them: each t.co link, where it is, and the link as posted."""
+    shown = _as_x_returns_it(text)
+    entities: list[dict[str, object]] = []
+    position = 0
+    for index, match in enumerate(_URL.finditer(text)):
+        short = f"https://t.co/fake{index:06d}"
+        start = shown.index(short, position)
+        position = start + len(short)
+        expanded = match.group(0)
+        entities.append(
+            {
+                "start": start,
+                "end": position,
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": re.sub(r"^https?://(www\.)?", "", expanded)[:26],
+            }
+        )
+    return entities
+
+
 # -- multipart, without the deprecated cgi module ----------------------------------------------
 
 
@@ -626,6 +648,8 @@ class FakeX:
             }
             if "created_at" in fields:
                 item["created_at"] = post.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            if "entities" in fields and _URL.search(post.text):
+                item["entities"] = {"urls": _url_entities(post.text)}
             data.append(item)
         meta: dict[str, object] = {"result_count": len(page)}
         if page:
