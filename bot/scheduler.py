@@ -79,7 +79,9 @@ class Daemon:
         )
         scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(2)},
+            # Ticks are serialised by self._lock; a spare thread keeps the heartbeat going while
+            # a tick posts and the next tick waits for it.
+            executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._scheduler = scheduler
@@ -152,8 +154,8 @@ class Daemon:
                 self._paused_at = self.clock() if summary.paused else None
                 if summary.paused:
                     log.error(
-                        "X channel paused: %s (fix the credentials; the daemon keeps "
-                        "running and resumes when they change)",
+                        "X channel paused: %s (fix the credentials in .env, then restart "
+                        "the daemon; `paperbot check` confirms them)",
                         summary.paused,
                     )
             except Exception as exc:  # never let one bad tick kill a months-long daemon
@@ -233,8 +235,10 @@ class Daemon:
                 job.remove()
             return
         run_at = max(when, now)
+        # A tick re-plans at its end, while it still counts as running: a second instance may
+        # start and wait for the lock, instead of being dropped as "maximum instances reached".
         self._scheduler.add_job(
-            self._tick, "date", run_date=run_at, id="tick", replace_existing=True
+            self._tick, "date", run_date=run_at, id="tick", replace_existing=True, max_instances=2
         )
         entry_id = plan[0].entry_id
         log.info(

@@ -122,6 +122,15 @@ def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise BadInput(str(exc)) from None
         except OSError as exc:
             raise Failure(str(exc)) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy"):
+                # e.g. "database is locked" after the busy timeout: one line, not a traceback.
+                detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                raise Failure(
+                    f"database error: {detail} (another process may hold a long write; "
+                    "try again, and see docs/operations.md)"
+                ) from None
+            raise
 
     return wrapper
 
