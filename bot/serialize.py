@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.models import Attempt, Entry, Post
+if TYPE_CHECKING:  # also fed plain rows by bot.fastread: only attribute access is needed
+    from bot.models import Attempt, Entry, Post
 
 
 def iso(moment: datetime | None, tz: tzinfo) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -257,3 +258,44 @@ def test_post_hands_the_entry_to_a_running_daemon_instead_of_racing_it(
     result = paperbot("run", "--dry-run", PAPERBOT_NOW=now.isoformat())
     assert result.exit_code == 1
     assert "another paperbot daemon is running" in result.stderr
+
+
+def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.db import session_scope
+    from bot.queue import list_entries, posts_for
+    from bot.serialize import entry_to_json
+
+    (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    first = add(
+        paperbot,
+        "https://example.org/a",
+        "--comment",
+        "Café 中文 🐦‍🔥.",
+        "--image",
+        "fig.png",
+        "--alt",
+        "Figure",
+        "--week",
+        "2026-W48",
+        "--at",
+        "2026-11-30T09:00",
+    )
+    add(paperbot, "arXiv:2009.01835", "--week", "2026-W48", "--no-fetch")
+    add(paperbot, "https://example.org/c", "--week", "2026-W47")
+    assert paperbot("post", str(first), "--dry-run").exit_code == 0
+    assert paperbot("skip", "3").exit_code == 0
+    tz = ZoneInfo("Europe/London")
+    for args, week, statuses in (
+        ([], None, ()),
+        (["--week", "2026-W48"], "2026-W48", ()),
+        (["--status", "skipped"], None, ("skipped",)),
+    ):
+        fast = paperbot.json("list", "--json", *args)
+        with session_scope(paperbot.engine()) as session:
+            entries = list_entries(session=session, week=week, statuses=statuses)
+            posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
+            slow = [entry_to_json(e, tz, posts.get(e.id or 0, [])) for e in entries]
+        assert fast == json.loads(json.dumps(slow, ensure_ascii=False))
+    assert [bool(e["posts"]) for e in paperbot.json("list", "--json")] == [False, True, False]

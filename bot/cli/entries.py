@@ -159,11 +159,23 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     Example:
       paperbot list --week 2026-W48 --status queued
     """
-    from bot.db import session_scope
-    from bot.queue import list_entries, posts_for
     from bot.weeks import parse_week
 
     the_week = parse_week(week) if week else None
+    if as_json:
+        from bot.fastread import list_rows
+
+        app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
+        fast = list_rows(app.environ, week=the_week, statuses=statuses)
+        if fast is not None:
+            from bot.serialize import entry_to_json
+
+            rows, posts_by_entry = fast
+            emit_json([entry_to_json(e, app.tz, posts_by_entry.get(e.id, [])) for e in rows])
+            return
+    from bot.db import session_scope
+    from bot.queue import list_entries, posts_for
+
     with session_scope(app.engine) as session:
         entries = list_entries(session=session, week=the_week, statuses=statuses)
         if as_json:
