@@ -24,7 +24,20 @@ DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 # ~0.7 s of start-up.
 HEAD_REVISION = "0002_post_entry_index"
 BUSY_TIMEOUT_MS = 30_000
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+def _migrations_dir() -> Path:
+    """migrations/ of a checkout, else the copy a regular install ships as a package."""
+    checkout = Path(__file__).resolve().parent.parent / "migrations"
+    if (checkout / "env.py").is_file():
+        return checkout
+    import importlib.util
+
+    spec = importlib.util.find_spec("paperbot_migrations")
+    if spec is None or not spec.submodule_search_locations:
+        return checkout
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 class DatabaseError(RuntimeError):
