@@ -328,19 +328,7 @@ class Worker:
         except ChannelError as error:
             return self._handle_error(entry_id, post_id, attempt_id, draft.text, error, now)
         assert post_id is not None and attempt_id is not None
-        with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
-            attempt = _get_attempt(session, attempt_id)
-            record_posted(
-                session=session,
-                entry=entry,
-                post=post,
-                attempt=attempt,
-                remote_id=published.remote_id,
-                remote_url=published.remote_url,
-                media_ids=published.media_ids,
-                now=published.posted_at or now,
-            )
+        self._record_published(entry_id, post_id, attempt_id, published, now, "posted")
         log.info("posted entry %s: %s", entry_id, published.remote_url)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
@@ -448,20 +436,7 @@ class Worker:
                     "could not read the timeline to settle entry %s: %s", entry_id, lookup.message
                 )
             if match is not None:
-                with session_scope(self.engine) as session:
-                    entry, post = self._load(session, entry_id, post_id)
-                    attempt = _get_attempt(session, attempt_id)
-                    record_posted(
-                        session=session,
-                        entry=entry,
-                        post=post,
-                        attempt=attempt,
-                        remote_id=match.remote_id,
-                        remote_url=match.remote_url,
-                        media_ids=(),
-                        now=match.posted_at or now,
-                        outcome="settled",
-                    )
+                self._record_published(entry_id, post_id, attempt_id, match, now, "settled")
                 log.info(
                     "settled entry %s from the timeline after %s: %s",
                     entry_id,
@@ -578,6 +553,32 @@ class Worker:
             retry_at,
         )
         return self._emit(Outcome(entry_id, "retry", f"outcome unknown: {error.message}"))
+
+    def _record_published(
+        self,
+        entry_id: int,
+        post_id: int,
+        attempt_id: int,
+        published: Published,
+        now: datetime,
+        outcome: str,
+    ) -> None:
+        """The attempt ended with the post on the platform (`posted`, or `settled` from the
+        timeline): record the remote id and link, and mark the entry posted."""
+        with session_scope(self.engine) as session:
+            entry, post = self._load(session, entry_id, post_id)
+            attempt = _get_attempt(session, attempt_id)
+            record_posted(
+                session=session,
+                entry=entry,
+                post=post,
+                attempt=attempt,
+                remote_id=published.remote_id,
+                remote_url=published.remote_url,
+                media_ids=published.media_ids,
+                now=published.posted_at or now,
+                outcome=outcome,
+            )
 
     @staticmethod
     def _load(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Post]:
