@@ -24,6 +24,8 @@ DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 # ~0.7 s of start-up.
 HEAD_REVISION = "0002_post_entry_index"
 BUSY_TIMEOUT_MS = 30_000
+
+
 def _migrations_dir() -> Path:
     """migrations/ of a checkout, else the copy a regular install ships as a package."""
     checkout = Path(__file__).resolve().parent.parent / "migrations"
