@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -162,17 +163,19 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     from bot.weeks import parse_week
 
     the_week = parse_week(week) if week else None
-    if as_json:
-        from bot.fastread import list_rows
+    from bot.fastread import list_rows
 
-        app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
-        fast = list_rows(app.environ, week=the_week, statuses=statuses)
-        if fast is not None:
+    app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
+    fast = list_rows(app.environ, week=the_week, statuses=statuses)
+    if fast is not None:
+        rows, posts_by_entry = fast
+        if as_json:
             from bot.serialize import entry_to_json
 
-            rows, posts_by_entry = fast
             emit_json([entry_to_json(e, app.tz, posts_by_entry.get(e.id, [])) for e in rows])
-            return
+        else:
+            _print_entries(app, rows)
+        return
     from bot.db import session_scope
     from bot.queue import list_entries, posts_for
 
@@ -187,7 +190,7 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
         _print_entries(app, entries)
 
 
-def _print_entries(app: App, entries: list[Entry]) -> None:
+def _print_entries(app: App, entries: Sequence[Entry]) -> None:
     from rich.table import Table
 
     if not entries:
