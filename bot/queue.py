@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.models import (
     Attempt,
@@ -24,6 +24,8 @@ from bot.models import (
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+T = TypeVar("T", Post, Attempt)
 
 DRY_RUN_CHANNEL = "dry-run"
 MAX_IMAGES = 4
@@ -140,30 +142,24 @@ def list_entries(
 
 def posts_for(*, session: Session, entry_ids: Sequence[int]) -> dict[int, list[Post]]:
     """Posts grouped by entry id, oldest first, in one query."""
-    from sqlmodel import col, select
-
-    grouped: dict[int, list[Post]] = {entry_id: [] for entry_id in entry_ids}
-    if not entry_ids:
-        return grouped
-    rows = session.exec(
-        select(Post).where(col(Post.entry_id).in_(list(entry_ids))).order_by(col(Post.id))
-    )
-    for post in rows:
-        grouped.setdefault(post.entry_id, []).append(post)
-    return grouped
+    return _grouped(session, Post, "entry_id", entry_ids)
 
 
 def attempts_for(*, session: Session, post_ids: Sequence[int]) -> dict[int, list[Attempt]]:
+    """Attempts grouped by post id, oldest first, in one query."""
+    return _grouped(session, Attempt, "post_id", post_ids)
+
+
+def _grouped(session: Session, model: type[T], key: str, ids: Sequence[int]) -> dict[int, list[T]]:
     from sqlmodel import col, select
 
-    grouped: dict[int, list[Attempt]] = {post_id: [] for post_id in post_ids}
-    if not post_ids:
+    grouped: dict[int, list[T]] = {key_id: [] for key_id in ids}
+    if not ids:
         return grouped
-    rows = session.exec(
-        select(Attempt).where(col(Attempt.post_id).in_(list(post_ids))).order_by(col(Attempt.id))
-    )
-    for attempt in rows:
-        grouped.setdefault(attempt.post_id, []).append(attempt)
+    column = getattr(model, key)
+    query = select(model).where(col(column).in_(list(ids))).order_by(col(model.id))
+    for row in session.exec(query):
+        grouped.setdefault(getattr(row, key), []).append(row)
     return grouped
 
 

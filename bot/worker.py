@@ -177,17 +177,10 @@ class Worker:
             _close_interrupted(session, post, now)
             attempt = _open_attempt(session, post, now, outcome="settle")
             if match is not None:
-                record_posted(
-                    session=session,
-                    entry=entry,
-                    post=post,
-                    attempt=attempt,
-                    remote_id=match.remote_id,
-                    remote_url=match.remote_url,
-                    media_ids=post.media_ids,
-                    now=match.posted_at or now,
-                    outcome="settled",
+                found = Published(
+                    match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
                 )
+                _mark_posted(session, entry, post, attempt, found, now, "settled")
                 log.info(
                     "settled: entry %s was posted before the interruption: %s",
                     entry_id,
@@ -568,17 +561,7 @@ class Worker:
         with session_scope(self.engine) as session:
             entry, post = self._load(session, entry_id, post_id)
             attempt = _get_attempt(session, attempt_id)
-            record_posted(
-                session=session,
-                entry=entry,
-                post=post,
-                attempt=attempt,
-                remote_id=published.remote_id,
-                remote_url=published.remote_url,
-                media_ids=published.media_ids,
-                now=published.posted_at or now,
-                outcome=outcome,
-            )
+            _mark_posted(session, entry, post, attempt, published, now, outcome)
 
     @staticmethod
     def _load(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Post]:
@@ -591,6 +574,28 @@ class Worker:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
+
+
+def _mark_posted(
+    session: Session,
+    entry: Entry,
+    post: Post,
+    attempt: Attempt,
+    published: Published,
+    now: datetime,
+    outcome: str,
+) -> None:
+    record_posted(
+        session=session,
+        entry=entry,
+        post=post,
+        attempt=attempt,
+        remote_id=published.remote_id,
+        remote_url=published.remote_url,
+        media_ids=published.media_ids,
+        now=published.posted_at or now,
+        outcome=outcome,
+    )
 
 
 def _get_attempt(session: Session, attempt_id: int) -> Attempt:

@@ -10,29 +10,26 @@ import click
 
 from bot.cli.context import App, BadInput, emit_json, pass_app, translate_errors
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 PROGRESS_FROM = 500  # entries; smaller imports finish before a bar is worth drawing
 
 
 def _read_input(source: str) -> tuple[bytes, Path, str]:
     """The file's bytes (size-capped before reading), its folder, and a name for messages."""
+    from bot.sources.records import MAX_IMPORT_BYTES, read_limited
+
     if source == "-":
-        data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
-        base, name = Path.cwd(), "<stdin>"
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise BadInput(f"{source}: no such file")
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise BadInput(
-                f"{source}: {size / 1e6:.1f} MB is over the 10 MB import limit (split the file)"
-            )
-        data = path.read_bytes()
-        base, name = path.resolve().parent, source
-    if len(data) > MAX_IMPORT_BYTES:
-        raise BadInput(f"{name}: over the 10 MB import limit (split the file)")
-    return data, base, name
+        return read_limited(sys.stdin.buffer, source_name="<stdin>"), Path.cwd(), "<stdin>"
+    path = Path(source)
+    if not path.is_file():
+        raise BadInput(f"{source}: no such file")
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:  # refuse before reading a byte of it
+        raise BadInput(
+            f"{source}: {size / 1e6:.1f} MB is over the {MAX_IMPORT_BYTES // 2**20} MB import "
+            "limit (split the file)"
+        )
+    with path.open("rb") as handle:
+        return read_limited(handle, source_name=source), path.resolve().parent, source
 
 
 def _detect_format(name: str, data: bytes, chosen: str) -> str:

@@ -359,37 +359,29 @@ def _json_images(number: int, value: Any, errors: ErrorList) -> list[tuple[str, 
 # -- bytes -----------------------------------------------------------------------------------
 
 
-def parse_csv_bytes(
-    data: bytes,
-    *,
-    base_dir: Path,
-    source_name: str = "<stdin>",
-    week_override: str | None = None,
-    check_images: bool = True,
-) -> ParsedImport:
-    """parse_csv for raw file contents: checks size and UTF-8 first."""
-    return parse_csv(
-        decode_text(data, source_name=source_name),
-        base_dir=base_dir,
-        source_name=source_name,
-        week_override=week_override,
-        check_images=check_images,
-    )
+def _from_bytes(parse: Callable[..., ParsedImport]) -> Callable[..., ParsedImport]:
+    """`parse` for raw file contents: size and UTF-8 are checked first (decode_text)."""
+
+    def parse_bytes(
+        data: bytes,
+        *,
+        base_dir: Path,
+        source_name: str = "<stdin>",
+        week_override: str | None = None,
+        check_images: bool = True,
+    ) -> ParsedImport:
+        return parse(
+            decode_text(data, source_name=source_name),
+            base_dir=base_dir,
+            source_name=source_name,
+            week_override=week_override,
+            check_images=check_images,
+        )
+
+    parse_bytes.__name__ = f"{parse.__name__}_bytes"
+    parse_bytes.__doc__ = f"{parse.__name__} for raw file contents: checks size and UTF-8 first."
+    return parse_bytes
 
 
-def parse_json_bytes(
-    data: bytes,
-    *,
-    base_dir: Path,
-    source_name: str = "<stdin>",
-    week_override: str | None = None,
-    check_images: bool = True,
-) -> ParsedImport:
-    """parse_json for raw file contents: checks size and UTF-8 first."""
-    return parse_json(
-        decode_text(data, source_name=source_name),
-        base_dir=base_dir,
-        source_name=source_name,
-        week_override=week_override,
-        check_images=check_images,
-    )
+parse_csv_bytes = _from_bytes(parse_csv)
+parse_json_bytes = _from_bytes(parse_json)
