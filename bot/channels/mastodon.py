@@ -17,6 +17,7 @@ link); not found means it was never made, and sending again is safe.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -40,7 +41,12 @@ __all__ = ["MASTODON_VERSION", "MastodonChannel"]
 #: The oldest Mastodon whose API this channel relies on (v2 instance, v2 media).
 MASTODON_VERSION = "4.0.0"
 _PAGE = 40  # Mastodon's largest page of account statuses
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
 
 T = TypeVar("T")
 
@@ -117,7 +123,9 @@ class MastodonChannel:
                 raise reading_error(error) from error
             instance = self._call(self._api.instance_v1, what=what, creating=False)
         configuration = instance.get("configuration") if isinstance(instance, Mapping) else None
-        limits = limits_from_configuration(configuration if isinstance(configuration, Mapping) else {})
+        limits = limits_from_configuration(
+            configuration if isinstance(configuration, Mapping) else {}
+        )
         legacy = instance.get("max_toot_chars") if isinstance(instance, Mapping) else None
         if not isinstance(configuration, Mapping) and isinstance(legacy, int) and legacy > 0:
             limits = InstanceLimits(max_characters=legacy)  # Pleroma and old forks
@@ -193,7 +201,9 @@ class MastodonChannel:
         """The status ``publication`` became, found among the account's statuses since ``since``.
 
         For after the server's one-hour memory of ``request_key`` has passed (Mastodon offers
-        no way to look a key up). None means it was never posted: send again, with the same key.
+        no way to look a key up). Pass as ``since`` the first attempt's time less a few minutes:
+        the instance's clock, which stamps ``created_at``, is not ours. None means it was never
+        posted: send again, with the same key.
         Raises ChannelError (never INVALID) when the statuses cannot be read, or when more than
         ``max_pages`` pages lie between now and ``since``, so "not found" is never a guess.
         """
@@ -243,8 +253,7 @@ class MastodonChannel:
                 return found, True
             if pages >= self._max_pages:
                 return found, False
-            previous = page
-            page = self._read(lambda: self._api.fetch_next(previous), what=what)
+            page = self._read(functools.partial(self._api.fetch_next, page), what=what)
             pages += 1
 
     def close(self) -> None:

@@ -58,7 +58,9 @@ def classify(
             status_code=429,
         )
     if isinstance(exc, mastodon.MastodonNetworkError):
-        return transport_error(exc, what=what, creating=creating, secrets=secrets)
+        # Describe the requests error it wraps (timeout, reset, refused), not the wrapper.
+        inner = exc.__cause__ or exc.__context__ or exc
+        return transport_error(inner, what=what, creating=creating, secrets=secrets)
     if isinstance(exc, mastodon.MastodonAPIError):
         return _api_error(exc, what=what, creating=creating, secrets=secrets)
     return ChannelError(

@@ -92,7 +92,7 @@ def _from_mapping(data: Mapping[str, object], default: InstanceLimits) -> Instan
                 values[item.name] = tuple(value)
         elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
             values[item.name] = value
-    return InstanceLimits(**{**asdict(default), **values})  # type: ignore[arg-type]
+    return InstanceLimits(**{**asdict(default), **values})
 
 
 # -- the cache file ------------------------------------------------------------------------------

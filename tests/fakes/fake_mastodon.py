@@ -36,7 +36,7 @@ import regex
 
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 
-__all__ = ["FakeMastodon", "FakeMedia", "FakeStatus", "FaultMode", "TOO_LONG", "NOT_READY"]
+__all__ = ["NOT_READY", "TOO_LONG", "FakeMastodon", "FakeMedia", "FakeStatus", "FaultMode"]
 
 TOO_LONG = "Validation failed: Text character limit of {max} exceeded"
 NOT_READY = "Cannot attach files that have not finished processing. Try again in a moment!"
