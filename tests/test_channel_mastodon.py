@@ -278,3 +278,13 @@ def test_a_dropped_create_may_have_posted(fake: FakeMastodon, channel: MastodonC
         channel.publish(Publication("x"), request_key="k")
     assert caught.value.kind is ErrorKind.TRANSIENT and caught.value.maybe_posted
     assert fake.statuses == []
+
+
+def test_too_many_images_fail_before_any_upload(fake: FakeMastodon) -> None:
+    narrow = MastodonChannel(api_base_url=fake.url, access_token=fake.access_token, max_media=2)
+    images = tuple(MediaItem(PNG, "image/png", f"fig {n}") for n in range(3))
+    with pytest.raises(ChannelError) as caught:
+        narrow.publish(Publication("three", images), request_key="k")
+    assert caught.value.kind is ErrorKind.INVALID
+    assert fake.server.requests == []
+    narrow.close()

@@ -57,7 +57,9 @@ class MastodonChannel:
     ``media_poll_tries`` and ``media_poll_interval`` bound the wait for media the instance is
     still processing (202 from ``/api/v2/media``); ``sleep`` does the waiting, so tests pass one
     that records instead of sleeping. ``max_pages`` bounds how far back (40 statuses a page)
-    ``find_published`` reads. ``session`` is a ``requests.Session`` to use (tests, proxies).
+    ``find_published`` reads. ``max_media`` is the instance's ``max_media_attachments``
+    (bot.channels.mastodon_limits), checked before anything is uploaded. ``session`` is a
+    ``requests.Session`` to use (tests, proxies).
     """
 
     name = "mastodon"
@@ -72,6 +74,7 @@ class MastodonChannel:
         media_poll_interval: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         max_pages: int = 25,
+        max_media: int = 4,
         session: Any = None,
     ) -> None:
         import mastodon
@@ -94,6 +97,7 @@ class MastodonChannel:
         self._poll_interval = media_poll_interval
         self._sleep = sleep
         self._max_pages = max_pages
+        self._max_media = max_media
         self._account: tuple[str, str] | None = None  # (id, acct)
 
     def __repr__(self) -> str:
@@ -140,6 +144,12 @@ class MastodonChannel:
         """
         if not request_key:
             raise ValueError("publish needs the request key stored for this post")
+        if len(publication.media) > self._max_media:
+            raise ChannelError(
+                ErrorKind.INVALID,
+                f"this Mastodon instance allows at most {self._max_media} images per post, "
+                f"got {len(publication.media)}",
+            )
         media_ids = tuple(
             self._upload(item, position=index + 1) for index, item in enumerate(publication.media)
         )
