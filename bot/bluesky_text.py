@@ -12,6 +12,7 @@ composition measures with, ``compose_for_bluesky`` gives a preview both.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = [
     "find_links",
     "graphemes",
     "render",
+    "with_full_links",
 ]
 
 GRAPHEME_LIMIT = 300
@@ -117,10 +119,8 @@ def display_url(uri: str) -> str:
         return uri
     if parts.scheme.lower() not in ("http", "https") or not host:
         return uri
-    try:
+    with contextlib.suppress(UnicodeError):
         host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     if port is not None and port != {"http": 80, "https": 443}[parts.scheme.lower()]:
         host = f"{host}:{port}"
     path = quote(parts.path, safe=_URL_SAFE)
@@ -197,3 +197,20 @@ def compose_for_bluesky(
     """The entry composed within Bluesky's limits, and the text and facets to post."""
     draft = compose(entry, settings, BlueskyRule())
     return BlueskyDraft(draft, render(draft.text))
+
+
+def with_full_links(text: str, facets: tuple[LinkFacet, ...]) -> str:
+    """The inverse of ``render``: each link facet's shown text replaced by its full URL.
+
+    A post read back from Bluesky then compares with the composed text it came from.
+    """
+    data = text.encode()
+    pieces: list[bytes] = []
+    position = 0
+    for facet in sorted(facets, key=lambda f: f.byte_start):
+        if not position <= facet.byte_start <= facet.byte_end <= len(data):
+            continue  # overlapping or out of range: leave that one alone
+        pieces += (data[position : facet.byte_start], facet.uri.encode())
+        position = facet.byte_end
+    pieces.append(data[position:])
+    return b"".join(pieces).decode(errors="replace")

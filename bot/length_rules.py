@@ -36,6 +36,8 @@ class LengthRule(Protocol):
 
     def measure(self, text: str) -> int: ...
 
+    def __hash__(self) -> int: ...  # compositions are cached per rule
+
     def links(self, text: str) -> list[tuple[int, int]]: ...
 
 
