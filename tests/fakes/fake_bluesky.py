@@ -189,6 +189,11 @@ class FakeBluesky:
             for token in self._access:
                 self._access[token] = True
 
+    def revoke_refresh_tokens(self) -> None:
+        """Every refresh token issued so far is no longer good (as after 90 days, or a reset)."""
+        with self._lock:
+            self._refresh.clear()
+
     def fail_next(
         self,
         route: str,
