@@ -132,6 +132,16 @@ def test_a_damaged_session_file_means_a_login_not_a_crash(
     assert fake.logins == 1 and session_file.read_text() != "garbage"
 
 
+def test_a_session_of_another_account_is_not_used(
+    fake: FakeBluesky, make: Factory, session_file: Path
+) -> None:
+    make().whoami()
+    stored = session_file.read_text()
+    session_file.write_text(stored.replace("paperbot.test", "someone-else.test", 1))
+    assert make().whoami() == "@paperbot.test"
+    assert fake.logins == 2
+
+
 def test_bad_app_password_is_auth_and_shows_no_secret(fake: FakeBluesky, make: Factory) -> None:
     channel = make(password=PASSWORD + "-wrong")
     with pytest.raises(ChannelError) as caught:

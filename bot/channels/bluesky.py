@@ -26,6 +26,14 @@ from typing import Any, TypeVar
 from bot.bluesky_text import LinkFacet, render, with_full_links
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
 from bot.channels.bluesky_errors import TOKEN_ERRORS, classify, error_name, status_of
+from bot.channels.bluesky_records import (
+    fit_image,
+    image_entry,
+    link_facets,
+    media_ids,
+    parse_time,
+    post_record,
+)
 from bot.channels.bluesky_session import SessionFile, TidClock, is_tid
 
 __all__ = ["BLOB_LIMIT", "BlueskyChannel", "BlueskyCredentials"]
@@ -164,11 +172,11 @@ class BlueskyChannel:
             page = self._call(page_of, what="reading the account's recent posts", creating=False)
             older = False
             for uri, value in page.records.items():
-                created = _parse_time(value.created_at)
+                created = parse_time(value.created_at)
                 if created is not None and created < since:
                     older = True
                     continue
-                text = with_full_links(value.text, _link_facets(value))
+                text = with_full_links(value.text, link_facets(value))
                 posts.append(RemotePost(uri, self._web_url(uri), text, created))
             cursor = page.cursor
             if older or not cursor:
@@ -195,15 +203,8 @@ class BlueskyChannel:
     def _create(
         self, text: str, facets: tuple[LinkFacet, ...], images: list[Any], rkey: str
     ) -> Published:
-        from atproto_client import models
-
         created_at = self._clock().astimezone(UTC)
-        record = models.AppBskyFeedPost.Record(
-            text=text,
-            created_at=created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            facets=[_facet_model(facet) for facet in facets] or None,
-            embed=models.AppBskyEmbedImages.Main(images=images) if images else None,
-        )
+        record = post_record(text, facets, images, created_at)
         try:
             answer = self._call(
                 lambda client: client.app.bsky.feed.post.create(self._did, record, rkey=rkey),
@@ -223,39 +224,19 @@ class BlueskyChannel:
     def _upload(self, item: MediaItem, number: int) -> Any:
         """The image as an embed entry: uploaded (shrunk first if over the limit), alt text and
         aspect ratio set."""
-        from atproto_client import models
-
-        from bot.image_pixels import inspect_image, shrink_to_fit
-        from bot.image_types import ImageError
-
-        data, mime, limit = item.data, item.mime_type, self._blob_limit
-        source = f"image {number}"
-        try:
-            if len(data) > limit:
-                data, mime, width, height = shrink_to_fit(source, data, mime, limit)
-            else:
-                width, height = inspect_image(source, data, mime)
-        except (ImageError, KeyError) as exc:
-            reason = str(exc) if len(data) <= limit else f"it cannot be made {limit:,} bytes"
-            raise ChannelError(ErrorKind.INVALID, f"{source} for Bluesky: {reason}") from None
+        data, mime, width, height = fit_image(item, number, self._blob_limit)
         blob = self._call(
             lambda client: client.com.atproto.repo.upload_blob(
                 data, headers={"Content-Type": mime}
             ),
-            what=f"uploading {source}",
+            what=f"uploading image {number}",
             creating=False,
         ).blob
-        return models.AppBskyEmbedImages.Image(
-            alt=item.alt,
-            image=blob,
-            aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(width=width, height=height),
-        )
+        return image_entry(blob, item.alt, width, height)
 
     def _published(self, uri: str, record: Any) -> Published:
-        embed = getattr(record, "embed", None)
-        media = tuple(str(image.image.ref.link) for image in getattr(embed, "images", None) or ())
-        created = _parse_time(getattr(record, "created_at", None))
-        return Published(uri, self._web_url(uri), media, created or self._clock())
+        created = parse_time(getattr(record, "created_at", None))
+        return Published(uri, self._web_url(uri), media_ids(record), created or self._clock())
 
     def _web_url(self, uri: str) -> str:
         return f"https://bsky.app/profile/{self._handle}/post/{uri.rsplit('/', 1)[-1]}"
@@ -300,8 +281,11 @@ class BlueskyChannel:
             except Exception:  # a damaged session string: start afresh (MarshalX/atproto#580)
                 client.request.close()
             else:
-                self._client = client
-                return client
+                wanted = self._credentials.handle.lower().removeprefix("@")
+                if wanted in (self._handle.lower(), self._did):
+                    self._client = client
+                    return client
+                client.request.close()  # another account's session (the handle was changed)
         return self._login()
 
     def _login(self) -> Any:
@@ -349,34 +333,3 @@ class BlueskyChannel:
         self._tokens = (str(session.access_jwt), str(session.refresh_jwt))
         if str(getattr(event, "value", event)).lower() in ("create", "refresh"):
             self._store.write(session.encode())
-
-
-def _facet_model(facet: LinkFacet) -> Any:
-    from atproto_client import models
-
-    return models.AppBskyRichtextFacet.Main(
-        features=[models.AppBskyRichtextFacet.Link(uri=facet.uri)],
-        index=models.AppBskyRichtextFacet.ByteSlice(
-            byte_start=facet.byte_start, byte_end=facet.byte_end
-        ),
-    )
-
-
-def _link_facets(record: Any) -> tuple[LinkFacet, ...]:
-    facets: list[LinkFacet] = []
-    for facet in getattr(record, "facets", None) or ():
-        for feature in facet.features:
-            uri = getattr(feature, "uri", None)
-            if isinstance(uri, str):
-                facets.append(LinkFacet(facet.index.byte_start, facet.index.byte_end, uri))
-    return tuple(facets)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
