@@ -16,6 +16,7 @@ import contextlib
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import regex
@@ -49,6 +50,8 @@ _LINK = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CLUSTER = regex.compile(r"\X")
+_TOKEN = re.compile(r"\S+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # What a JavaScript URL parser leaves alone in a path, query or fragment (it encodes the rest).
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
@@ -77,10 +80,20 @@ class Rendered:
 
 
 def graphemes(text: str) -> int:
-    """Grapheme clusters, as the server's ``Intl.Segmenter`` counts them."""
+    """Grapheme clusters, as the server's ``Intl.Segmenter`` counts them.
+
+    Every ASCII character starts a cluster (but the LF of CR LF), so the slow ``\\X`` pattern
+    only runs over the non-ASCII stretches, each with the character before it (a combining mark
+    joins it).
+    """
+    count = len(text) - text.count("\r\n")
     if text.isascii():
-        return len(text.replace("\r\n", "\n"))  # CR LF is one cluster
-    return len(_CLUSTER.findall(text))
+        return count
+    for run in _NON_ASCII_RUN.finditer(text):
+        start, end = run.span()
+        before = max(start - 1, 0)
+        count += len(_CLUSTER.findall(text, before, end)) - (end - before)
+    return count
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:
@@ -92,23 +105,40 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
     if "." not in text:
         return []
     links: list[tuple[int, int, str]] = []
-    for match in _LINK.finditer(text):
-        uri = match.group(0)
-        start, end = match.span()
-        if match.group("url") is None:
-            label = match.group("domain").rsplit(".", 1)[-1]
-            if not textlen.is_known_tld(label):
+    # A link starts a whitespace-separated token or follows a "(" in one, and holds a ".": only
+    # such tokens are tried (scanning all of a long text with the pattern is far slower).
+    for token in _TOKEN.finditer(text):
+        position, token_end = token.span()
+        if text.find(".", position, token_end) < 0:
+            continue
+        while position < token_end:
+            match = _LINK.match(text, position)
+            if match is None:
+                position = text.find("(", position, token_end) + 1
+                if position == 0:
+                    break
                 continue
-        if uri[-1] in ".,;:!?":
-            uri, end = uri[:-1], end - 1
-        if uri.endswith(")") and "(" not in uri:
-            uri, end = uri[:-1], end - 1
-        if match.group("url") is None:
-            uri = "https://" + uri
-        links.append((start, end, uri))
+            position = match.end()
+            link = _link(match)
+            if link is not None:
+                links.append(link)
     return links
 
 
+def _link(match: re.Match[str]) -> tuple[int, int, str] | None:
+    uri = match.group(0)
+    start, end = match.span()
+    bare = match.group("url") is None
+    if bare and not textlen.is_known_tld(match.group("domain").rsplit(".", 1)[-1]):
+        return None
+    if uri[-1] in ".,;:!?":
+        uri, end = uri[:-1], end - 1
+    if uri.endswith(")") and "(" not in uri:
+        uri, end = uri[:-1], end - 1
+    return start, end, "https://" + uri if bare else uri
+
+
+@lru_cache(maxsize=4096)
 def display_url(uri: str) -> str:
     """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "..."."""
     try:

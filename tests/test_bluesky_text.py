@@ -180,3 +180,10 @@ def test_every_composed_post_is_valid_for_bluesky(
         assert sentence.startswith(start)
         clusters = regex.findall(r"\X", sentence)
         assert "".join(clusters[: len(regex.findall(r"\X", start))]) == start
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab \r\n", "\u0301", "\u200d", "日", PHOENIX, "🇯🇵", "🏽"])))
+def test_grapheme_count_equals_the_plain_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert graphemes(text) == len(regex.findall(r"\X", text))
