@@ -142,6 +142,24 @@ def test_a_session_of_another_account_is_not_used(
     assert fake.logins == 2
 
 
+def test_a_session_file_that_cannot_be_written_is_reported_not_fatal(
+    fake: FakeBluesky, make: Factory, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    channel = BlueskyChannel(
+        BlueskyCredentials(fake.handle, PASSWORD),
+        session_file=blocker / "session",
+        service=fake.url,
+    )
+    try:
+        channel.publish(Publication(TEXT), request_key=channel.new_request_key())
+    finally:
+        channel.close()
+    assert len(fake.records) == 1
+    assert channel.session_problem is not None and "cannot keep" in channel.session_problem
+
+
 def test_bad_app_password_is_auth_and_shows_no_secret(fake: FakeBluesky, make: Factory) -> None:
     channel = make(password=PASSWORD + "-wrong")
     with pytest.raises(ChannelError) as caught:

@@ -89,6 +89,7 @@ class BlueskyChannel:
         self._did = ""
         self._handle = credentials.handle
         self._tokens: tuple[str, ...] = ()
+        self.session_problem: str | None = None  # why the session could not be kept, if so
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(handle={self._credentials.handle!r})"
@@ -332,4 +333,12 @@ class BlueskyChannel:
         self._did, self._handle = str(session.did), str(session.handle)
         self._tokens = (str(session.access_jwt), str(session.refresh_jwt))
         if str(getattr(event, "value", event)).lower() in ("create", "refresh"):
-            self._store.write(session.encode())
+            try:
+                self._store.write(session.encode())
+            except OSError as exc:
+                # Posting still works with the session in memory; the next process will have
+                # to log in again, which ``session_problem`` lets ``check`` report.
+                self.session_problem = f"cannot keep the Bluesky session in {exc.filename}: "
+                self.session_problem += exc.strerror or type(exc).__name__
+            else:
+                self.session_problem = None

@@ -31,7 +31,7 @@ class SessionFile:
     def read(self) -> str | None:
         try:
             text = self.path.read_text(encoding="utf-8").strip()
-        except (FileNotFoundError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError):  # missing or unreadable: log in instead
             return None
         return text or None
 
