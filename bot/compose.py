@@ -1,7 +1,8 @@
-"""Compose the text of a post from an entry: pure, no I/O, within X's rules.
+"""Compose the text of a post from an entry: pure, no I/O, within a platform's rules.
 
 The post is a template filled with the comment's first sentence, the link, the title,
-hashtags and an emoji. X refuses anything over 280 weighted characters (see ``textlen``), so
+hashtags and an emoji. Platforms refuse posts over their length (X: 280 weighted characters, see
+``textlen``; others: a ``bot.length_rules.LengthRule``), so
 when the filled template is too long the sentence (and then the title) is shortened with "…";
 the link is never altered and appears exactly once. Everything the curator may want to know
 about what was changed comes back as short warnings, for ``preview``.
@@ -19,6 +20,7 @@ from functools import lru_cache
 import regex
 
 from bot import textlen
+from bot.length_rules import LengthRule, XRule
 from bot.sentences import ELLIPSIS, first_sentence, shorten
 
 PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
@@ -131,13 +133,14 @@ def _render(template: str, values: Mapping[str, str]) -> str:
     return text.strip()
 
 
-def validate_template(settings: ComposeSettings) -> None:
+def validate_template(settings: ComposeSettings, rule: LengthRule | None = None) -> None:
     """Raise TemplateError unless the settings can produce a post.
 
     The template must use known placeholders only and ``{url}`` exactly once (the link is what
     a post is for), and the fixed parts (a 23-character link, hashtags, emoji) must leave room
     within the limit even for an empty comment and title. Checked at start-up, so a bad config
-    fails with a clear message instead of at the first post.
+    fails with a clear message instead of at the first post. ``rule`` measures the fixed parts
+    (X's rule with ``settings.limit`` by default).
     """
     names = _fields(settings.template)
     hashtags = tuple(settings.hashtags)
@@ -169,11 +172,12 @@ def validate_template(settings: ComposeSettings) -> None:
             "emoji": settings.emoji,
         },
     )
-    length = textlen.weighted_length(fixed)
-    if length > settings.limit:
+    rule = rule or XRule(settings.limit)
+    length = rule.measure(fixed)
+    if length > rule.limit:
         raise TemplateError(
             f"the template's fixed parts (link, hashtags, emoji) weigh {length}, over the "
-            f"limit of {settings.limit}: shorten the hashtags or the emoji"
+            f"limit of {rule.limit}: shorten the hashtags or the emoji"
         )
 
 
@@ -244,38 +248,71 @@ def _nfc(text: str) -> str:
 _Measured = tuple[str, str, int, list[tuple[int, int]]]
 
 
-def _fit(part: str, render: Callable[[str], str], limit: int, rest: int | None) -> _Measured:
-    """``part`` shortened so that ``render(part)`` weighs at most ``limit`` ("" if impossible).
+@dataclass(frozen=True)
+class _Meter:
+    """A rule's measures as composition uses them; X's with twitter-text's one-pass ``measure``.
+
+    ``budget`` tells whether ``sentences.shorten`` may be given a weight budget: its budget is in
+    X's weights, so other rules shorten by measuring whole candidate posts instead.
+    """
+
+    limit: int
+    unit: str
+    who: str
+    weigh: Callable[[str], int]
+    measure: Callable[[str], tuple[int, list[tuple[int, int]]]]
+    budget: bool
+
+    @staticmethod
+    def of(rule: LengthRule) -> _Meter:
+        if isinstance(rule, XRule):
+            return _Meter(
+                rule.limit, rule.unit, "X", textlen.weighted_length, textlen.measure, True
+            )
+
+        def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
+            return rule.measure(text), rule.links(text)
+
+        return _Meter(rule.limit, rule.unit, rule.name.capitalize(), rule.measure, measure, False)
+
+
+def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | None) -> _Measured:
+    """``part`` shortened so that ``render(part)`` weighs at most the limit ("" if impossible).
 
     Returns the part, the rendered text, its weight and its links. ``rest`` is what the
     template adds to the part's weight, when known: the part is usually set off by
     whitespace, so weights add up and one shortening with that budget is right; if the
     estimate was wrong, whole posts are measured at each step instead.
     """
-    if rest is not None:
+    limit = meter.limit
+    if rest is not None and meter.budget:
         short = shorten(part, limit - rest)
         if short:
             text = render(short)
-            length, spans = textlen.measure(text)
+            length, spans = meter.measure(text)
             if length <= limit:
                 return short, text, length, spans
 
     def fits(candidate: str) -> bool:
-        return textlen.weighted_length(render(candidate)) <= limit
+        return meter.weigh(render(candidate)) <= limit
 
     short = shorten(part, fits)
     text = render(short)
-    length, spans = textlen.measure(text)
+    length, spans = meter.measure(text)
     return short, text, length, spans
 
 
 @lru_cache(maxsize=64)
-def _checked(settings: ComposeSettings) -> frozenset[str]:
-    validate_template(settings)
+def _checked(settings: ComposeSettings, rule: LengthRule) -> frozenset[str]:
+    validate_template(settings, rule)
     return frozenset(_fields(settings.template))
 
 
-def compose(entry: ComposeInput, settings: ComposeSettings = ComposeSettings()) -> Draft:
+def compose(
+    entry: ComposeInput,
+    settings: ComposeSettings = ComposeSettings(),
+    rule: LengthRule | None = None,
+) -> Draft:
     """The post for ``entry``: the template filled in and, if needed, shortened to fit.
 
     The sentence is the comment's first sentence (the title when there is no comment, warned
@@ -284,16 +321,20 @@ def compose(entry: ComposeInput, settings: ComposeSettings = ComposeSettings()) 
     word of it fits beside the title, the title is shortened too. Text is NFC-normalised, as
     X counts it. Should nothing make it fit (a link X does not count as a link, say), the
     draft carries a "too long" warning and must not be posted. Raises TemplateError for
-    unusable settings, ValueError without a link.
+    unusable settings, ValueError without a link. ``rule`` is the platform's length rule: X's
+    with ``settings.limit`` by default.
     """
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
-    names = _checked(settings)
+    rule = rule or XRule(settings.limit)
+    meter = _Meter.of(rule)
+    names = _checked(settings, rule)
     url = entry.url.strip()
     if not url:
         raise ValueError("an entry needs a link to be posted")
     warnings: list[str] = []
-    limit = settings.limit
+    limit = meter.limit
+    weigh = meter.weigh
     key = _url_key(url)
     title = " ".join(_nfc(entry.title).split())
     if title and _without_link(title, key) != title:
@@ -327,40 +368,39 @@ def compose(entry: ComposeInput, settings: ComposeSettings = ComposeSettings()) 
 
     sentence, short_title = chosen, values["title"]
     text = render(sentence, short_title)
-    length, spans = textlen.measure(text)  # (text is NFC: all its parts are)
+    length, spans = meter.measure(text)  # (text is NFC: all its parts are)
     shortened = length > limit
+    unit = meter.unit
     if shortened:
-        chosen_weight = textlen.weighted_length(chosen)
+        chosen_weight = weigh(chosen)
         sentence, text, length, spans = _fit(
-            chosen, lambda part: render(part, short_title), limit, length - chosen_weight
+            chosen, lambda part: render(part, short_title), meter, length - chosen_weight
         )
         if not sentence and short_title:
             if chosen:
                 # Not a word of the sentence fits beside the title: give each about half.
-                room = limit - textlen.weighted_length(render("", ""))
-                short_title = shorten(short_title, max(room // 2, 1))
+                room = limit - weigh(render("", ""))
+                short_title = _shorten_title(short_title, max(room // 2, 1), meter)
                 sentence, text, length, spans = _fit(
-                    chosen, lambda part: render(part, short_title), limit, None
+                    chosen, lambda part: render(part, short_title), meter, None
                 )
             if not sentence:
                 short_title, text, length, spans = _fit(
-                    title, lambda part: render("", part), limit, None
+                    title, lambda part: render("", part), meter, None
                 )
             warnings.append(
-                f"shortened: title cut from {textlen.weighted_length(title)} to "
-                f"{textlen.weighted_length(short_title)} weighted characters"
+                f"shortened: title cut from {weigh(title)} to {weigh(short_title)} {unit}"
             )
         if chosen:
             warnings.append(
-                f"shortened: {source} cut from {chosen_weight} to "
-                f"{textlen.weighted_length(sentence)} weighted characters"
+                f"shortened: {source} cut from {chosen_weight} to {weigh(sentence)} {unit}"
             )
 
     if length > limit:
-        warnings.append(f"too long: {length} weighted characters, the limit is {limit}")
+        warnings.append(f"too long: {length} {unit}, the limit is {limit}")
     found = [text[start:end] for start, end in spans]
     if found.count(url) != 1:
-        warnings.append("X will not read the link as a URL where the template puts it")
+        warnings.append(f"{meter.who} will not read the link as a URL where the template puts it")
     images = _images(entry, settings, title, warnings)
     return Draft(
         text=text,
@@ -371,3 +411,10 @@ def compose(entry: ComposeInput, settings: ComposeSettings = ComposeSettings()) 
         shortened=shortened,
         sentence=chosen,
     )
+
+
+def _shorten_title(title: str, room: int, meter: _Meter) -> str:
+    """The title cut to about ``room`` by the rule's own measure."""
+    if meter.budget:
+        return shorten(title, room)
+    return shorten(title, lambda candidate: meter.weigh(candidate) <= room)

@@ -498,6 +498,14 @@ def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
     return _scaled_length(text, spans) // SCALE, spans
 
 
+def is_known_tld(label: str) -> bool:
+    """Whether ``label`` (ASCII, any case) is a top-level domain in twitter-text's list.
+
+    Other platforms link bare domains (``arxiv.org/abs/...``) only under a known TLD too.
+    """
+    return label.lower() in _ASCII_TLDS
+
+
 def is_emoji_sequence(cluster: str) -> bool:
     """Whether a grapheme cluster counts as one emoji (weight 2 whatever its code points)."""
     match = _EMOJI_CLUSTER.match(cluster)
