@@ -1,9 +1,12 @@
 """The database engine: SQLite tuned for a daemon and a CLI writing at the same time.
 
-WAL lets readers run while the daemon writes; a busy timeout makes a writer wait for the lock
-instead of failing with "database is locked"; every transaction starts with BEGIN IMMEDIATE so a
-read-then-write transaction never deadlocks on lock upgrade (SQLite would fail it at once,
-whatever the busy timeout). The schema is migrated on first use so no user runs Alembic by hand.
+WAL lets readers run while another process writes; a busy timeout makes a writer wait for the
+lock instead of failing with "database is locked". Only writing sessions take the write lock: they
+start with BEGIN IMMEDIATE, so a read-then-write transaction never fails on lock upgrade (SQLite
+would fail it at once, whatever the busy timeout). Read sessions (`session_scope(engine,
+write=False)`) start a plain deferred BEGIN under `PRAGMA query_only`: they never wait for a
+writer, and a write slipped into one fails loudly instead of queueing behind other writers.
+The schema is migrated on first use so no user runs Alembic by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 # ~0.7 s of start-up.
 HEAD_REVISION = "0002_post_entry_index"
 BUSY_TIMEOUT_MS = 30_000
+# The execution option that marks a read-only connection (see make_engine's begin hook).
+READ_ONLY = "paperbot_read_only"
 
 
 def _migrations_dir() -> Path:
@@ -67,7 +72,8 @@ def redact_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE."""
+    """An engine for `url`; for SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE
+    for every transaction not marked read-only."""
     from sqlalchemy import create_engine, event
 
     if not url.startswith("sqlite"):
@@ -89,7 +95,12 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("PRAGMA query_only = 1")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only = 0")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -110,7 +121,7 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for a new (empty) database."""
     from sqlalchemy import inspect, text
 
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
         row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -157,11 +168,18 @@ def open_database(environ: Mapping[str, str] | None = None) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error.
+
+    `write=False` for sessions that only read: they never wait for another process's write
+    transaction. Writing sessions (the default, so a forgotten flag is slow, never unsafe)
+    take SQLite's write lock when they begin.
+    """
     from sqlmodel import Session
 
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(
+        engine if write else engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+    ) as session:
         try:
             yield session
             session.commit()

@@ -52,7 +52,7 @@ def plan_entries(engine: Engine, channel: str) -> list[Any]:
     from bot.queue import DRY_RUN_CHANNEL
     from bot.timetable import PlanEntry
 
-    with session_scope(engine) as session:
+    with session_scope(engine, write=False) as session:
         query = select(Entry).where(
             col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
         )
@@ -84,7 +84,7 @@ def recent_post_times(engine: Engine, channel: str, now: datetime) -> list[datet
     """When this channel posted in the last two days (for the daily cap and the 24 h limit)."""
     from sqlmodel import col, select
 
-    with session_scope(engine) as session:
+    with session_scope(engine, write=False) as session:
         rows = session.exec(
             select(Post.posted_at).where(
                 Post.channel == channel,

@@ -5,8 +5,10 @@ Three jobs on a background scheduler, while the main thread only waits for a sig
 - `watch` (every few seconds): a cheap check whether the queue changed (SQLite's
   PRAGMA data_version, one integer read) and, if so, re-plan, so entries added from the CLI are
   picked up without restart and without polling the queue itself;
-- `heartbeat`: refresh the lease `status` reads and a second daemon is refused by.
-The first SIGTERM/SIGINT lets the post in hand finish and exits 0; a second exits at once.
+- `heartbeat`: refresh the row `status` reads (liveness itself is the poster lock, bot/lease.py).
+Before any of this the daemon holds the poster lock; with `standby` it waits for it instead.
+The first SIGTERM/SIGINT lets the post in hand finish and exits 0; a second exits at once, after
+marking the heartbeat row stopped; the lock goes with the process (and the post in hand with it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ if TYPE_CHECKING:
     from bot.worker import Worker
 
 log = logging.getLogger("paperbot")
+STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
+
+
+class _SecondSignal(BaseException):
+    """Raised in the main thread by a second SIGTERM/SIGINT: stop waiting for anything."""
+
+
 REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
 
 
@@ -44,13 +53,15 @@ class Daemon:
     settings: DaemonSettings
     clock: Callable[[], datetime] = utc_now
     install_signals: bool = True
+    standby: bool = False  # wait for the poster lock instead of needing it at start
+    lease: lease.Lease | None = None  # the lease, when the caller took it already
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _lease: lease.Lease | None = None
     _data_version: int | None = None
     _planned_at: datetime | None = None
     _next_tick: datetime | None = None
     _signals: int = 0
+    _closing: bool = False  # releasing the lease: a second signal must not interrupt it
     _paused_at: datetime | None = None  # when a tick last found the channel paused
     _scheduler: Any = None
     _version_connection: Any = None
@@ -59,19 +70,51 @@ class Daemon:
 
     def run(self) -> int:
         """Run until a signal; returns the exit code."""
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        engine = self.worker.engine
-        stale = timedelta(seconds=self.settings.stale_after_seconds)
-        try:
-            self._lease = lease.acquire(engine, now=self.clock(), stale_after=stale)
-        except lease.AlreadyRunning as exc:
-            log.error("%s", exc)
-            return 1
         if self.install_signals:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            if self.lease is None and not self._take_lease():
+                self.worker.channel.close()
+                return self.exit_code
+            return self._serve()
+        except _SecondSignal:
+            self._exit_now()
+            raise  # not reached: _exit_now ends the process
+        except BaseException:
+            self._stop.set()
+            if self.lease is not None and not self._closing:
+                self._closing = True
+                lease.release(self.worker.engine, self.lease, now=self.clock())
+            raise
+
+    def _take_lease(self) -> bool:
+        """Take the poster lock, or wait for it when standing by; False when not taken."""
+        engine = self.worker.engine
+        self.lease = lease.try_acquire(engine, now=self.clock())
+        if self.lease is not None:
+            return True
+        if not self.standby:
+            log.error("%s", lease.refusal(engine))
+            self.exit_code = 1
+            return False
+        log.info(
+            "standing by: another paperbot daemon holds this database (%s); taking over "
+            "when it stops",
+            lease.holder(engine),
+        )
+        while not self._stop.wait(timeout=STANDBY_POLL_SECONDS):
+            self.lease = lease.try_acquire(engine, now=self.clock())
+            if self.lease is not None:
+                log.info("taking over: the previous daemon is gone")
+                return True
+        log.info("stopped while standing by")
+        return False
+
+    def _serve(self) -> int:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         log.info(
             "daemon started (channel %s, time zone %s)",
             self.worker.channel.name,
@@ -91,20 +134,17 @@ class Daemon:
         )
         scheduler.add_job(self._tick, "date", run_date=self.clock(), id="tick")
         scheduler.start()
-        try:
-            while not self._stop.wait(timeout=3600):
-                pass
-        finally:
-            self._stop.set()
-            log.info("stopping: waiting for the post in hand")
-            # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
-            # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
-            # touch it while planning, under self._lock and never once _stop is set: wait for
-            # the tick in hand here, then no running job can reach the scheduler.
-            with self._lock:
-                pass
-            scheduler.shutdown(wait=True)
-            self._close()
+        while not self._stop.wait(timeout=3600):
+            pass
+        log.info("stopping: waiting for the post in hand")
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
+        # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
+        # touch it while planning, under self._lock and never once _stop is set: wait for
+        # the tick in hand here, then no running job can reach the scheduler.
+        with self._lock:
+            pass
+        scheduler.shutdown(wait=True)
+        self._close()
         totals = self._totals
         log.info(
             "daemon stopped: %d posted, %d settled, %d retried, %d failed",
@@ -119,14 +159,34 @@ class Daemon:
         self._stop.set()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        """Runs in the main thread; a second signal unwinds it from whatever it waits for."""
         self._signals += 1
-        if self._signals > 1:
-            log.warning("second signal: exiting at once")
-            os._exit(1)
-        log.info(
-            "received %s: finishing the post in hand, then exiting", signal.Signals(signum).name
-        )
-        self._stop.set()
+        if self._signals == 1:
+            log.info(
+                "received %s: finishing the post in hand, then exiting",
+                signal.Signals(signum).name,
+            )
+            self._stop.set()
+        elif not self._closing:  # the final release is quick: let it finish
+            raise _SecondSignal
+
+    def _exit_now(self) -> None:
+        """Exit at once without waiting for the post in hand (its thread cannot be stopped,
+        and interpreter shutdown would join it). The row is marked stopped first; the lock is
+        released by the kernel (or PostgreSQL) as the process ends, at the same instant as the
+        post in hand, so a successor can never overlap it."""
+        import sys
+
+        self._closing = True
+        log.warning("second signal: exiting at once")
+        if self.lease is not None:
+            try:
+                lease.mark_stopped(self.worker.engine, self.lease, now=self.clock())
+            except Exception as exc:
+                log.warning("could not mark the daemon stopped: %s", exc)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(1)
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -145,7 +205,7 @@ class Daemon:
                     should_stop=self._stop.is_set,
                 )
                 lease.record_run(
-                    self.worker.engine, self._lease, now=summary.settled_until or self.clock()
+                    self.worker.engine, self.lease, now=summary.settled_until or self.clock()
                 )
                 for outcome in summary.outcomes:
                     self._totals[outcome.result] = self._totals.get(outcome.result, 0) + 1
@@ -187,10 +247,10 @@ class Daemon:
                 self._lock.release()
 
     def _heartbeat(self) -> None:
-        if self._lease is None or self._stop.is_set():
+        if self.lease is None or self._stop.is_set():
             return
         try:
-            lease.heartbeat(self.worker.engine, self._lease, now=self.clock())
+            lease.heartbeat(self.worker.engine, self.lease, now=self.clock())
         except lease.LeaseLost as exc:
             log.error("%s: stopping", exc)
             self.exit_code = 1
@@ -263,11 +323,14 @@ class Daemon:
             cursor.close()
 
     def _close(self) -> None:
+        self._closing = True
         if self._version_connection is not None:
             self._version_connection.close()
-        if self._lease is not None:
-            lease.release(self.worker.engine, self._lease, now=self.clock())
-        self.worker.channel.close()
+        try:
+            if self.lease is not None:
+                lease.release(self.worker.engine, self.lease, now=self.clock())
+        finally:
+            self.worker.channel.close()
 
 
 def _release_memory() -> None:

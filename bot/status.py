@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.db import session_scope
+from bot.lease import owner_gone
 from bot.models import ChannelState, DaemonState, Entry
 from bot.serialize import iso
 
@@ -23,7 +24,7 @@ def gather_status(app: App) -> dict[str, Any]:
     now = app.now()
     tz = app.tz
     stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         daemon = session.get(DaemonState, 1) or DaemonState(id=1)
         counts = {status: 0 for status in ("queued", "posting", "posted", "failed", "skipped")}
         for status, count in session.exec(
@@ -45,10 +46,13 @@ def gather_status(app: App) -> dict[str, Any]:
             .where(col(Entry.last_error).is_not(None))
             .order_by(col(Entry.updated_at).desc())
         ).first()
+    # The heartbeat row only informs; a poster on this host whose process is gone (SIGKILL)
+    # is shown as not running at once, instead of once its heartbeat has aged.
     running = (
         daemon.owner is not None
         and daemon.heartbeat_at is not None
         and now - daemon.heartbeat_at < stale
+        and not owner_gone(daemon.owner)
     )
     plan = make_plan(
         app.engine,
@@ -61,7 +65,7 @@ def gather_status(app: App) -> dict[str, Any]:
     next_post = None
     if plan:
         first = plan[0]
-        with session_scope(app.engine) as session:
+        with session_scope(app.engine, write=False) as session:
             entry = session.get(Entry, first.entry_id)
         next_post = {
             "when": iso(first.when, tz),

@@ -247,17 +247,20 @@ def test_post_hands_the_entry_to_a_running_daemon_instead_of_racing_it(
 
     entry_id = add(paperbot, "https://example.org/a", "--comment", "c", "--at", "2030-01-01T09:00")
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-    lease.acquire(paperbot.engine(), now=now, stale_after=timedelta(seconds=60), owner="h:42:x")
+    held = lease.acquire(paperbot.engine(), now=now, owner="h:42:x")  # a daemon on host h
     result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
     assert result.exit_code == 0, result.stderr
     assert "pid" in result.stdout and "due now" in result.stdout
     entry = paperbot.json("show", str(entry_id), "--json")
     assert entry["at"] == "2026-11-30T09:00:00+00:00"
     assert entry["status"] == "queued" and entry["posts"] == []
-    # A second daemon is refused while the first one's heartbeat is fresh.
-    result = paperbot("run", "--dry-run", PAPERBOT_NOW=now.isoformat())
+    # A second daemon is refused while the first one holds the lock, however old its heartbeat.
+    later = (now + timedelta(days=1)).isoformat()
+    result = paperbot("run", "--dry-run", PAPERBOT_NOW=later)
     assert result.exit_code == 1
-    assert "another paperbot daemon is running" in result.stderr
+    assert "another paperbot daemon is running on this database (pid 42 on h)" in result.stderr
+    assert "--standby" in result.stderr
+    held.lock.release()
 
 
 def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot) -> None:

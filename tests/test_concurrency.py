@@ -319,14 +319,22 @@ def test_first_use_by_many_processes_at_once_migrates_once(site: Site) -> None:
 def test_an_edit_while_the_images_load_is_what_gets_posted(site: Site) -> None:
     """`edit` succeeds while `post` downloads the entry's figure: the edited text goes out."""
     config = site.workdir / "paperbot.toml"
-    config.write_text(CONFIG + "\n[images]\nallow_private_hosts = true\n", encoding="utf-8")
+    config.write_text(
+        CONFIG + "\n[images]\nallow_private_hosts = true\ntimeout_seconds = 300\n",
+        encoding="utf-8",
+    )
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 40, 90)).save(buffer, "PNG")
-    fetched: list[float] = []
+    fetched = threading.Event()
+    edited = threading.Event()  # the first download answers only once the edit is done
+    downloads: list[float] = []
 
     def figure(_request: RecordedRequest) -> Reply:
-        fetched.append(time.monotonic())
-        return Reply(200, {}, buffer.getvalue(), delay=4.0 if len(fetched) == 1 else 0.0)
+        downloads.append(time.monotonic())
+        if len(downloads) == 1:
+            fetched.set()
+            assert edited.wait(timeout=240), "the edit never finished"
+        return Reply(200, {}, buffer.getvalue())
 
     with FakeHTTPServer() as images:
         images.route("/fig.png", figure)
@@ -352,11 +360,11 @@ def test_an_edit_while_the_images_load_is_what_gets_posted(site: Site) -> None:
             text=True,
         )
         try:
-            wait_until(lambda: bool(fetched), "the figure download to start")
+            assert fetched.wait(timeout=120), "the figure download never started"
             edit = site.run("edit", added.stdout.strip(), "--comment", "New sentence.")
             assert edit.code == 0, edit.stderr
-            assert time.monotonic() - fetched[0] < 4.0, "too slow to test the race"
-            _, err = poster.communicate(timeout=60)
+            edited.set()  # only now does the download in hand finish
+            _, err = poster.communicate(timeout=120)
         finally:
             if poster.poll() is None:
                 poster.kill()
@@ -365,4 +373,4 @@ def test_an_edit_while_the_images_load_is_what_gets_posted(site: Site) -> None:
     [post] = site.fake.posts
     assert post.text.startswith("New sentence."), post.text
     assert "edited meanwhile" in err
-    assert len(fetched) == 2
+    assert len(downloads) == 2

@@ -269,9 +269,7 @@ def test_status_counts_and_next_post(paperbot: Paperbot) -> None:
 
 def test_status_follows_the_daemon_lease(paperbot: Paperbot, clock: datetime) -> None:
     engine = paperbot.engine()
-    held = lease.acquire(
-        engine, now=clock - timedelta(seconds=5), stale_after=timedelta(seconds=30)
-    )
+    held = lease.acquire(engine, now=clock - timedelta(seconds=5))
     daemon = status(paperbot)["daemon"]
     assert daemon["running"] is True
     assert daemon["pid"] == os.getpid()

@@ -229,7 +229,7 @@ def digest(app: App, week: str, output: Path | None, language: str) -> None:
     from bot.weeks import parse_week
 
     the_week = parse_week(week)
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         entries = [e for e in list_entries(session=session, week=the_week) if e.status != "skipped"]
         posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
     if not entries:

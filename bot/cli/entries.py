@@ -179,7 +179,7 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     from bot.db import session_scope
     from bot.queue import list_entries, posts_for
 
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         entries = list_entries(session=session, week=the_week, statuses=statuses)
         if as_json:
             from bot.serialize import entry_to_json
@@ -227,7 +227,7 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     from bot.queue import attempts_for, get_entry, posts_for
     from bot.serialize import entry_to_json
 
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         entry = get_entry(session=session, entry_id=entry_id)
         posts = posts_for(session=session, entry_ids=[entry_id]).get(entry_id, [])
         attempts = attempts_for(session=session, post_ids=[p.id for p in posts if p.id])

@@ -58,7 +58,7 @@ def history(
     if channel:
         query = query.where(Post.channel == channel)
     query = query.order_by(col(Post.updated_at).desc(), col(Post.id).desc())
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         rows = session.exec(query).all()
         attempts = attempts_for(session=session, post_ids=[p.id for p, _ in rows if p.id])
     items: list[dict[str, Any]] = []

@@ -33,7 +33,7 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
 
     if entry_id is not None and week:
         raise BadInput("give an ID or --week, not both")
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         if entry_id is not None:
             entries = [get_entry(session=session, entry_id=entry_id)]
             if entries[0].status == "posted":
@@ -91,7 +91,7 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     from bot.worker import ChannelPaused
 
     configure_logging(log_format)
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         entry = get_entry(session=session, entry_id=entry_id)
         if entry.status not in ("queued", "posting"):
             raise BadInput(
@@ -109,15 +109,17 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
         return
     from bot import lease
 
-    stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
-    try:
-        held = lease.acquire(app.engine, now=app.now(), stale_after=stale)
-    except lease.AlreadyRunning:
+    held = lease.try_acquire(app.engine, now=app.now())
+    if held is None:
         # Two processes posting from one database could race on this entry: hand it to the
-        # daemon instead, which picks up the change within a few seconds.
+        # poster holding the lock instead (a daemon picks the change up within seconds).
         _hand_to_daemon(app, entry_id)
         return
-    worker = build_worker(app, dry_run=False)
+    try:
+        worker = build_worker(app, dry_run=False)
+    except BaseException:
+        lease.release(app.engine, held, now=app.now())
+        raise
     try:
         outcome = worker.post(entry_id, app.now())
     except ChannelPaused as paused:
@@ -133,16 +135,14 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
 
 def _hand_to_daemon(app: App, entry_id: int) -> None:
     from bot.db import session_scope
-    from bot.lease import read_state
+    from bot.lease import holder
     from bot.queue import EntryChanges, edit_entry
 
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=True) as session:
         edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=app.now()))
-    state = read_state(app.engine)
-    pid = state.pid if state else "?"
     click.echo(
-        f"the daemon (pid {pid}) is running: entry {entry_id} is due now and it will post it "
-        f"within seconds; see `paperbot show {entry_id}`"
+        f"the daemon ({holder(app.engine)}) is running: entry {entry_id} is due now and it will "
+        f"post it within seconds; see `paperbot show {entry_id}`"
     )
 
 
@@ -164,55 +164,65 @@ def _pause_message(reason: str) -> str:
     help="Log lines as text or as JSON lines.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="If another daemon runs on this database, wait and take over when it stops.",
+)
 @pass_app
 @translate_errors
-def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool) -> None:
+def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, standby: bool) -> None:
     """Run the posting daemon (or one pass with --once).
 
     The daemon posts on the timetable of config/paperbot.toml, picks up entries added from
     the CLI within seconds, and stops cleanly on SIGTERM/SIGINT (a second signal exits at once).
+    Only one process posts from a database: a second daemon is refused (exit 1), unless
+    started with --standby, when it waits and takes over within seconds of the first one's end.
 
     \b
     Example:
       paperbot run --once --dry-run
       paperbot run --log-format json
+      paperbot run --standby
     """
     from bot.cli.wiring import build_worker, configure_logging
     from bot.config import timetable_config
 
+    if once and standby:
+        raise BadInput("--standby is for the daemon; --once runs only when nothing else posts")
+    config = timetable_config(app.settings)
     configure_logging(log_format, verbose)
     from bot import lease
 
-    # Refuse early and cheaply (before building the X channel) if a daemon holds the database.
-    stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
+    # Refuse early and cheaply (before building the X channel) if another process posts.
+    held = lease.try_acquire(app.engine, now=app.now())
+    if held is None and not standby:
+        raise Failure(lease.refusal(app.engine))
     try:
-        lease.ensure_free(lease.read_state(app.engine), now=app.now(), stale_after=stale)
-    except lease.AlreadyRunning as exc:
-        raise Failure(str(exc)) from None
-    worker = build_worker(app, dry_run=dry_run)
-    config = timetable_config(app.settings)
-    if once:
-        _run_once(app, worker, config)
+        worker = build_worker(app, dry_run=dry_run)
+    except BaseException:
+        if held is not None:
+            lease.release(app.engine, held, now=app.now())
+        raise
+    if once and held is not None:
+        _run_once(app, worker, config, held)
         return
     from bot.scheduler import Daemon
 
-    daemon = Daemon(worker=worker, config=config, settings=app.settings.daemon)
+    daemon = Daemon(
+        worker=worker, config=config, settings=app.settings.daemon, standby=standby, lease=held
+    )
     code = daemon.run()
     if code:
         raise SystemExit(code)
 
 
-def _run_once(app: App, worker: Any, config: Any) -> None:
+def _run_once(app: App, worker: Any, config: Any, held: Any) -> None:
     import logging
 
     from bot import lease
     from bot.runner import run_due
 
-    stale = timedelta(seconds=app.settings.daemon.stale_after_seconds)
-    try:
-        held = lease.acquire(app.engine, now=app.now(), stale_after=stale)
-    except lease.AlreadyRunning as exc:
-        raise Failure(str(exc)) from None
     try:
         state = lease.read_state(app.engine)
         last_run = state.last_run_at if state else None
@@ -292,7 +302,7 @@ def schedule(app: App, days: int, as_json: bool) -> None:
         horizon=timedelta(days=days + 1),
     )
     plan = [a for a in plan if a.when < now + timedelta(days=days)]
-    with session_scope(app.engine) as session:
+    with session_scope(app.engine, write=False) as session:
         entries = {a.entry_id: session.get(Entry, a.entry_id) for a in plan}
     rows = []
     for assignment in plan:
