@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 def fill(db: Path, count: int) -> None:
     from sqlalchemy import insert
 
-    from bot.db import open_database
-    from bot.models import Entry
+    from bot.store.engine import open_database
+    from bot.store.models import Entry
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     now = datetime.now(UTC)

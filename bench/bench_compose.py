@@ -1,4 +1,4 @@
-"""Compose speed: entries per second through ``bot.compose.compose``.
+"""Compose speed: entries per second through ``bot.text.compose.compose``.
 
 10,000 generated entries mix English and CJK comments (the seed's style), emoji sequences (ZWJ
 families, skin tones, flags, keycaps), links inside comments and lengths from one short
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.compose import ComposeInput, ComposeSettings, ImageSpec, compose  # noqa: E402
+from bot.text.compose import ComposeInput, ComposeSettings, ImageSpec, compose  # noqa: E402
 
 ENGLISH = [
     "We propose a flow-edge guided video completion method that beats prior work by 3.5x.",

@@ -76,9 +76,9 @@ def queue_entries(
     db: Path, count: int, first: datetime, spacing: float, image: Path | None
 ) -> list[datetime]:
     """Queue `count` entries through the real queue code, `spacing` seconds apart from `first`."""
-    from bot.db import open_database, session_scope
-    from bot.queue import NewEntry, add_entry
-    from bot.weeks import week_of
+    from bot.schedule.weeks import week_of
+    from bot.store.engine import open_database, session_scope
+    from bot.store.queue import NewEntry, add_entry
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     times = [first + timedelta(seconds=i * spacing) for i in range(count)]

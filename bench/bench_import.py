@@ -52,7 +52,7 @@ def make_digest(count: int) -> str:
 
 
 def main() -> None:
-    from bot.sources.markdown import parse_markdown_bytes
+    from bot.digests.markdown import parse_markdown_bytes
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000)

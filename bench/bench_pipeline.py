@@ -63,10 +63,11 @@ def figure(width: int, height: int, seed: int) -> bytes:
 
 
 def queue_entries(db: Path, workdir: Path, count: int, size: tuple[int, int]) -> int:
-    """Queue ``count`` due entries through bot.queue (the rules `add` uses); returns image bytes."""
-    from bot.db import open_database, session_scope
-    from bot.queue import NewEntry, add_entry
-    from bot.weeks import week_of
+    """Queue ``count`` due entries through bot.store.queue (the rules `add` uses); returns image
+    bytes."""
+    from bot.schedule.weeks import week_of
+    from bot.store.engine import open_database, session_scope
+    from bot.store.queue import NewEntry, add_entry
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     now = datetime.now(UTC)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.timetable import PlanEntry, TimetableConfig, plan
+from bot.schedule.timetable import PlanEntry, TimetableConfig, plan
 
 
 def main() -> None:

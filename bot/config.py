@@ -364,7 +364,7 @@ def _check_values(settings: Settings, source: str) -> None:
 
 
 def _check_schedule(settings: Settings, source: str) -> None:
-    from bot import timetable
+    from bot.schedule import timetable
 
     for spec in settings.schedule.slots:
         try:
@@ -383,7 +383,7 @@ def checked_compose_settings(settings: Settings) -> Any:
     Called by every command that composes (not at every start: measuring URLs compiles
     twitter-text's large TLD patterns, ~1 s that `list` and `add` should not pay).
     """
-    from bot.compose import TemplateError, validate_template
+    from bot.text.compose import TemplateError, validate_template
 
     composed = compose_settings(settings)
     try:
@@ -396,7 +396,7 @@ def checked_compose_settings(settings: Settings) -> Any:
 
 def timetable_config(settings: Settings) -> Any:
     """The pure timetable's view of these settings."""
-    from bot.timetable import TimetableConfig
+    from bot.schedule.timetable import TimetableConfig
 
     s = settings.schedule
     return TimetableConfig(
@@ -413,7 +413,7 @@ def timetable_config(settings: Settings) -> Any:
 
 def compose_settings(settings: Settings) -> Any:
     """The pure composer's view of these settings."""
-    from bot.compose import ComposeSettings
+    from bot.text.compose import ComposeSettings
 
     c = settings.compose
     return ComposeSettings(template=c.template, hashtags=c.hashtags, emoji=c.emoji)

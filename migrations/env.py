@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.db import database_url, make_engine
+import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store.engine import database_url, make_engine
 
 target_metadata = SQLModel.metadata
 config = context.config

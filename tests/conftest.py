@@ -46,7 +46,7 @@ class Paperbot:
         return path
 
     def engine(self) -> Any:
-        from bot.db import open_database
+        from bot.store.engine import open_database
 
         return open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{self.db_path}"})
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from bot.sources.arxiv import ArxivClient, ArxivError, ArxivMeta, normalize_id
+from bot.digests.arxiv import ArxivClient, ArxivError, ArxivMeta, normalize_id
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -292,7 +292,7 @@ def test_normalize_id(text: str, expected: str | None) -> None:
 
 
 def test_importing_the_module_is_cheap() -> None:
-    code = "import sys, bot.sources.arxiv; print('httpx' in sys.modules)"
+    code = "import sys, bot.digests.arxiv; print('httpx' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -10,7 +10,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bluesky_text import (
+from bot.text.bluesky import (
     BYTE_LIMIT,
     GRAPHEME_LIMIT,
     BlueskyRule,
@@ -22,9 +22,9 @@ from bot.bluesky_text import (
     render,
     with_full_links,
 )
-from bot.compose import ComposeInput, ComposeSettings, compose
-from bot.length_rules import XRule
-from bot.sentences import ELLIPSIS, first_sentence
+from bot.text.compose import ComposeInput, ComposeSettings, compose
+from bot.text.length_rules import XRule
+from bot.text.sentences import ELLIPSIS, first_sentence
 
 URL = "https://arxiv.org/abs/2401.12345v2"
 PHOENIX = "🐦\u200d🔥"  # a ZWJ sequence (Emoji 15.1): one grapheme, 11 bytes

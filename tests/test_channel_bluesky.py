@@ -22,8 +22,8 @@ import pytest
 from PIL import Image
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, texts_match
-from bot.channels.bluesky import BlueskyChannel, BlueskyCredentials
-from bot.channels.bluesky_session import TID_ALPHABET, is_tid, new_tid
+from bot.channels.bluesky.channel import BlueskyChannel, BlueskyCredentials
+from bot.channels.bluesky.session import TID_ALPHABET, is_tid, new_tid
 from tests.fakes.fake_bluesky import FakeBluesky, FaultMode
 
 PASSWORD = "leak-check-app-pass-7731"
@@ -412,6 +412,6 @@ def _bare_channel() -> BlueskyChannel:
 
 
 def test_importing_the_channel_module_does_not_import_the_sdk() -> None:
-    code = "import sys, bot.channels.bluesky; print('atproto_client' in sys.modules)"
+    code = "import sys, bot.channels.bluesky.channel; print('atproto_client' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

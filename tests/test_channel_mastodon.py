@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication
-from bot.channels.mastodon import MastodonChannel
-from bot.channels.mastodon_limits import cache_path, cached_limits, load_cached, store
-from bot.channels.mastodon_statuses import html_to_text
+from bot.channels.mastodon.channel import MastodonChannel
+from bot.channels.mastodon.limits import cache_path, cached_limits, load_cached, store
+from bot.channels.mastodon.statuses import html_to_text
 from tests.fakes.fake_mastodon import FakeMastodon, FaultMode
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -51,7 +51,7 @@ def _since(fake: FakeMastodon) -> datetime:
 
 
 def test_importing_the_module_does_not_import_mastodon_py() -> None:
-    code = "import sys, bot.channels.mastodon; print('mastodon' in sys.modules)"
+    code = "import sys, bot.channels.mastodon.channel; print('mastodon' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -27,8 +27,8 @@ from bot.channels.base import (
     texts_match,
 )
 from bot.channels.dryrun import DryRunChannel
-from bot.channels.x import XChannel, XCredentials, classify_http_error, retry_time
-from bot.oauth1 import OAuth1
+from bot.channels.x.channel import XChannel, XCredentials, classify_http_error, retry_time
+from bot.channels.x.oauth1 import OAuth1
 from tests.fakes.fake_x import FakeX, FaultMode
 
 # Distinctive, so a leak anywhere in a message or repr is easy to find.
@@ -263,7 +263,7 @@ def test_wrong_secret_is_auth_for_tweepy_and_httpx_paths(fake: FakeX) -> None:
     channel = XChannel(wrong, api_base=fake.url, timeout=2.0)
     try:
         text_error = publish_error(channel)  # tweepy → requests-oauthlib
-        media_error = publish_error(  # httpx → bot.oauth1
+        media_error = publish_error(  # httpx → bot.channels.x.oauth1
             channel, TEXT, MediaItem(png(), "image/png", "alt")
         )
         with pytest.raises(ChannelError) as whoami_error:
@@ -439,7 +439,7 @@ def test_recent_posts_pages_and_caches_the_account(fake: FakeX, channel: XChanne
 
 def test_importing_the_module_does_not_import_tweepy() -> None:
     code = (
-        "import sys, bot.channels.x; "
+        "import sys, bot.channels.x.channel; "
         "assert 'tweepy' not in sys.modules and 'httpx' not in sys.modules, sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.weeks import week_of
+from bot.schedule.weeks import week_of
 from tests.conftest import Paperbot
 
 
@@ -243,7 +243,7 @@ def test_post_hands_the_entry_to_a_running_daemon_instead_of_racing_it(
 ) -> None:
     from datetime import timedelta
 
-    from bot import lease
+    from bot.store import lease
 
     entry_id = add(paperbot, "https://example.org/a", "--comment", "c", "--at", "2030-01-01T09:00")
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -266,9 +266,9 @@ def test_post_hands_the_entry_to_a_running_daemon_instead_of_racing_it(
 def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot) -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.db import session_scope
-    from bot.queue import list_entries, posts_for
-    from bot.serialize import entry_to_json
+    from bot.store.documents import entry_to_json
+    from bot.store.engine import session_scope
+    from bot.store.queue import list_entries, posts_for
 
     (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
     first = add(

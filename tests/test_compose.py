@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.compose import (
+from bot.text.compose import (
     ComposeInput,
     ComposeSettings,
     ImageSpec,
@@ -16,8 +16,8 @@ from bot.compose import (
     compose,
     validate_template,
 )
-from bot.sentences import ELLIPSIS, first_sentence
-from bot.textlen import extract_urls, weighted_length
+from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.twitter_text import extract_urls, weighted_length
 
 URL = "https://arxiv.org/abs/2009.01835"
 TITLE = "Flow-edge Guided Video Completion"

@@ -190,7 +190,7 @@ class Harness:
 
     def lock_is_free(self) -> bool:
         """Whether nothing holds the poster lock (taken and given back at once if so)."""
-        from bot import lease
+        from bot.store import lease
 
         lock = lease.poster_lock_for(self.cli.engine())
         if not lock.try_acquire():

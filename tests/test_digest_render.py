@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.digest import DigestItem, Language, items_from_import, render_digest
-from bot.sources.markdown import parse_markdown
-from bot.sources.records import (
+from bot.digests.markdown import parse_markdown
+from bot.digests.records import (
     KINDS,
     ImageRef,
     ParsedImport,
@@ -19,7 +18,8 @@ from bot.sources.records import (
     normalize_title,
     weeks_in_year,
 )
-from bot.urls import canonicalize
+from bot.digests.writer import DigestItem, Language, items_from_import, render_digest
+from bot.text.urls import canonicalize
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OUT = Path("/nonexistent/paperbot/digests").resolve()  # images are not checked in these tests

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.channels.mastodon_statuses import html_to_text, links_of
+from bot.channels.mastodon.statuses import html_to_text, links_of
 from tests.fakes.fake_mastodon import NOT_READY, FakeMastodon, FaultMode, render_content
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

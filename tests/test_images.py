@@ -1,4 +1,4 @@
-"""bot.images against a real HTTP server on 127.0.0.1 and real Pillow-made files.
+"""bot.images.load against a real HTTP server on 127.0.0.1 and real Pillow-made files.
 
 Refusals are checked at the edge: a recording transport or the fake server proves that no
 request left paperbot, not just that an error was raised.
@@ -22,7 +22,7 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.images import (
+from bot.images.load import (
     ImageError,
     ImagePolicy,
     LoadedImage,
@@ -189,7 +189,7 @@ def test_pinned_request_connects_to_the_address_but_keeps_the_name() -> None:
 
 
 def test_module_import_stays_cheap() -> None:
-    code = "import sys, bot.images; print(sorted({'PIL', 'httpx'} & set(sys.modules)))"
+    code = "import sys, bot.images.load; print(sorted({'PIL', 'httpx'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources.markdown import classify_section, parse_markdown, parse_markdown_bytes
-from bot.sources.records import (
+from bot.digests.markdown import classify_section, parse_markdown, parse_markdown_bytes
+from bot.digests.records import (
     MAX_IMPORT_BYTES,
     ImageRef,
     ImportedEntry,

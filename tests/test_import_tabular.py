@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources.records import ImageRef, ImportedEntry, ImportFileError, ParsedImport, Skipped
-from bot.sources.tabular import parse_csv, parse_csv_bytes, parse_json, parse_json_bytes
+from bot.digests.records import ImageRef, ImportedEntry, ImportFileError, ParsedImport, Skipped
+from bot.digests.tabular import parse_csv, parse_csv_bytes, parse_json, parse_json_bytes
 
 
 @pytest.fixture

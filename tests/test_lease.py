@@ -1,4 +1,4 @@
-"""The poster lock (bot/lease.py): held by one process at a time, released with its holder.
+"""The poster lock (bot/store/lease.py): held by one process at a time, released with its holder.
 
 The holder is a real second process; it says on a pipe when it holds the lock, so nothing here
 waits on a sleep. The daemon-level behaviour (refusal, --standby, signals) is in test_daemon.py.
@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bot import lease
-from bot.db import make_engine
+from bot.store import lease
+from bot.store.engine import make_engine
 from tests.conftest import Paperbot
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 HOLDER = """\
 import sys
 from datetime import UTC, datetime
-from bot import lease
-from bot.db import open_database
+from bot.store import lease
+from bot.store.engine import open_database
 engine = open_database({"PAPERBOT_DATABASE_URL": sys.argv[1]})
 held = lease.acquire(engine, now=datetime.now(UTC))
 print("held", flush=True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mastodon_text import MastodonRule, countable_text, mastodon_length
+from bot.text.mastodon import MastodonRule, countable_text, mastodon_length
 from tests.fakes.fake_mastodon import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"

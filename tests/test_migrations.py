@@ -10,8 +10,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401
-from bot.db import HEAD_REVISION, MIGRATIONS_DIR, current_revision, make_engine, open_database
+import bot.store.models  # noqa: F401
+from bot.store.engine import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    current_revision,
+    make_engine,
+    open_database,
+)
 
 
 def test_upgrade_head_on_empty_file_matches_models(tmp_path: Path) -> None:
@@ -44,7 +50,7 @@ def test_migration_is_applied_once_and_sqlite_is_tuned(tmp_path: Path) -> None:
 
 
 def test_database_url_accepts_postgres_scheme_and_prefers_paperbot_variable() -> None:
-    from bot.db import database_url
+    from bot.store.engine import database_url
 
     assert database_url({}) == "sqlite:///paperbot.db"
     assert database_url({"DATABASE_URL": "postgres://u:p@h/db"}) == "postgresql://u:p@h/db"

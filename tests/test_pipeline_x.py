@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.textlen import weighted_length
+from bot.text.twitter_text import weighted_length
 from tests.conftest import REPO, Paperbot
 from tests.fakes.fake_x import DUPLICATE_MESSAGE, FakePost, FakeX, FaultMode
 from tests.fakes.http_server import FakeHTTPServer

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import BUSY_TIMEOUT_MS, session_scope
-from bot.models import Entry
+from bot.store.engine import BUSY_TIMEOUT_MS, session_scope
+from bot.store.models import Entry
 from tests.conftest import Paperbot
 
 HOLDER = """\

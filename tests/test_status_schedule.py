@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import lease
+from bot.store import lease
 from tests.conftest import Paperbot
 from tests.fakes.fake_x import FakeX, FaultMode
 

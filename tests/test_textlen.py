@@ -13,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import textlen
-from bot.textlen import check, extract_urls, is_valid_url, weighted_length
+from bot.text import twitter_text as textlen
+from bot.text.twitter_text import check, extract_urls, is_valid_url, weighted_length
 
 VALIDATE_YML = Path(__file__).parents[2] / "shared" / "reference" / "twitter-text" / "validate.yml"
 _SKIP = pytest.mark.skip(reason=f"twitter-text conformance file not found at {VALIDATE_YML}")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.timetable import (
+from bot.schedule.timetable import (
     LATE_GRACE,
     Assignment,
     PlanEntry,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.urls import InvalidURL, canonicalize
+from bot.text.urls import InvalidURL, canonicalize
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def _rebuild_channel_error(
 
 @dataclass(frozen=True)
 class MediaItem:
-    """An image already loaded and validated by bot.images; channels only upload it."""
+    """An image already loaded and validated by bot.images.load; channels only upload it."""
 
     data: bytes = field(repr=False)
     mime_type: str

@@ -69,7 +69,7 @@ class App:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from bot.db import DatabaseError, open_database
+            from bot.store.engine import DatabaseError, open_database
 
             self.settings  # noqa: B018  (validate config before touching the database)
             try:
@@ -96,7 +96,7 @@ class App:
         """The one clock seam: PAPERBOT_NOW pins it (ISO 8601) for reproducible demos and tests."""
         pinned = self.environ.get("PAPERBOT_NOW")
         if pinned:
-            from bot.weeks import parse_datetime
+            from bot.schedule.weeks import parse_datetime
 
             return parse_datetime(pinned, UTC)
         return datetime.now(UTC)
@@ -110,7 +110,7 @@ def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from bot.db import DatabaseError
+        from bot.store.engine import DatabaseError
 
         try:
             return func(*args, **kwargs)

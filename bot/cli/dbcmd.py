@@ -22,8 +22,8 @@ def upgrade(app: App) -> None:
     Example:
       PAPERBOT_DATABASE_URL=sqlite:////var/lib/paperbot/paperbot.db paperbot db upgrade
     """
-    from bot.db import current_revision, database_url, make_engine, redact_url
-    from bot.db import upgrade as run_upgrade
+    from bot.store.engine import current_revision, database_url, make_engine, redact_url
+    from bot.store.engine import upgrade as run_upgrade
 
     url = database_url(app.environ)
     engine = make_engine(url)

@@ -15,7 +15,7 @@ PROGRESS_FROM = 500  # entries; smaller imports finish before a bar is worth dra
 
 def _read_input(source: str) -> tuple[bytes, Path, str]:
     """The file's bytes (size-capped before reading), its folder, and a name for messages."""
-    from bot.sources.records import MAX_IMPORT_BYTES, read_limited
+    from bot.digests.records import MAX_IMPORT_BYTES, read_limited
 
     if source == "-":
         return read_limited(sys.stdin.buffer, source_name="<stdin>"), Path.cwd(), "<stdin>"
@@ -79,8 +79,8 @@ def import_(
       paperbot import examples/2020-W37.md
       paperbot import week.csv --week 2026-W48 --dry-run
     """
-    from bot.sources.records import ImportFileError
-    from bot.weeks import parse_week, week_of
+    from bot.digests.records import ImportFileError
+    from bot.schedule.weeks import parse_week, week_of
 
     week_override = parse_week(week) if week else None
     data, base_dir, name = _read_input(source)
@@ -94,7 +94,7 @@ def import_(
     warnings: list[str] = []
     if not no_fetch and not app.offline:
         entries, warnings = _enrich(app, entries)
-    from bot.importer import import_entries
+    from bot.digests.importer import import_entries
 
     progress: Any = None
     bar: Any = None
@@ -168,8 +168,8 @@ def _bring_image(source: str, out_dir: Path, *, copy: bool) -> str:
 
 
 def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
-    from bot.sources.markdown import parse_markdown_bytes
-    from bot.sources.tabular import parse_csv_bytes, parse_json_bytes
+    from bot.digests.markdown import parse_markdown_bytes
+    from bot.digests.tabular import parse_csv_bytes, parse_json_bytes
 
     parse = {
         "markdown": parse_markdown_bytes,
@@ -180,8 +180,8 @@ def _parse(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) 
 
 
 def _enrich(app: App, entries: list[Any]) -> tuple[list[Any], list[str]]:
-    from bot.enrich import fetch_metadata, fill, needs_metadata
-    from bot.sentences import first_sentence
+    from bot.digests.enrich import fetch_metadata, fill, needs_metadata
+    from bot.text.sentences import first_sentence
 
     wanted = [e.arxiv_id for e in entries if needs_metadata(e.arxiv_id, e.title, e.comment)]
     if not wanted:
@@ -222,11 +222,11 @@ def digest(app: App, week: str, output: Path | None, language: str) -> None:
     Example:
       paperbot digest --week 2026-W48 --output digests/2026-W48.md
     """
-    from bot.db import session_scope
-    from bot.digest import DigestItem, render_digest
-    from bot.queue import list_entries, posts_for
-    from bot.sources.records import ImageRef
-    from bot.weeks import parse_week
+    from bot.digests.records import ImageRef
+    from bot.digests.writer import DigestItem, render_digest
+    from bot.schedule.weeks import parse_week
+    from bot.store.engine import session_scope
+    from bot.store.queue import list_entries, posts_for
 
     the_week = parse_week(week)
     with session_scope(app.engine, write=False) as session:

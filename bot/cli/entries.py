@@ -11,8 +11,8 @@ import click
 from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
 
 if TYPE_CHECKING:
-    from bot.models import Entry
-    from bot.queue import NewEntry
+    from bot.store.models import Entry
+    from bot.store.queue import NewEntry
 
 KINDS = ("paper", "article", "application")
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
@@ -52,7 +52,7 @@ def entry_options(func: Any) -> Any:
 
 def build_images(images: tuple[str, ...], alts: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     """Pair --image with --alt, checking local paths exist and URLs are http(s)."""
-    from bot.images import ImageError, check_local_path, is_remote
+    from bot.images.load import ImageError, check_local_path, is_remote
 
     if len(images) > 4:
         raise BadInput(f"at most 4 images per post, got {len(images)}")
@@ -76,8 +76,8 @@ def build_images(images: tuple[str, ...], alts: tuple[str, ...]) -> tuple[dict[s
 
 def _enrich(app: App, new: NewEntry) -> NewEntry:
     """Fill a missing title/comment from arXiv; a failed fetch only warns."""
-    from bot.enrich import fetch_metadata, fill
-    from bot.sentences import first_sentence
+    from bot.digests.enrich import fetch_metadata, fill
+    from bot.text.sentences import first_sentence
 
     assert new.arxiv_id is not None
     found, warnings = fetch_metadata(
@@ -89,7 +89,7 @@ def _enrich(app: App, new: NewEntry) -> NewEntry:
 
 
 def _parse_week(app: App, week: str | None) -> str:
-    from bot.weeks import parse_week, week_of
+    from bot.schedule.weeks import parse_week, week_of
 
     return parse_week(week) if week else week_of(app.now(), app.tz)
 
@@ -119,10 +119,10 @@ def add(
       paperbot add https://arxiv.org/pdf/2009.01835v2.pdf \\
         --comment "Video completion guided by flow edges." --image fig1.png --alt "Figure 1"
     """
-    from bot.db import session_scope
-    from bot.queue import NewEntry, add_entry
-    from bot.urls import canonicalize
-    from bot.weeks import parse_datetime
+    from bot.schedule.weeks import parse_datetime
+    from bot.store.engine import session_scope
+    from bot.store.queue import NewEntry, add_entry
+    from bot.text.urls import canonicalize
 
     canonical = canonicalize(url)
     the_week = _parse_week(app, week)
@@ -160,29 +160,29 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     Example:
       paperbot list --week 2026-W48 --status queued
     """
-    from bot.weeks import parse_week
+    from bot.schedule.weeks import parse_week
 
     the_week = parse_week(week) if week else None
-    from bot.fastread import list_rows
+    from bot.store.fastread import list_rows
 
     app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
     fast = list_rows(app.environ, week=the_week, statuses=statuses)
     if fast is not None:
         rows, posts_by_entry = fast
         if as_json:
-            from bot.serialize import entry_to_json
+            from bot.store.documents import entry_to_json
 
             emit_json([entry_to_json(e, app.tz, posts_by_entry.get(e.id, [])) for e in rows])
         else:
             _print_entries(app, rows)
         return
-    from bot.db import session_scope
-    from bot.queue import list_entries, posts_for
+    from bot.store.engine import session_scope
+    from bot.store.queue import list_entries, posts_for
 
     with session_scope(app.engine, write=False) as session:
         entries = list_entries(session=session, week=the_week, statuses=statuses)
         if as_json:
-            from bot.serialize import entry_to_json
+            from bot.store.documents import entry_to_json
 
             posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
             emit_json([entry_to_json(e, app.tz, posts.get(e.id or 0, [])) for e in entries])
@@ -223,9 +223,9 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     Example:
       paperbot show 12 --json
     """
-    from bot.db import session_scope
-    from bot.queue import attempts_for, get_entry, posts_for
-    from bot.serialize import entry_to_json
+    from bot.store.documents import entry_to_json
+    from bot.store.engine import session_scope
+    from bot.store.queue import attempts_for, get_entry, posts_for
 
     with session_scope(app.engine, write=False) as session:
         entry = get_entry(session=session, entry_id=entry_id)
@@ -288,10 +288,10 @@ def edit(
     Example:
       paperbot edit 12 --comment "A sharper first sentence." --at 2026-11-30T09:00
     """
-    from bot.db import session_scope
-    from bot.queue import EntryChanges, edit_entry
-    from bot.urls import canonicalize
-    from bot.weeks import parse_datetime, parse_week
+    from bot.schedule.weeks import parse_datetime, parse_week
+    from bot.store.engine import session_scope
+    from bot.store.queue import EntryChanges, edit_entry
+    from bot.text.urls import canonicalize
 
     if at_text and no_at:
         raise BadInput("--at and --no-at contradict each other")
@@ -319,8 +319,8 @@ def _simple_transition(name: str, doc: str, verb: str) -> click.Command:
     @pass_app
     @translate_errors
     def command(app: App, entry_id: int) -> None:
-        from bot import queue
-        from bot.db import session_scope
+        from bot.store import queue
+        from bot.store.engine import session_scope
 
         action = getattr(queue, f"{name}_entry")
         with session_scope(app.engine) as session:

@@ -40,11 +40,11 @@ def history(
     from sqlmodel import col, select
 
     from bot.cli.context import BadInput
-    from bot.db import session_scope
-    from bot.models import Entry, Post
-    from bot.queue import attempts_for
-    from bot.serialize import iso, post_to_json
-    from bot.weeks import parse_date, parse_week
+    from bot.schedule.weeks import parse_date, parse_week
+    from bot.store.documents import iso, post_to_json
+    from bot.store.engine import session_scope
+    from bot.store.models import Entry, Post
+    from bot.store.queue import attempts_for
 
     if as_json and as_csv:
         raise BadInput("choose one of --json and --csv")

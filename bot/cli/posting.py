@@ -26,10 +26,10 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
       paperbot preview --week 2026-W48
     """
     from bot.config import checked_compose_settings
-    from bot.db import session_scope
-    from bot.previews import preview_items
-    from bot.queue import get_entry, list_entries
-    from bot.weeks import parse_week
+    from bot.posting.previews import preview_items
+    from bot.schedule.weeks import parse_week
+    from bot.store.engine import session_scope
+    from bot.store.queue import get_entry, list_entries
 
     if entry_id is not None and week:
         raise BadInput("give an ID or --week, not both")
@@ -86,9 +86,9 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
       paperbot post 12
     """
     from bot.cli.wiring import build_worker, configure_logging
-    from bot.db import session_scope
-    from bot.queue import get_entry
-    from bot.worker import ChannelPaused
+    from bot.posting.publisher import ChannelPaused
+    from bot.store.engine import session_scope
+    from bot.store.queue import get_entry
 
     configure_logging(log_format)
     with session_scope(app.engine, write=False) as session:
@@ -107,7 +107,7 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
         outcome = worker.post(entry_id, app.now())
         click.echo(outcome.remote_url or outcome.result)
         return
-    from bot import lease
+    from bot.store import lease
 
     held = lease.try_acquire(app.engine, now=app.now())
     if held is None:
@@ -134,9 +134,9 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
 
 
 def _hand_to_daemon(app: App, entry_id: int) -> None:
-    from bot.db import session_scope
-    from bot.lease import holder
-    from bot.queue import EntryChanges, edit_entry
+    from bot.store.engine import session_scope
+    from bot.store.lease import holder
+    from bot.store.queue import EntryChanges, edit_entry
 
     with session_scope(app.engine, write=True) as session:
         edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=app.now()))
@@ -192,7 +192,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
         raise BadInput("--standby is for the daemon; --once runs only when nothing else posts")
     config = timetable_config(app.settings)
     configure_logging(log_format, verbose)
-    from bot import lease
+    from bot.store import lease
 
     # Refuse early and cheaply (before building the X channel) if another process posts.
     held = lease.try_acquire(app.engine, now=app.now())
@@ -207,7 +207,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     if once and held is not None:
         _run_once(app, worker, config, held)
         return
-    from bot.scheduler import Daemon
+    from bot.posting.daemon import Daemon
 
     daemon = Daemon(
         worker=worker, config=config, settings=app.settings.daemon, standby=standby, lease=held
@@ -220,8 +220,8 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
 def _run_once(app: App, worker: Any, config: Any, held: Any) -> None:
     import logging
 
-    from bot import lease
-    from bot.runner import run_due
+    from bot.posting.one_pass import run_due
+    from bot.store import lease
 
     try:
         state = lease.read_state(app.engine)
@@ -281,12 +281,12 @@ def schedule(app: App, days: int, as_json: bool) -> None:
       paperbot schedule --days 3
     """
     from bot.config import timetable_config
-    from bot.db import session_scope
-    from bot.lease import read_state
-    from bot.models import Entry
-    from bot.runner import make_plan
-    from bot.serialize import iso
-    from bot.timetable import slots_between
+    from bot.posting.one_pass import make_plan
+    from bot.schedule.timetable import slots_between
+    from bot.store.documents import iso
+    from bot.store.engine import session_scope
+    from bot.store.lease import read_state
+    from bot.store.models import Entry
 
     now = app.now()
     config = timetable_config(app.settings)
@@ -367,7 +367,7 @@ def status(app: App, as_json: bool) -> None:
     Example:
       paperbot status --json
     """
-    from bot.status import gather_status
+    from bot.posting.status import gather_status
 
     document = gather_status(app)
     if as_json:

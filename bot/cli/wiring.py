@@ -10,7 +10,7 @@ from bot.cli.context import App, BadInput
 
 if TYPE_CHECKING:
     from bot.channels.base import Channel
-    from bot.worker import Worker
+    from bot.posting.publisher import Worker
 
 
 def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
@@ -26,7 +26,7 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
             "X_ACCESS_TOKEN_SECRET in the environment or .env (see .env.example), "
             "or add --dry-run"
         )
-    from bot.channels.x import XChannel, XCredentials
+    from bot.channels.x.channel import XChannel, XCredentials
 
     credentials = XCredentials(
         api_key=secrets.api_key,
@@ -42,7 +42,7 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
 
 
 def image_policy(app: App) -> Any:
-    from bot.images import ImagePolicy
+    from bot.images.load import ImagePolicy
 
     images = app.settings.images
     return ImagePolicy(
@@ -57,7 +57,7 @@ def build_worker(app: App, *, dry_run: bool) -> Worker:
     from datetime import timedelta
 
     from bot.config import checked_compose_settings
-    from bot.worker import RetryPolicy, Worker
+    from bot.posting.publisher import RetryPolicy, Worker
 
     channel, fingerprint = build_channel(app, dry_run=dry_run)
     x = app.settings.x

@@ -10,7 +10,7 @@ mastodon/mastodon: ``Api::V1::StatusesController``, ``PostStatusService``,
   ``large_media_bytes`` or more, processed after ``processing_polls`` reads of
   ``GET /api/v1/media/:id`` (206 until then); description and size limits as 422;
 * ``POST /api/v1/statuses``: 422 for a text over ``max_characters`` (counted here, independently
-  of bot.mastodon_text: links 23, ``@user@domain`` as ``@user``, graphemes), for unprocessed or
+  of bot.text.mastodon: links 23, ``@user@domain`` as ``@user``, graphemes), for unprocessed or
   unknown media and for more than 4; an ``Idempotency-Key`` seen in the last hour (on the fake's
   clock, ``advance`` moves it) answers with the status it made, and is forgotten after the hour;
 * ``GET /api/v1/accounts/:id/statuses``: newest first, ``limit`` ≤ 40, ``max_id``/``since_id``,
@@ -86,7 +86,7 @@ class FakeStatus:
     descriptions: tuple[str | None, ...] = field(default=())
 
 
-# -- counting as the instance does (independent of bot.mastodon_text) ---------------------------
+# -- counting as the instance does (independent of bot.text.mastodon) ---------------------------
 
 _LINK = re.compile(r"https?://[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/[^\s]*)?", re.IGNORECASE)
 _TRAILING = ".,:;!?'\")"

@@ -1,0 +1,344 @@
+"""The Bluesky channel: posts through the atproto SDK, exactly once by a record key.
+
+``import atproto`` takes seconds (its async half loads eagerly), so this module imports only
+``atproto_client``, and only inside the channel's methods: importing it from the CLI is cheap.
+
+Exactly once: the caller picks the record key (``new_request_key``, a TID) and stores it before
+the first send; ``publish`` creates the post under that key. Creating a key twice answers HTTP
+500 (not 409), and a lost answer says nothing, so both are settled by asking for the record:
+``find_published`` (getRecord) finds it, or answers None when it is certainly not there and the
+same key may be sent again.
+
+Sessions: logging in (createSession) is rate limited, so the session is kept in a ``0600`` file
+(bot.channels.bluesky.session) and refreshed through the SDK's ``on_session_change``; an access
+token the server calls expired (400 ExpiredToken, by its clock) is refreshed and the request
+tried once more; a refresh token that is dead too means one new login with the app password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
+from bot.channels.bluesky.errors import TOKEN_ERRORS, classify, error_name, status_of
+from bot.channels.bluesky.records import (
+    fit_image,
+    image_entry,
+    link_facets,
+    media_ids,
+    parse_time,
+    post_record,
+)
+from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
+from bot.text.bluesky import LinkFacet, render, with_full_links
+
+__all__ = ["BLOB_LIMIT", "BlueskyChannel", "BlueskyCredentials"]
+
+BLOB_LIMIT = 2_000_000  # app.bsky.embed.images lexicon limit since April 2026
+OLD_BLOB_LIMIT = 1_000_000  # what servers not yet updated still enforce
+MAX_IMAGES = 4
+POST = "app.bsky.feed.post"
+_PAGES = 5
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BlueskyCredentials:
+    """A handle and an app password (Settings → Privacy and security → App passwords)."""
+
+    handle: str
+    app_password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"BlueskyCredentials(handle={self.handle!r}, app_password=<hidden>)"
+
+
+class BlueskyChannel:
+    """Publishes to one Bluesky account.
+
+    ``session_file`` keeps the session between processes (a secret: a ``0600`` file beside the
+    database). ``service`` is the account's PDS (``https://bsky.social`` for most accounts, a
+    fake's URL in tests); ``timeout`` bounds every request; ``blob_limit`` is the image size
+    the server takes (larger images are shrunk, others sent as they are).
+    """
+
+    name = "bluesky"
+
+    def __init__(
+        self,
+        credentials: BlueskyCredentials,
+        *,
+        session_file: Path,
+        service: str = "https://bsky.social",
+        timeout: float = 30.0,
+        blob_limit: int = BLOB_LIMIT,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._credentials = credentials
+        self._store = SessionFile(session_file)
+        self._service = service
+        self._timeout = timeout
+        self._blob_limit = blob_limit
+        self._clock = clock
+        self._tids = TidClock()
+        self._client: Any = None
+        self._did = ""
+        self._handle = credentials.handle
+        self._tokens: tuple[str, ...] = ()
+        self.session_problem: str | None = None  # why the session could not be kept, if so
+
+    def __repr__(self) -> str:
+        return f"BlueskyChannel(handle={self._credentials.handle!r})"
+
+    # -- the Channel protocol -------------------------------------------------------------------
+
+    def new_request_key(self) -> str:
+        """A fresh record key (TID), to store before the first ``publish`` with it."""
+        return self._tids.next()
+
+    def publish(self, publication: Publication, *, request_key: str) -> Published:
+        """Upload the images, then create the post under ``request_key``.
+
+        A 500 answer may mean the key exists (an earlier attempt got through): the record is
+        looked up before the error is passed on. Image failures happen before anything is
+        posted, so they never set ``maybe_posted``.
+        """
+        if not is_tid(request_key):
+            raise ValueError(f"a Bluesky record key must be a TID, not {request_key!r}")
+        shown = render(publication.text)
+        if not shown.valid:
+            raise ChannelError(
+                ErrorKind.INVALID,
+                f"the post is {shown.graphemes} graphemes and {shown.utf8_bytes} bytes as "
+                "Bluesky shows it; it takes 1 to 300 graphemes and at most 3,000 bytes",
+            )
+        if len(publication.media) > MAX_IMAGES:
+            raise ChannelError(
+                ErrorKind.INVALID,
+                f"Bluesky takes at most {MAX_IMAGES} images per post, got {len(publication.media)}",
+            )
+        for attempt in (1, 2):
+            images = [self._upload(item, n) for n, item in enumerate(publication.media, 1)]
+            try:
+                return self._create(shown.text, shown.facets, images, request_key)
+            except ChannelError as error:
+                too_large = error.kind is ErrorKind.INVALID and "BlobTooLarge" in error.message
+                if not (too_large and attempt == 1 and self._blob_limit > OLD_BLOB_LIMIT):
+                    raise
+                self._blob_limit = OLD_BLOB_LIMIT  # an older server: shrink to its limit
+        raise AssertionError("unreachable")
+
+    def find_published(
+        self, request_key: str, publication: Publication, since: datetime
+    ) -> Published | None:
+        """The post created under ``request_key``, or None if there is none (safe to send).
+
+        Any answer but the record or a clear "RecordNotFound" leaves the outcome unknown.
+        """
+        from atproto_client import exceptions as sdk
+
+        def get(client: Any) -> Any:
+            return client.app.bsky.feed.post.get(self._did or self._handle, request_key)
+
+        try:
+            record = self._call(get, what="looking up the post", creating=False, raw=True)
+        except sdk.BadRequestError as exc:
+            if error_name(exc) == "RecordNotFound":
+                return None
+            raise self._error(exc, "looking up the post", creating=False) from None
+        except ChannelError as error:
+            if error.kind in (ErrorKind.AUTH, ErrorKind.RATE_LIMITED):
+                raise
+            raise ChannelError(
+                ErrorKind.TRANSIENT,
+                error.message,
+                status_code=error.status_code,
+                maybe_posted=True,
+            ) from None
+        return self._published(record.uri, record.value)
+
+    def recent_posts(self, since: datetime) -> list[RemotePost]:
+        """The account's posts created since ``since``, newest first, from its own server."""
+        posts: list[RemotePost] = []
+        cursor: str | None = None
+        for _ in range(_PAGES):
+
+            def page_of(client: Any, cursor: str | None = cursor) -> Any:
+                return client.app.bsky.feed.post.list(self._did or self._handle, cursor, 100)
+
+            page = self._call(page_of, what="reading the account's recent posts", creating=False)
+            older = False
+            for uri, value in page.records.items():
+                created = parse_time(value.created_at)
+                if created is not None and created < since:
+                    older = True
+                    continue
+                text = with_full_links(value.text, link_facets(value))
+                posts.append(RemotePost(uri, self._web_url(uri), text, created))
+            cursor = page.cursor
+            if older or not cursor:
+                break
+        return posts
+
+    def whoami(self) -> str:
+        """``@handle`` of the account the session belongs to (asks the server)."""
+        answer = self._call(
+            lambda client: client.com.atproto.server.get_session(),
+            what="asking who the account is",
+            creating=False,
+        )
+        self._handle = str(answer.handle)
+        return "@" + self._handle
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.request.close()
+            self._client = None
+
+    # -- posting --------------------------------------------------------------------------------
+
+    def _create(
+        self, text: str, facets: tuple[LinkFacet, ...], images: list[Any], rkey: str
+    ) -> Published:
+        created_at = self._clock().astimezone(UTC)
+        record = post_record(text, facets, images, created_at)
+        try:
+            answer = self._call(
+                lambda client: client.app.bsky.feed.post.create(self._did, record, rkey=rkey),
+                what="posting",
+                creating=True,
+            )
+        except ChannelError as error:
+            if error.status_code != 500:
+                raise
+            # The reference server answers a second create of a key with a bare 500.
+            found = self.find_published(rkey, Publication(text), created_at)
+            if found is None:
+                raise
+            return found
+        return self._published(answer.uri, record)
+
+    def _upload(self, item: MediaItem, number: int) -> Any:
+        """The image as an embed entry: uploaded (shrunk first if over the limit), alt text and
+        aspect ratio set."""
+        data, mime, width, height = fit_image(item, number, self._blob_limit)
+        blob = self._call(
+            lambda client: client.com.atproto.repo.upload_blob(
+                data, headers={"Content-Type": mime}
+            ),
+            what=f"uploading image {number}",
+            creating=False,
+        ).blob
+        return image_entry(blob, item.alt, width, height)
+
+    def _published(self, uri: str, record: Any) -> Published:
+        created = parse_time(getattr(record, "created_at", None))
+        return Published(uri, self._web_url(uri), media_ids(record), created or self._clock())
+
+    def _web_url(self, uri: str) -> str:
+        return f"https://bsky.app/profile/{self._handle}/post/{uri.rsplit('/', 1)[-1]}"
+
+    # -- sessions and calls ---------------------------------------------------------------------
+
+    def _call(
+        self, request: Callable[[Any], T], *, what: str, creating: bool, raw: bool = False
+    ) -> T:
+        """Run one SDK call; an access token the server calls expired is refreshed, and the call
+        tried once more. ``raw`` lets BadRequestError through, for callers that read it."""
+        import httpx
+        from atproto_client import exceptions as sdk
+
+        client = self._session_client()
+        for attempt in (1, 2):
+            try:
+                return request(client)
+            except (sdk.AtProtocolError, httpx.HTTPError) as exc:
+                token = error_name(exc) in TOKEN_ERRORS and status_of(exc) == 400
+                if token and attempt == 1:
+                    client = self._refresh()
+                    continue
+                if raw and isinstance(exc, sdk.BadRequestError) and not token:
+                    raise
+                raise self._error(exc, what, creating) from None
+        raise AssertionError("unreachable")
+
+    def _error(self, exc: BaseException, what: str, creating: bool) -> ChannelError:
+        secrets = (self._credentials.app_password, *self._tokens)
+        return classify(exc, what=what, creating=creating, secrets=secrets, now=self._clock())
+
+    def _session_client(self) -> Any:
+        """The client, from the stored session when there is one (no login), else logged in."""
+        if self._client is not None:
+            return self._client
+        stored = self._store.read()
+        if stored:
+            client = self._new_client()
+            try:
+                client.login(session_string=stored, fetch_bsky_profile=False)
+            except Exception:  # a damaged session string: start afresh (MarshalX/atproto#580)
+                client.request.close()
+            else:
+                wanted = self._credentials.handle.lower().removeprefix("@")
+                if wanted in (self._handle.lower(), self._did):
+                    self._client = client
+                    return client
+                client.request.close()  # another account's session (the handle was changed)
+        return self._login()
+
+    def _login(self) -> Any:
+        import httpx
+        from atproto_client import exceptions as sdk
+
+        self.close()
+        client = self._new_client()
+        try:
+            client.login(
+                self._credentials.handle,
+                self._credentials.app_password,
+                fetch_bsky_profile=False,
+            )
+        except (sdk.AtProtocolError, httpx.HTTPError) as exc:
+            client.request.close()
+            raise self._error(exc, "logging in", creating=False) from None
+        self._client = client
+        return client
+
+    def _refresh(self) -> Any:
+        """A refreshed session; a new login when the refresh token is no longer good."""
+        import httpx
+        from atproto_client import exceptions as sdk
+
+        try:
+            self._client._refresh_and_set_session()  # the SDK has no public forced refresh
+        except (sdk.AtProtocolError, httpx.HTTPError) as exc:
+            if error_name(exc) in TOKEN_ERRORS or isinstance(exc, sdk.UnauthorizedError):
+                self._store.clear()
+                return self._login()
+            raise self._error(exc, "refreshing the session", creating=False) from None
+        return self._client
+
+    def _new_client(self) -> Any:
+        from atproto_client import Client
+        from atproto_client.request import Request
+
+        client = Client(base_url=self._service, request=Request(timeout=self._timeout))
+        client.on_session_change(self._session_changed)
+        return client
+
+    def _session_changed(self, event: Any, session: Any) -> None:
+        self._did, self._handle = str(session.did), str(session.handle)
+        self._tokens = (str(session.access_jwt), str(session.refresh_jwt))
+        if str(getattr(event, "value", event)).lower() in ("create", "refresh"):
+            try:
+                self._store.write(session.encode())
+            except OSError as exc:
+                # Posting still works with the session in memory; the next process will have
+                # to log in again, which ``session_problem`` lets ``check`` report.
+                self.session_problem = f"cannot keep the Bluesky session in {exc.filename}: "
+                self.session_problem += exc.strerror or type(exc).__name__
+            else:
+                self.session_problem = None

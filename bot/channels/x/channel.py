@@ -1,0 +1,299 @@
+"""The X channel: posts through tweepy's v2 ``Client``; images go through bot.channels.x.media.
+
+This is the only module that imports tweepy, and it does so inside ``XChannel`` so that importing
+the module (from the CLI, for ``--help``) stays cheap. tweepy has no v2 media upload, so images
+are uploaded over httpx by ``MediaUploader`` (bot.channels.x.media) before the post is created.
+
+Every library exception becomes a ``ChannelError`` whose ``kind`` tells the worker what to do,
+and whose message is built from X's explanation, never from anything that could hold a secret;
+that classification lives in bot.channels.x.errors and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bot.channels.base import (
+    ChannelError,
+    ErrorKind,
+    Publication,
+    Published,
+    RemotePost,
+)
+from bot.channels.x.errors import (
+    classify_http_error,
+    json_or_none,
+    retry_time,
+    scrub,
+    transport_error,
+)
+from bot.channels.x.media import API_ROOT, MediaUploader, rebase
+
+__all__ = [
+    "API_ROOT",
+    "MAX_MEDIA",
+    "XChannel",
+    "XCredentials",
+    "classify_http_error",
+    "retry_time",
+]
+
+MAX_MEDIA = 4
+_TIMELINE_PAGES = 5
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class XCredentials:
+    """OAuth 1.0a user-context keys, named as X's developer portal names them.
+
+    The repr hides every value: credentials end up in logs and tracebacks otherwise.
+    """
+
+    api_key: str = field(repr=False)
+    api_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    access_token_secret: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "XCredentials(<hidden>)"
+
+    def values(self) -> tuple[str, ...]:
+        """All four values, so messages can be scrubbed of any of them."""
+        return (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
+
+
+class XChannel:
+    """Publishes to one X account.
+
+    ``api_base`` (for example ``http://127.0.0.1:8123``) sends every request there instead of to
+    X, for tests against a fake server or a recording proxy; requests are still built and signed
+    for the real ``https://api.x.com`` / ``https://api.twitter.com`` URLs. ``timeout`` bounds
+    every request (tweepy has none of its own), and ``chunk_size`` is the media APPEND size.
+    """
+
+    name = "x"
+
+    def __init__(
+        self,
+        credentials: XCredentials,
+        *,
+        api_base: str | None = None,
+        timeout: float = 30.0,
+        chunk_size: int = 1_048_576,
+    ) -> None:
+        import tweepy
+
+        if chunk_size <= 0:
+            raise ValueError("chunk_size must be positive")
+        self._secrets = credentials.values()
+        self._tweepy: Any = tweepy
+        # Never wait_on_rate_limit: a 429 with a past reset makes tweepy recurse until it dies.
+        self._client: Any = tweepy.Client(
+            consumer_key=credentials.api_key,
+            consumer_secret=credentials.api_secret,
+            access_token=credentials.access_token,
+            access_token_secret=credentials.access_token_secret,
+            wait_on_rate_limit=False,
+        )
+        adapter = _requests_adapter(api_base=api_base, timeout=timeout)
+        self._client.session.mount("https://", adapter)
+        self._client.session.mount("http://", adapter)
+        self._media = MediaUploader(
+            credentials, api_base=api_base, timeout=timeout, chunk_size=chunk_size
+        )
+        self._account: tuple[str, str] | None = None  # (user id, username) from get_me
+
+    def __repr__(self) -> str:
+        return "XChannel(<credentials hidden>)"
+
+    # -- the Channel protocol -------------------------------------------------------------------
+
+    def publish(self, publication: Publication) -> Published:
+        """Upload the images (with alt text), then create the post.
+
+        Media failures happen before anything is posted, so they never set ``maybe_posted``.
+        """
+        if len(publication.media) > MAX_MEDIA:
+            raise ChannelError(
+                ErrorKind.INVALID,
+                f"X allows at most {MAX_MEDIA} images per post, got {len(publication.media)}",
+            )
+        media_ids = tuple(
+            self._media.upload(item, position=index + 1)
+            for index, item in enumerate(publication.media)
+        )
+        response = self._call(
+            lambda: self._client.create_tweet(
+                text=publication.text,
+                media_ids=list(media_ids) or None,
+                user_auth=True,
+            ),
+            what="posting",
+            creating=True,
+        )
+        data = getattr(response, "data", None)
+        if not isinstance(data, Mapping) or "id" not in data:
+            # X took the request but said nothing usable: it may well have posted.
+            raise ChannelError(
+                ErrorKind.TRANSIENT,
+                "X answered the post without an id; check the account before retrying",
+                maybe_posted=True,
+            )
+        remote_id = str(data["id"])
+        return Published(
+            remote_id=remote_id,
+            remote_url=post_url(remote_id),
+            media_ids=media_ids,
+            posted_at=datetime.now(UTC),
+        )
+
+    def recent_posts(self, since: datetime) -> list[RemotePost]:
+        """The account's posts created since ``since``, newest first (a few hundred at most)."""
+        user_id, username = self._me()
+        posts: list[RemotePost] = []
+        token: str | None = None
+        for _ in range(_TIMELINE_PAGES):
+            response = self._call(
+                functools.partial(
+                    self._client.get_users_tweets,
+                    user_id,
+                    start_time=since,
+                    max_results=100,
+                    tweet_fields=["created_at", "entities"],
+                    pagination_token=token,
+                    user_auth=True,
+                ),
+                what="reading the account's recent posts",
+                creating=False,
+            )
+            for tweet in response.data or ():
+                remote_id = str(tweet.id)
+                posts.append(
+                    RemotePost(
+                        remote_id=remote_id,
+                        remote_url=post_url(remote_id, username),
+                        text=_expand_links(str(tweet.text), getattr(tweet, "entities", None)),
+                        created_at=_aware(getattr(tweet, "created_at", None)),
+                    )
+                )
+            token = (response.meta or {}).get("next_token")
+            if not token:
+                break
+        return posts
+
+    def whoami(self) -> str:
+        """``@username`` of the account the access token belongs to."""
+        return "@" + self._me(refresh=True)[1]
+
+    def close(self) -> None:
+        self._media.close()
+        self._client.session.close()
+
+    # -- tweepy calls ---------------------------------------------------------------------------
+
+    def _me(self, *, refresh: bool = False) -> tuple[str, str]:
+        # Cached: on some tiers /2/users/me allows only 25 calls a day.
+        if self._account is None or refresh:
+            response = self._call(
+                lambda: self._client.get_me(user_auth=True),
+                what="asking X who the account is",
+                creating=False,
+            )
+            user = response.data
+            if user is None:
+                raise ChannelError(ErrorKind.TRANSIENT, "X did not say who the account is")
+            self._account = (str(user.id), str(user.username))
+        return self._account
+
+    def _call(self, request: Callable[[], T], *, what: str, creating: bool) -> T:
+        """Run one tweepy call, turning every exception it can raise into a ChannelError."""
+        import requests
+
+        tweepy = self._tweepy
+        try:
+            return request()
+        except tweepy.HTTPException as exc:
+            response = exc.response
+            raise classify_http_error(
+                response.status_code,
+                response.headers,
+                json_or_none(response),
+                what=what,
+                creating=creating,
+                reason=str(getattr(response, "reason", "") or ""),
+                secrets=self._secrets,
+            ) from exc
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, what=what, creating=creating) from exc
+        except tweepy.TweepyException as exc:
+            raise ChannelError(
+                ErrorKind.INVALID, scrub(f"tweepy refused {what}: {exc}", self._secrets)
+            ) from exc
+
+    def _transport_error(self, exc: BaseException, *, what: str, creating: bool) -> ChannelError:
+        return transport_error(exc, what=what, creating=creating, secrets=self._secrets)
+
+
+def post_url(remote_id: str, username: str | None = None) -> str:
+    """A link to a post. ``/i/status/`` works without knowing the username (saves a call)."""
+    return f"https://x.com/{username or 'i'}/status/{remote_id}"
+
+
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _expand_links(text: str, entities: object) -> str:
+    """The text with X's t.co links replaced by the links as posted (``entities.urls``).
+
+    Entries that share a sentence differ only by their link, so settling must see it.
+    """
+    urls = entities.get("urls") if isinstance(entities, Mapping) else None
+    for item in urls if isinstance(urls, list) else ():
+        if isinstance(item, Mapping):
+            short, expanded = item.get("url"), item.get("expanded_url")
+            if isinstance(short, str) and isinstance(expanded, str) and short and expanded:
+                text = text.replace(short, expanded, 1)
+    return text
+
+
+# -- the api_base seam -----------------------------------------------------------------------------
+
+
+def _requests_adapter(*, api_base: str | None, timeout: float) -> Any:
+    """A requests adapter for tweepy's session: default timeout, and the api_base rewrite.
+
+    tweepy builds ``https://api.twitter.com`` URLs itself and signs them (via requests-oauthlib)
+    before the adapter sees the request, so rewriting here keeps the signature for the real URL.
+    """
+    from requests.adapters import HTTPAdapter
+
+    class XAdapter(HTTPAdapter):
+        def send(
+            self,
+            request: Any,
+            stream: bool = False,
+            timeout: Any = None,
+            verify: Any = True,
+            cert: Any = None,
+            proxies: Any = None,
+        ) -> Any:
+            if timeout is None:
+                timeout = default_timeout
+            if api_base is not None:
+                request.url = rebase(request.url, api_base)
+                proxies = {}  # the whole point is to reach api_base directly
+            return super().send(
+                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            )
+
+    default_timeout = timeout
+    return XAdapter(max_retries=0)  # never retry a POST behind the worker's back

@@ -1,0 +1,259 @@
+"""How the X channel turns failures into ``ChannelError``s, kept apart from the calls that fail.
+
+Classifying an error response (rate limit, server error, bad credentials, missing permission,
+duplicate post) and wording its message are pure decisions worth testing with a table of fixed
+inputs, without tweepy, httpx or a fake server. Both the tweepy calls (bot.channels.x.channel) and
+the
+media upload (bot.channels.x.media) use them, so they live here rather than in either.
+
+Messages are built from X's own explanation and scrubbed of anything that could hold a secret.
+Transport errors are recognised with lazy imports of requests, urllib3 and httpx, so importing
+this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.channels.base import ChannelError, ErrorKind
+
+__all__ = ["classify_http_error", "json_or_none", "retry_time", "scrub", "transport_error"]
+
+_RATE_LIMIT_FALLBACK = timedelta(minutes=15)
+_MAX_MESSAGE = 400
+
+# A 403 that means "this app or token may not do this", so the channel must pause, not the entry
+# fail. X words it in several ways; the problem ``type`` is the most stable part.
+_PERMISSION_MARKERS = (
+    "oauth1-permissions",
+    "oauth1 app permissions",
+    "not permitted to perform this action",
+    "client-not-enrolled",
+    "unsupported authentication",
+    "appropriate level of api access",
+    "access to a subset of",
+    "not configured with the appropriate",
+    "read-only application cannot post",
+)
+_DUPLICATE_MARKER = "duplicate content"
+
+
+def classify_http_error(
+    status: int,
+    headers: Mapping[str, str],
+    body: object,
+    *,
+    what: str,
+    creating: bool,
+    reason: str = "",
+    secrets: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> ChannelError:
+    """Turn one error response from X into the ChannelError the worker acts on.
+
+    ``creating`` marks the request that creates the post: a 5xx there may still have posted.
+    """
+    explanation = scrub(_explain(body) or reason or "no explanation given", secrets)
+    text = " ".join((_problem_text(body), explanation)).lower()
+    if status == 429:
+        retry_at = retry_time(headers, now=now)
+        return ChannelError(
+            ErrorKind.RATE_LIMITED,
+            f"X rate limit reached while {what} (429: {explanation}); "
+            f"retry after {retry_at.isoformat(timespec='seconds')}",
+            retry_at=retry_at,
+            status_code=status,
+        )
+    if status >= 500:
+        return ChannelError(
+            ErrorKind.TRANSIENT,
+            f"X had a server error while {what} ({status}: {explanation})",
+            maybe_posted=creating,
+            status_code=status,
+        )
+    if status == 401:
+        return ChannelError(
+            ErrorKind.AUTH,
+            f"X rejected the credentials while {what} (401: {explanation}); check X_API_KEY, "
+            "X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+            status_code=status,
+        )
+    if status == 403 and _DUPLICATE_MARKER in text:
+        return ChannelError(
+            ErrorKind.DUPLICATE,
+            f"X refused a duplicate post (403: {explanation})",
+            status_code=status,
+        )
+    if status == 403 and any(marker in text for marker in _PERMISSION_MARKERS):
+        return ChannelError(
+            ErrorKind.AUTH,
+            f"X does not allow this app or token to post (403: {explanation}); give the app "
+            "'Read and write' permissions in the developer portal, then regenerate the access "
+            "token and secret",
+            status_code=status,
+        )
+    return ChannelError(
+        ErrorKind.INVALID,
+        f"X refused the request while {what} ({status}: {explanation})",
+        status_code=status,
+    )
+
+
+def retry_time(headers: Mapping[str, str], *, now: datetime | None = None) -> datetime:
+    """When a 429 lifts: the latest reset among the limits that are exhausted.
+
+    ``x-rate-limit-reset`` is the 15-minute window; when a 24-hour quota is used up (its
+    ``-remaining`` is 0) its later reset wins. X sends no Retry-After. A missing or already
+    past reset means we know nothing better than "in 15 minutes".
+    """
+    now = now or datetime.now(UTC)
+    candidates = [_epoch(headers.get("x-rate-limit-reset"))]
+    for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
+        if str(headers.get(f"{prefix}-remaining", "")).strip() == "0":
+            candidates.append(_epoch(headers.get(f"{prefix}-reset")))
+    future = [moment for moment in candidates if moment is not None and moment > now]
+    return max(future) if future else now + _RATE_LIMIT_FALLBACK
+
+
+def _epoch(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value).strip()), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _explain(body: object) -> str:
+    """X's own words: the v2 ``errors[].message`` list, else ``detail``, else ``title``.
+
+    A 400 carries the specific reasons in ``errors`` and a generic ``detail``; a 403 or 429
+    carries only ``detail``.
+    """
+    if not isinstance(body, Mapping):
+        return ""
+    parts: list[str] = []
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for error in errors:
+            if isinstance(error, Mapping):
+                message = error.get("message") or error.get("detail")
+                if message and str(message) not in parts:
+                    parts.append(str(message))
+            elif isinstance(error, str):
+                parts.append(error)
+    if not parts:
+        for key in ("detail", "error", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                parts.append(value)
+                break
+    return _shorten("; ".join(parts))
+
+
+def _problem_text(body: object) -> str:
+    """The machine-readable parts (problem ``type``, ``title``) that say what kind of refusal."""
+    if not isinstance(body, Mapping):
+        return ""
+    words = [str(body.get(key, "")) for key in ("type", "title")]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        words.extend(str(e.get("type", "")) for e in errors if isinstance(e, Mapping))
+    return " ".join(words)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+_OAUTH_PARAM = re.compile(r"(?i)\b(oauth_[a-z_]+\s*=\s*)(\"[^\"]*\"|[^\s,&]+)")
+_AUTH_HEADER = re.compile(r"(?i)\b(authorization\s*[:=]\s*)[^\n]*")
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """Remove anything secret from a message, should X or a library ever echo it back."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _AUTH_HEADER.sub(r"\1***", text)
+    return _OAUTH_PARAM.sub(r"\1***", text)
+
+
+def json_or_none(response: Any) -> object:
+    try:
+        return response.json()
+    except Exception:  # any decoding failure means "no usable body", whatever the library
+        return None
+
+
+def transport_error(
+    exc: BaseException, *, what: str, creating: bool, secrets: tuple[str, ...]
+) -> ChannelError:
+    """A network failure as a transient ChannelError; it may have posted only if it was sent."""
+    sent = _may_have_been_sent(exc)
+    return ChannelError(
+        ErrorKind.TRANSIENT,
+        scrub(f"network error while {what} ({_describe_transport(exc)})", secrets),
+        maybe_posted=creating and sent,
+    )
+
+
+def _causes(exc: BaseException) -> Iterator[object]:
+    """The exception and everything it wraps (args, urllib3 ``reason``, cause and context)."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseException):
+            stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+            stack.extend(
+                item
+                for item in (
+                    getattr(current, "reason", None),
+                    current.__cause__,
+                    current.__context__,
+                )
+                if isinstance(item, BaseException)
+            )
+
+
+def _may_have_been_sent(exc: BaseException) -> bool:
+    """False only when the request provably never left: no connection was ever made."""
+    import httpx
+    import requests
+    import urllib3.exceptions
+
+    never_sent = (
+        requests.exceptions.ConnectTimeout,
+        urllib3.exceptions.NewConnectionError,  # also covers NameResolutionError
+        urllib3.exceptions.ConnectTimeoutError,
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        ConnectionRefusedError,
+    )
+    return not any(isinstance(cause, never_sent) for cause in _causes(exc))
+
+
+def _describe_transport(exc: BaseException) -> str:
+    import httpx
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout | httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.exceptions.Timeout | httpx.TimeoutException):
+        return "timed out waiting for the answer"
+    if not _may_have_been_sent(exc):
+        return "could not connect"
+    text = " ".join(str(cause) for cause in _causes(exc)).lower()
+    if ("without" in text and "response" in text) or "remote end closed" in text:
+        return "connection closed without a response"
+    if "reset" in text:
+        return "connection reset"
+    return type(exc).__name__

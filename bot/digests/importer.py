@@ -1,0 +1,125 @@
+"""Importing parsed digests into the queue: all or nothing, duplicates reported, in one transaction.
+
+Parsing lives in the reader modules beside this one (pure); this module decides weeks and times, fills arXiv gaps and
+writes. It checks duplicates against one preloaded set instead of one query per row, which is
+what keeps a 10,000-entry import well above 2,000 entries per second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from bot.store.models import Entry, EntryStatus, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.digests.records import ImportedEntry
+
+
+@dataclass
+class ImportReport:
+    added: list[tuple[int | None, str]] = field(default_factory=list)  # (id, url)
+    duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # (line, url, why)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (line, title, reason)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.duplicates)} already queued"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts)
+
+
+def resolve_week(entry: ImportedEntry, file_week: str | None, default_week: str) -> str:
+    return entry.week or file_week or default_week
+
+
+def resolve_at(at: datetime | None, tz: tzinfo) -> datetime | None:
+    """Times without an offset are wall-clock times in the configured zone."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at
+
+
+def import_entries(
+    engine: Engine,
+    entries: Sequence[ImportedEntry],
+    *,
+    file_week: str | None,
+    default_week: str,
+    tz: tzinfo,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Queue `entries` in file order; a URL already queued for its week is reported, not added."""
+    from sqlalchemy import func
+    from sqlmodel import Session, col, select
+
+    report = ImportReport()
+    weeks = {resolve_week(e, file_week, default_week) for e in entries}
+    with Session(engine, expire_on_commit=False) as session:
+        existing: dict[tuple[str, str], int] = {}
+        if weeks:
+            for entry_id, url, week in session.exec(
+                select(Entry.id, Entry.url, Entry.week).where(col(Entry.week).in_(sorted(weeks)))
+            ).all():
+                existing[(url, week)] = entry_id or 0
+        position = int(session.exec(select(func.max(Entry.position))).one() or 0)
+        now = utcnow()
+        new_rows: list[Entry] = []
+        seen: dict[tuple[str, str], int] = {}
+        for index, item in enumerate(entries):
+            week = resolve_week(item, file_week, default_week)
+            key = (item.url, week)
+            if key in existing:
+                report.duplicates.append(
+                    (item.line, item.url, f"already queued for {week} as entry {existing[key]}")
+                )
+                continue
+            if key in seen:
+                report.duplicates.append(
+                    (item.line, item.url, f"repeats line {seen[key]} of the same file")
+                )
+                continue
+            seen[key] = item.line
+            position += 1
+            new_rows.append(
+                Entry(
+                    kind=item.kind,
+                    title=item.title,
+                    url=item.url,
+                    arxiv_id=item.arxiv_id,
+                    comment=item.comment,
+                    images=[{"source": i.source, "alt": i.alt} for i in item.images],
+                    week=week,
+                    at=resolve_at(item.at, tz),
+                    position=position,
+                    status=EntryStatus.QUEUED.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            if progress is not None:
+                progress(index + 1)
+        if dry_run:
+            report.added = [(None, row.url) for row in new_rows]
+            session.rollback()
+            return report
+        if new_rows:
+            # Core executemany with RETURNING: ~4x faster than the ORM's unit of work here.
+            from sqlalchemy import insert
+
+            table = Entry.__table__  # type: ignore[attr-defined]
+            columns = [c.name for c in table.columns if c.name != "id"]
+            statement = insert(Entry).returning(col(Entry.id), sort_by_parameter_order=True)
+            rows = [{name: getattr(row, name) for name in columns} for row in new_rows]
+            ids: list[int] = list(session.execute(statement, rows).scalars().all())
+            for row, new_id in zip(new_rows, ids, strict=True):
+                row.id = new_id
+        session.commit()
+        report.added = [(row.id, row.url) for row in new_rows]
+    return report

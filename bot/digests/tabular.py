@@ -1,0 +1,387 @@
+"""Read entries from CSV or JSON: for curators who keep their reading list in a spreadsheet.
+
+Both formats have the same fields — ``url`` (required), ``title``, ``comment``, ``image``,
+``alt``, ``kind``, ``week``, ``at`` — and are checked the same way. Unknown columns or keys
+are errors rather than ignored, because a misspelt ``coment`` column silently dropping every
+comment is worse than a refusal. Every problem is reported with its CSV line (the physical
+line, so multi-line quoted cells do not shift the count) or JSON item number and its field.
+
+Images: ``image`` holds up to four paths or URLs separated by ``|``, with ``alt`` split the
+same way; in JSON ``images`` may instead be a list of ``{"source", "alt"}`` objects (or of
+strings). Relative paths are resolved against ``base_dir``; unlike a downloaded digest, a
+spreadsheet is the user's own, so absolute paths anywhere are accepted.
+
+Week precedence: ``week_override`` (the user's ``--week``) beats the row's ``week``, which
+beats a JSON file's top-level ``week``; without any, the entry's week is None and the caller
+applies the current week. ``at`` without a UTC offset is returned naive: the caller applies
+the configured time zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from bot.digests.records import (
+    MAX_IMAGES,
+    ErrorList,
+    FieldError,
+    ImageRef,
+    ImportedEntry,
+    ImportFileError,
+    ParsedImport,
+    Skipped,
+    check_text_size,
+    decode_text,
+    drop_duplicates,
+    normalize_comment,
+    normalize_title,
+    parse_at,
+    parse_kind,
+    parse_week,
+    resolve_image,
+)
+from bot.text.urls import InvalidURL, canonicalize
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+FIELDS = ("url", "title", "comment", "image", "alt", "kind", "week", "at")
+_JSON_FIELDS = frozenset((*FIELDS, "images"))
+_JSON_TOP_KEYS = frozenset(("entries", "week"))
+
+
+@dataclass
+class _Row:
+    """One CSV row or JSON item, already as strings (images possibly pre-split)."""
+
+    number: int
+    values: dict[str, str]
+    images: list[tuple[str, str]] | None = None  # JSON "images": (source, alt) pairs
+
+
+class _Reader:
+    """Turns rows into entries, collecting errors; shared by the CSV and JSON front ends."""
+
+    def __init__(
+        self,
+        *,
+        base_dir: Path,
+        errors: ErrorList,
+        unit: Literal["line", "item"],
+        week_override: str | None,
+        file_week: str | None,
+        check_images: bool,
+    ) -> None:
+        self.base_dir = base_dir
+        self.errors = errors
+        self.unit: Literal["line", "item"] = unit
+        self.week_override = week_override
+        self.file_week = file_week
+        self.check_images = check_images
+
+    def error(self, number: int | None, field: str | None, reason: str) -> None:
+        self.errors.add(number, field, reason, self.unit)
+
+    def entry(self, row: _Row) -> ImportedEntry | None:
+        before = len(self.errors.errors)
+        values = row.values
+        url, arxiv_id = "", None
+        raw_url = values.get("url", "").strip()
+        if not raw_url:
+            self.error(row.number, "url", "missing (every entry needs a URL)")
+        else:
+            try:
+                canonical = canonicalize(raw_url)
+                url, arxiv_id = canonical.url, canonical.arxiv_id
+            except InvalidURL as exc:
+                self.error(row.number, "url", str(exc))
+        kind = self._checked(row, "kind", parse_kind, default="paper")
+        week = self._checked(row, "week", parse_week, default=None)
+        at = self._checked(row, "at", parse_at, default=None)
+        images = self._images(row)
+        if len(self.errors.errors) > before:
+            return None
+        return ImportedEntry(
+            kind=kind or "paper",
+            title=normalize_title(values.get("title", "")),
+            url=url,
+            arxiv_id=arxiv_id,
+            comment=normalize_comment(values.get("comment", "")),
+            images=images,
+            week=self.week_override or week or self.file_week,
+            at=at,
+            line=row.number,
+        )
+
+    def _checked(self, row: _Row, name: str, parse: Callable[[str], T], default: D) -> T | D:
+        raw = row.values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            self.error(row.number, name, str(exc))
+            return default
+
+    def _images(self, row: _Row) -> tuple[ImageRef, ...]:
+        pairs = row.images
+        if pairs is None:
+            sources = [s.strip() for s in row.values.get("image", "").split("|")]
+            alts = [a.strip() for a in row.values.get("alt", "").split("|")]
+            if sources == [""]:
+                sources = []
+            if alts == [""]:
+                alts = []
+            if len(alts) > len(sources):
+                self.error(row.number, "alt", f"{len(alts)} alt texts for {len(sources)} images")
+                return ()
+            pairs = [(s, alts[i] if i < len(alts) else "") for i, s in enumerate(sources)]
+        field = "images" if row.images is not None else "image"
+        if len(pairs) > MAX_IMAGES:
+            self.error(row.number, field, f"{len(pairs)} images; X takes at most {MAX_IMAGES}")
+            return ()
+        images = []
+        for source, alt in pairs:
+            try:
+                resolved = resolve_image(
+                    source, base_dir=self.base_dir, confine=False, check=self.check_images
+                )
+            except ValueError as exc:
+                self.error(row.number, field, str(exc))
+                continue
+            images.append(ImageRef(resolved, normalize_title(alt)))
+        return tuple(images)
+
+
+def _finish(
+    reader: _Reader, rows: Iterator[_Row], *, file_week: str | None, unit: str
+) -> ParsedImport:
+    entries = [entry for row in rows if (entry := reader.entry(row)) is not None]
+    if not entries and not reader.errors.errors:
+        reader.errors.add(None, None, "no entries found")
+    reader.errors.raise_if_any()
+    skipped: list[Skipped] = []
+    kept = drop_duplicates(entries, skipped, unit=unit)
+    return ParsedImport(
+        week=reader.week_override or file_week, entries=kept, skipped=tuple(skipped)
+    )
+
+
+def _override(week_override: str | None, errors: ErrorList) -> str | None:
+    if week_override is None:
+        return None
+    try:
+        return parse_week(week_override)
+    except ValueError as exc:
+        errors.add(None, "week", str(exc))
+        return None
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def parse_csv(
+    text: str,
+    *,
+    base_dir: Path,
+    source_name: str = "<stdin>",
+    week_override: str | None = None,
+    check_images: bool = True,
+) -> ParsedImport:
+    """Read a CSV file with a header row; raise ImportFileError listing every problem."""
+    errors = ErrorList(source_name)
+    check_text_size(text, source_name=source_name)
+    override = _override(week_override, errors)
+    reader = _Reader(
+        base_dir=base_dir,
+        errors=errors,
+        unit="line",
+        week_override=override,
+        file_week=None,
+        check_images=check_images,
+    )
+    return _finish(reader, _csv_rows(text, errors), file_week=None, unit="line")
+
+
+def _csv_rows(text: str, errors: ErrorList) -> Iterator[_Row]:
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header: list[str] | None = None
+        end = 0
+        for cells in rows:
+            start, end = end + 1, rows.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = _csv_header(cells, start, errors)
+                if header is None:
+                    return
+                continue
+            if len(cells) > len(header):
+                extra = len(cells) - len(header)
+                errors.add(start, None, f"{extra} more cell(s) than the header has columns")
+                continue
+            yield _Row(start, dict(zip(header, cells, strict=False)))
+    except csv.Error as exc:
+        errors.add(rows.line_num, None, f"not valid CSV: {exc}")
+
+
+def _csv_header(cells: list[str], line: int, errors: ErrorList) -> list[str] | None:
+    names = [cell.strip().lower() for cell in cells]
+    unknown = [name for name in names if name not in FIELDS]
+    for name in unknown:
+        expected = ", ".join(FIELDS)
+        errors.add(line, name or "(empty)", f"unknown column (expected some of: {expected})")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    for name in duplicates:
+        errors.add(line, name, "the column appears more than once")
+    if "url" not in names:
+        errors.add(line, "url", "the header has no 'url' column")
+    return None if unknown or duplicates or "url" not in names else names
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def parse_json(
+    text: str,
+    *,
+    base_dir: Path,
+    source_name: str = "<stdin>",
+    week_override: str | None = None,
+    check_images: bool = True,
+) -> ParsedImport:
+    """Read a JSON list of entry objects, or ``{"entries": [...], "week": ...}``."""
+    errors = ErrorList(source_name)
+    check_text_size(text, source_name=source_name)
+    override = _override(week_override, errors)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = f"not valid JSON: {exc.msg} (column {exc.colno})"
+        raise ImportFileError(source_name, [FieldError(exc.lineno, None, reason)]) from None
+    except RecursionError:
+        reason = "not a list of entries: JSON nested too deeply"
+        raise ImportFileError(source_name, [FieldError(None, None, reason)]) from None
+    items, file_week = _json_items(document, errors)
+    reader = _Reader(
+        base_dir=base_dir,
+        errors=errors,
+        unit="item",
+        week_override=override,
+        file_week=file_week,
+        check_images=check_images,
+    )
+    rows = (row for n, item in enumerate(items, 1) if (row := _json_row(n, item, errors)))
+    return _finish(reader, rows, file_week=file_week, unit="item")
+
+
+def _json_items(document: Any, errors: ErrorList) -> tuple[list[Any], str | None]:
+    if isinstance(document, list):
+        return document, None
+    if not isinstance(document, dict) or "entries" not in document:
+        errors.add(None, None, 'expected a list of entries or {"entries": [...]}')
+        return [], None
+    for key in sorted(set(document) - _JSON_TOP_KEYS):
+        errors.add(None, key, 'unknown key (expected "entries" and optionally "week")')
+    file_week = None
+    if document.get("week") is not None:
+        try:
+            file_week = parse_week(str(document["week"]))
+        except ValueError as exc:
+            errors.add(None, "week", str(exc))
+    if not isinstance(document["entries"], list):
+        errors.add(None, "entries", "must be a list")
+        return [], file_week
+    return document["entries"], file_week
+
+
+def _json_row(number: int, item: Any, errors: ErrorList) -> _Row | None:
+    if not isinstance(item, dict):
+        errors.add(number, None, f"expected an object, got {type(item).__name__}", "item")
+        return None
+    ok = True
+    for key in sorted(set(item) - _JSON_FIELDS, key=str):
+        errors.add(number, str(key), f"unknown key (expected some of: {', '.join(FIELDS)})", "item")
+        ok = False
+    values: dict[str, str] = {}
+    for key in FIELDS:
+        value = item.get(key)
+        if value is None:
+            continue
+        if key == "image" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = "|".join(value)
+        if key == "alt" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = "|".join(value)
+        if not isinstance(value, str):
+            errors.add(number, key, f"must be a string, got {type(value).__name__}", "item")
+            ok = False
+            continue
+        values[key] = value
+    images = None
+    if "images" in item:
+        if "image" in item or "alt" in item:
+            errors.add(number, "images", 'give either "images" or "image"/"alt", not both', "item")
+            ok = False
+        images = _json_images(number, item["images"], errors)
+        ok = ok and images is not None
+    return _Row(number, values, images) if ok else None
+
+
+def _json_images(number: int, value: Any, errors: ErrorList) -> list[tuple[str, str]] | None:
+    if not isinstance(value, list):
+        errors.add(number, "images", "must be a list", "item")
+        return None
+    pairs: list[tuple[str, str]] = []
+    for image in value:
+        if isinstance(image, str):
+            pairs.append((image, ""))
+        elif (
+            isinstance(image, Mapping)
+            and set(image) <= {"source", "alt"}
+            and isinstance(image.get("source"), str)
+            and isinstance(image.get("alt", ""), str)
+        ):
+            pairs.append((image["source"], image.get("alt", "")))
+        else:
+            reason = 'each image must be a string or {"source": ..., "alt": ...}'
+            errors.add(number, "images", reason, "item")
+            return None
+    return pairs
+
+
+# -- bytes -----------------------------------------------------------------------------------
+
+
+def _from_bytes(parse: Callable[..., ParsedImport]) -> Callable[..., ParsedImport]:
+    """`parse` for raw file contents: size and UTF-8 are checked first (decode_text)."""
+
+    def parse_bytes(
+        data: bytes,
+        *,
+        base_dir: Path,
+        source_name: str = "<stdin>",
+        week_override: str | None = None,
+        check_images: bool = True,
+    ) -> ParsedImport:
+        return parse(
+            decode_text(data, source_name=source_name),
+            base_dir=base_dir,
+            source_name=source_name,
+            week_override=week_override,
+            check_images=check_images,
+        )
+
+    parse_bytes.__name__ = f"{parse.__name__}_bytes"
+    parse_bytes.__doc__ = f"{parse.__name__} for raw file contents: checks size and UTF-8 first."
+    return parse_bytes
+
+
+parse_csv_bytes = _from_bytes(parse_csv)
+parse_json_bytes = _from_bytes(parse_json)

@@ -1,0 +1,346 @@
+"""The daemon: APScheduler drives the timetable (the only module that imports APScheduler).
+
+Three jobs on a background scheduler, while the main thread only waits for a signal:
+- `tick` (a date job at the next due time): settle, post what is due, plan the next tick;
+- `watch` (every few seconds): a cheap check whether the queue changed (SQLite's
+  PRAGMA data_version, one integer read) and, if so, re-plan, so entries added from the CLI are
+  picked up without restart and without polling the queue itself;
+- `heartbeat`: refresh the row `status` reads (liveness itself is the poster lock,
+bot/store/lease.py).
+Before any of this the daemon holds the poster lock; with `standby` it waits for it instead.
+The first SIGTERM/SIGINT lets the post in hand finish and exits 0; a second exits at once, after
+marking the heartbeat row stopped; the lock goes with the process (and the post in hand with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from bot.posting.one_pass import make_plan, run_due
+from bot.store import lease
+
+if TYPE_CHECKING:
+    from bot.config import DaemonSettings
+    from bot.posting.publisher import Worker
+    from bot.schedule.timetable import TimetableConfig
+
+log = logging.getLogger("paperbot")
+STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
+
+
+class _SecondSignal(BaseException):
+    """Raised in the main thread by a second SIGTERM/SIGINT: stop waiting for anything."""
+
+
+REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Daemon:
+    worker: Worker
+    config: TimetableConfig
+    settings: DaemonSettings
+    clock: Callable[[], datetime] = utc_now
+    install_signals: bool = True
+    standby: bool = False  # wait for the poster lock instead of needing it at start
+    lease: lease.Lease | None = None  # the lease, when the caller took it already
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _data_version: int | None = None
+    _planned_at: datetime | None = None
+    _next_tick: datetime | None = None
+    _signals: int = 0
+    _closing: bool = False  # releasing the lease: a second signal must not interrupt it
+    _paused_at: datetime | None = None  # when a tick last found the channel paused
+    _scheduler: Any = None
+    _version_connection: Any = None
+    exit_code: int = 0
+    _totals: dict[str, int] = field(default_factory=dict)
+
+    def run(self) -> int:
+        """Run until a signal; returns the exit code."""
+        if self.install_signals:
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            if self.lease is None and not self._take_lease():
+                self.worker.channel.close()
+                return self.exit_code
+            return self._serve()
+        except _SecondSignal:
+            self._exit_now()
+            raise  # not reached: _exit_now ends the process
+        except BaseException:
+            self._stop.set()
+            if self.lease is not None and not self._closing:
+                self._closing = True
+                lease.release(self.worker.engine, self.lease, now=self.clock())
+            raise
+
+    def _take_lease(self) -> bool:
+        """Take the poster lock, or wait for it when standing by; False when not taken."""
+        engine = self.worker.engine
+        self.lease = lease.try_acquire(engine, now=self.clock())
+        if self.lease is not None:
+            return True
+        if not self.standby:
+            log.error("%s", lease.refusal(engine))
+            self.exit_code = 1
+            return False
+        log.info(
+            "standing by: another paperbot daemon holds this database (%s); taking over "
+            "when it stops",
+            lease.holder(engine),
+        )
+        while not self._stop.wait(timeout=STANDBY_POLL_SECONDS):
+            self.lease = lease.try_acquire(engine, now=self.clock())
+            if self.lease is not None:
+                log.info("taking over: the previous daemon is gone")
+                return True
+        log.info("stopped while standing by")
+        return False
+
+    def _serve(self) -> int:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        log.info(
+            "daemon started (channel %s, time zone %s)",
+            self.worker.channel.name,
+            self.config.tz.key,
+        )
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            # Ticks are serialised by self._lock; a spare thread keeps the heartbeat going while
+            # a tick posts and the next tick waits for it.
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._scheduler = scheduler
+        scheduler.add_job(self._watch, "interval", seconds=self.settings.poll_seconds, id="watch")
+        scheduler.add_job(
+            self._heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat"
+        )
+        scheduler.add_job(self._tick, "date", run_date=self.clock(), id="tick")
+        scheduler.start()
+        while not self._stop.wait(timeout=3600):
+            pass
+        log.info("stopping: waiting for the post in hand")
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
+        # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
+        # touch it while planning, under self._lock and never once _stop is set: wait for
+        # the tick in hand here, then no running job can reach the scheduler.
+        with self._lock:
+            pass
+        scheduler.shutdown(wait=True)
+        self._close()
+        totals = self._totals
+        log.info(
+            "daemon stopped: %d posted, %d settled, %d retried, %d failed",
+            totals.get("posted", 0),
+            totals.get("settled", 0),
+            totals.get("retry", 0),
+            totals.get("failed", 0),
+        )
+        return self.exit_code
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        """Runs in the main thread; a second signal unwinds it from whatever it waits for."""
+        self._signals += 1
+        if self._signals == 1:
+            log.info(
+                "received %s: finishing the post in hand, then exiting",
+                signal.Signals(signum).name,
+            )
+            self._stop.set()
+        elif not self._closing:  # the final release is quick: let it finish
+            raise _SecondSignal
+
+    def _exit_now(self) -> None:
+        """Exit at once without waiting for the post in hand (its thread cannot be stopped,
+        and interpreter shutdown would join it). The row is marked stopped first; the lock is
+        released by the kernel (or PostgreSQL) as the process ends, at the same instant as the
+        post in hand, so a successor can never overlap it."""
+        import sys
+
+        self._closing = True
+        log.warning("second signal: exiting at once")
+        if self.lease is not None:
+            try:
+                lease.mark_stopped(self.worker.engine, self.lease, now=self.clock())
+            except Exception as exc:
+                log.warning("could not mark the daemon stopped: %s", exc)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(1)
+
+    # --- jobs -----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self._stop.is_set():
+            return
+        with self._lock:
+            try:
+                state = lease.read_state(self.worker.engine)
+                last_run = state.last_run_at if state else None
+                summary = run_due(
+                    self.worker,
+                    self.config,
+                    self.clock,
+                    last_run=last_run,
+                    should_stop=self._stop.is_set,
+                )
+                lease.record_run(
+                    self.worker.engine, self.lease, now=summary.settled_until or self.clock()
+                )
+                for outcome in summary.outcomes:
+                    self._totals[outcome.result] = self._totals.get(outcome.result, 0) + 1
+                if summary.outcomes:
+                    log.info("tick: %s", summary.line())
+                self._paused_at = self.clock() if summary.paused else None
+                if summary.paused:
+                    log.error(
+                        "X channel paused: %s (fix the credentials in .env, then restart "
+                        "the daemon; `paperbot check` confirms them)",
+                        summary.paused,
+                    )
+            except Exception as exc:  # never let one bad tick kill a months-long daemon
+                log.exception("tick failed: %s", exc)
+            self._plan_next_tick()
+        _release_memory()
+
+    def _watch(self) -> None:
+        if self._stop.is_set():
+            return
+        try:
+            version = self._read_data_version()
+        except Exception as exc:
+            log.warning("watch: %s", exc)
+            return
+        now = self.clock()
+        changed = version is None or version != self._data_version
+        stale = self._planned_at is None or now - self._planned_at > REPLAN_EVERY
+        if changed or stale:
+            # Never wait for a tick (a post may take a minute): a blocked watch holds the second
+            # pool thread, so the heartbeat starves and the lease looks stale mid-post. The tick
+            # re-plans when it ends; a version left unrecorded here is simply seen next time.
+            if not self._lock.acquire(blocking=False):
+                return
+            try:
+                self._data_version = version
+                self._plan_next_tick()
+            finally:
+                self._lock.release()
+
+    def _heartbeat(self) -> None:
+        if self.lease is None or self._stop.is_set():
+            return
+        try:
+            lease.heartbeat(self.worker.engine, self.lease, now=self.clock())
+        except lease.LeaseLost as exc:
+            log.error("%s: stopping", exc)
+            self.exit_code = 1
+            self._stop.set()
+        except Exception as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    # --- planning -------------------------------------------------------------------------
+
+    def _plan_next_tick(self) -> None:
+        if self._stop.is_set():
+            return  # shutting down: the scheduler must not be touched (see run)
+        now = self.clock()
+        self._planned_at = now
+        try:
+            state = lease.read_state(self.worker.engine)
+            plan = make_plan(
+                self.worker.engine,
+                self.config,
+                now,
+                channel=self.worker.channel.name,
+                last_run=state.last_run_at if state else None,
+                horizon=timedelta(days=8),
+            )
+        except Exception as exc:
+            log.exception("planning failed: %s", exc)
+            return
+        when = plan[0].when if plan else None
+        waiting = self.worker.rate_limited_until(now)
+        if when is not None and waiting is not None and when < waiting:
+            when = waiting
+        if when is not None and self._paused_at is not None:
+            # Nothing can go out until the credentials change: look again now and then, not at
+            # every poll (each look logs the pause as an error).
+            when = max(when, self._paused_at + REPLAN_EVERY)
+        if when == self._next_tick and self._scheduler.get_job("tick") is not None:
+            return
+        self._next_tick = when
+        if when is None:
+            job = self._scheduler.get_job("tick")
+            if job is not None:
+                job.remove()
+            return
+        run_at = max(when, now)
+        # A tick re-plans at its end, while it still counts as running: a second instance may
+        # start and wait for the lock, instead of being dropped as "maximum instances reached".
+        self._scheduler.add_job(
+            self._tick, "date", run_date=run_at, id="tick", replace_existing=True, max_instances=2
+        )
+        entry_id = plan[0].entry_id
+        log.info(
+            "planned: entry %s at %s (%s)",
+            entry_id,
+            when.astimezone(self.config.tz).isoformat(timespec="seconds"),
+            plan[0].reason,
+        )
+
+    def _read_data_version(self) -> int | None:
+        """SQLite's data_version changes when another connection commits: a one-integer check."""
+        engine = self.worker.engine
+        if engine.dialect.name != "sqlite":
+            return None
+        if self._version_connection is None:
+            self._version_connection = engine.raw_connection()
+        cursor = self._version_connection.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
+    def _close(self) -> None:
+        self._closing = True
+        if self._version_connection is not None:
+            self._version_connection.close()
+        try:
+            if self.lease is not None:
+                lease.release(self.worker.engine, self.lease, now=self.clock())
+        finally:
+            self.worker.channel.close()
+
+
+def _release_memory() -> None:
+    """Hand memory freed by a tick (image bytes, one-off regex compiles) back to the OS, so a
+    daemon idling for days keeps a small footprint. glibc only; elsewhere a no-op."""
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,0 +1,417 @@
+"""When queued entries are posted: pure planning over a time zone's wall clock.
+
+Nothing here reads the clock, the database or the network. `now`, the queue and the recent posts
+are arguments, so every rule below is tested with fixed datetimes, and `paperbot schedule`, the
+daemon and `run --once` all see the same answer. APScheduler is deliberately not used for slot
+maths: in 3.x a daily job inside the repeated autumn hour fires twice (see FACTS.md).
+
+Rules, in the order `plan` applies them:
+
+1. An entry with `at` is due at `at` (a past `at` at once, i.e. at `now`), whatever the slots and
+   `posts_per_day` say; only `daily_limit_24h` delays it, to when the rolling 24 h window frees.
+   These entries are planned first, so a timetable post never pushes an explicit `at` back.
+   They count toward `posts_per_day`.
+2. Other entries fill timetable slots in queue order: entries of the week in force at the slot
+   (by `position`), then leftovers of older weeks (oldest week first). Entries of a later week
+   wait until that week begins in the configured time zone: the curator put them in that week.
+3. `next_attempt_at` (retry backoff) keeps an entry off any slot or time before it.
+4. A timetable post needs room under `posts_per_day` (per local calendar day, counting recent and
+   planned posts) and under `daily_limit_24h` (any 24 h window); a slot without room is skipped.
+5. Past slots, only when `last_run` is known: slots in [last_run, now) with no post recorded
+   within `LATE_GRACE` after them are owed. One up to `LATE_GRACE` old is just late (the daemon
+   woke a little after it) and is due now, under either policy. Older ones were missed during
+   downtime: with `catch_up="spread"` as many entries as missed slots are due from `now` on (or
+   from the last post + spacing), `catch_up_spacing_minutes` apart, still under the caps; with
+   `"next-slots"` they are dropped and the queue simply moves on to the coming slots.
+
+How the daemon uses this: each tick, `assignments = plan(...)`; post those with `when <= now`;
+then store `settled_until(assignments, now)` and pass it as `last_run` next time. That value stays
+at the first missed slot still waiting for its catch-up post, so a spread catch-up continues
+across ticks and restarts without any state beyond that one timestamp.
+
+Wall clock and DST: a slot time is local wall-clock time. One that falls in the skipped spring
+hour happens once, shifted forward by the gap (02:30 becomes 03:30); one in the repeated autumn
+hour happens once, at its first occurrence. Two slot lines that land on the same instant give
+one slot. Jitter is a deterministic function of the slot's local date and time (SHA-256), so a
+restart never moves a slot.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.schedule.caps import CapLedger
+from bot.schedule.entry_picker import EntryPicker
+from bot.schedule.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
+from bot.schedule.wall_clock import as_utc, iso_week, wall_to_utc, week_monday
+
+# Slot parsing lives in bot.schedule.slots and time-zone helpers in bot.schedule.wall_clock; these
+# names stay
+# importable from here for the callers that have always used them.
+__all__ = [
+    "CATCH_UP_LOOKBACK",
+    "DEFAULT_SLOTS",
+    "LATE_GRACE",
+    "MAX_JITTER_MINUTES",
+    "Assignment",
+    "CatchUp",
+    "PlanEntry",
+    "Reason",
+    "SlotRule",
+    "TimetableConfig",
+    "TimetableError",
+    "due_now",
+    "iso_week",
+    "parse_slot",
+    "plan",
+    "settled_until",
+    "slots_between",
+    "validate",
+]
+
+DEFAULT_SLOTS = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 18:00")
+#: A past slot younger than this is a late wake-up, not downtime: it is still posted (both
+#: policies). Covers scheduler latency and `run --once` from a cron line every <= 15 minutes.
+LATE_GRACE = timedelta(minutes=15)
+#: Missed slots older than this are never caught up: after a week away, posting a week's worth
+#: at once helps nobody (and the daily cap would stop it anyway).
+CATCH_UP_LOOKBACK = timedelta(days=7)
+MAX_JITTER_MINUTES = 720
+DAY = timedelta(days=1)
+
+Reason = Literal["at", "retry", "rate-limit", "slot", "catch-up"]
+CatchUp = Literal["spread", "next-slots"]
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rules: tuple[SlotRule, ...]
+    quiet_weekdays: frozenset[int]
+    quiet_dates: frozenset[date]
+
+
+@dataclass(frozen=True)
+class TimetableConfig:
+    """The timetable part of the configuration; validated on construction.
+
+    `daily_limit_24h` None means no limit; 0 (the config file's "none") is stored as None.
+    """
+
+    tz: ZoneInfo
+    slots: tuple[str, ...] = DEFAULT_SLOTS
+    jitter_minutes: int = 0
+    posts_per_day: int = 3
+    daily_limit_24h: int | None = None
+    quiet_days: tuple[str, ...] = ()
+    catch_up: CatchUp = "spread"
+    catch_up_spacing_minutes: int = 10
+    _compiled: _Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lists from TOML become tuples, so the config stays hashable and immutable.
+        for name in ("slots", "quiet_days"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise TimetableError(f"{name}: must be a list of strings, not one string")
+            object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "_compiled", _compile(self))
+        if self.daily_limit_24h == 0:  # the config file's way of saying "no limit"
+            object.__setattr__(self, "daily_limit_24h", None)
+
+
+def validate(config: TimetableConfig) -> None:
+    """Re-check a config (construction already did): raises TimetableError naming the field."""
+    _compile(config)
+
+
+def _compile(config: TimetableConfig) -> _Compiled:
+    if not isinstance(config.tz, ZoneInfo):
+        raise TimetableError(f"tz: must be a zoneinfo.ZoneInfo, not {config.tz!r}")
+    _check_int("jitter_minutes", config.jitter_minutes, 0, MAX_JITTER_MINUTES)
+    _check_int("posts_per_day", config.posts_per_day, 0, 10_000)
+    if config.daily_limit_24h is not None:
+        _check_int("daily_limit_24h", config.daily_limit_24h, 0, 100_000)
+    _check_int("catch_up_spacing_minutes", config.catch_up_spacing_minutes, 0, 24 * 60)
+    if config.catch_up not in ("spread", "next-slots"):
+        raise TimetableError(f"catch_up: must be 'spread' or 'next-slots', not {config.catch_up!r}")
+    rules = []
+    for spec in config.slots:
+        try:
+            rules.append(parse_slot(spec))
+        except TimetableError as exc:
+            raise TimetableError(f"slots: {spec!r}: {exc}") from None
+    quiet_weekdays, quiet_dates = parse_quiet_days(config.quiet_days)
+    return _Compiled(tuple(rules), quiet_weekdays, quiet_dates)
+
+
+def _check_int(name: str, value: object, lo: int, hi: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TimetableError(f"{name}: must be a whole number, not {value!r}")
+    if not lo <= value <= hi:
+        raise TimetableError(f"{name}: must be between {lo} and {hi}, not {value}")
+
+
+# --- slots as instants --------------------------------------------------------------------------
+
+
+def slots_between(config: TimetableConfig, start: datetime, end: datetime) -> list[datetime]:
+    """The timetable's slot instants in [start, end), in UTC, sorted, each once.
+
+    Every slot's instant depends only on the config and its own local date and time, never on
+    the window asked for, so adjacent windows never disagree (a restart cannot post twice).
+    """
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if end <= start:
+        return []
+    reach = timedelta(minutes=config.jitter_minutes) + DAY  # + a day for DST shifts at midnight
+    day = (start - reach).astimezone(config.tz).date()
+    last = (end + reach).astimezone(config.tz).date()
+    found: set[datetime] = set()
+    while day <= last:
+        found.update(t for t in _day_slots(config, day) if start <= t < end)
+        day += DAY
+    return sorted(found)
+
+
+def _day_slots(config: TimetableConfig, day: date) -> Iterable[datetime]:
+    compiled = config._compiled
+    if day.weekday() in compiled.quiet_weekdays or day in compiled.quiet_dates:
+        return ()
+    times: set[tuple[int, int]] = set()
+    for rule in compiled.rules:
+        if rule.matches(day):
+            times.update(rule.times)
+    jitter = config.jitter_minutes
+    return (
+        wall_to_utc(day, hour, minute, config.tz) + slot_jitter(day, hour, minute, jitter)
+        for hour, minute in times
+    )
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """What planning needs to know of a queued entry."""
+
+    id: int
+    position: int
+    week: str
+    at: datetime | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An entry and the instant (UTC) it is due.
+
+    `slot` is the timetable slot it fills (for a catch-up, the missed slot it makes up for);
+    None for entries with `at`. `settled_until` reads it.
+    """
+
+    entry_id: int
+    when: datetime
+    reason: Reason
+    slot: datetime | None = None
+
+
+def plan(
+    config: TimetableConfig,
+    now: datetime,
+    entries: Sequence[PlanEntry],
+    *,
+    current_week: str,
+    recent_posts: Sequence[datetime] = (),
+    horizon: timedelta = timedelta(days=7),
+    last_run: datetime | None = None,
+) -> list[Assignment]:
+    """Who posts when over [now, now + horizon), plus anything already due; sorted by `when`.
+
+    `current_week` is the week in force at `now` (normally `iso_week(now, config.tz)`); later
+    weeks follow it. `recent_posts` are the instants of posts already made on the channel being
+    planned (any entry); only the last few days matter, and they also tell which past slots were
+    served. Entries that find no time within the horizon are left out: they stay queued.
+    """
+    now = as_utc(now, "now")
+    if horizon < timedelta(0):
+        raise ValueError(f"horizon must not be negative, got {horizon}")
+    settled = None if last_run is None else as_utc(last_run, "last_run")
+    week_now = week_monday(current_week)
+    relevant_from = now - CATCH_UP_LOOKBACK - 2 * DAY
+    posts = sorted(
+        t for t in (as_utc(p, "recent_posts") for p in recent_posts) if t >= relevant_from
+    )
+    timed: list[PlanEntry] = []
+    waiting: list[PlanEntry] = []
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ValueError(f"entry {entry.id} is listed twice")
+        seen.add(entry.id)
+        (timed if entry.at is not None else waiting).append(entry)
+    ledger = CapLedger(
+        tz=config.tz,
+        per_day_cap=config.posts_per_day,
+        limit=config.daily_limit_24h,
+        posts=posts,
+    )
+    end = max(now + horizon, now + timedelta(microseconds=1))  # what is due now always counts
+    assignments = _plan_timed(now, end, timed, ledger)
+    candidates = _candidates(config, now, end, settled, posts)
+    assignments += _plan_timetable(config, now, week_now, candidates, waiting, ledger)
+    assignments.sort(key=lambda a: a.when)  # stable: `at` entries first at equal times
+    return assignments
+
+
+def due_now(
+    config: TimetableConfig,
+    now: datetime,
+    entries: Sequence[PlanEntry],
+    *,
+    current_week: str,
+    recent_posts: Sequence[datetime] = (),
+    last_run: datetime | None = None,
+) -> list[Assignment]:
+    """The assignments due at `now`, in posting order: what `run --once` posts.
+
+    It plans the full default horizon rather than just `now`, because an `at` entry later today
+    can take the room under the caps that a slot due now would otherwise use.
+    """
+    assignments = plan(
+        config,
+        now,
+        entries,
+        current_week=current_week,
+        recent_posts=recent_posts,
+        last_run=last_run,
+    )
+    now = as_utc(now, "now")
+    return [a for a in assignments if a.when <= now]
+
+
+def settled_until(assignments: Sequence[Assignment], now: datetime) -> datetime:
+    """The `last_run` to store after posting what was due in `assignments` (a `plan` at `now`).
+
+    Normally `now`: every slot before it was served or skipped. While a spread catch-up still has
+    posts to come, it is the missed slot the next of them makes up for, so the next plan still
+    sees the rest of the backlog.
+    """
+    now = as_utc(now, "now")
+    pending = [a.slot for a in assignments if a.reason == "catch-up" and a.when > now and a.slot]
+    return min(pending, default=now)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    when: datetime
+    slot: datetime
+    catch_up: bool
+
+
+def _candidates(
+    config: TimetableConfig,
+    now: datetime,
+    end: datetime,
+    last_run: datetime | None,
+    posts: list[datetime],
+) -> list[_Candidate]:
+    """Times a timetable entry may take, in order: late slots, catch-up times, coming slots."""
+    found: list[_Candidate] = []
+    if last_run is not None and last_run < now:
+        owed = [
+            s
+            for s in slots_between(config, max(last_run, now - CATCH_UP_LOOKBACK), now)
+            if not _served(s, posts)
+        ]
+        found += [_Candidate(s, s, False) for s in owed if now - s <= LATE_GRACE]
+        if config.catch_up == "spread":
+            missed = [s for s in owed if now - s > LATE_GRACE]
+            spacing = timedelta(minutes=config.catch_up_spacing_minutes)
+            made = bisect_right(posts, now)  # a skewed clock may have recorded later ones
+            start = max(now, posts[made - 1] + spacing) if made else now
+            found += [_Candidate(start + i * spacing, s, True) for i, s in enumerate(missed)]
+    found += [_Candidate(s, s, False) for s in slots_between(config, now, end)]
+    found = [c for c in found if c.when < end]
+    found.sort(key=lambda c: c.when)
+    return found
+
+
+def _served(slot: datetime, posts: list[datetime]) -> bool:
+    """Whether a post was recorded within LATE_GRACE after `slot`: the daemon was up and saw it.
+
+    This keeps a past slot from being filled twice when the stored `last_run` lags behind what
+    was posted: during a catch-up (see `settled_until`), or after a crash between posting and
+    storing it.
+    """
+    i = bisect_left(posts, slot)
+    return i < len(posts) and posts[i] <= slot + LATE_GRACE
+
+
+def _plan_timed(
+    now: datetime, end: datetime, timed: list[PlanEntry], ledger: CapLedger
+) -> list[Assignment]:
+    """Entries with `at`, in time order; the 24 h limit may only delay them (first come first)."""
+    items: list[tuple[datetime, datetime, int, int, Reason]] = []
+    for entry in timed:
+        assert entry.at is not None
+        at = as_utc(entry.at, f"entry {entry.id} at")
+        due: datetime = max(at, now)
+        reason: Reason = "at"
+        if entry.next_attempt_at is not None:
+            retry = as_utc(entry.next_attempt_at, f"entry {entry.id} next_attempt_at")
+            if retry > due:
+                due, reason = retry, "retry"
+        items.append((due, at, entry.position, entry.id, reason))
+    items.sort()
+    out: list[Assignment] = []
+    floor = now
+    for due, _, _, entry_id, reason in items:
+        # An earlier entry held back by the limit holds this one back too: the window that was
+        # full at its time stays full until that entry's time.
+        when = ledger.first_opening(max(due, floor), end)
+        if when is None:
+            break
+        if when > due:
+            reason = "rate-limit"
+        ledger.add(when)
+        floor = when
+        out.append(Assignment(entry_id, when, reason))
+    return out
+
+
+def _plan_timetable(
+    config: TimetableConfig,
+    now: datetime,
+    week_now: int,
+    candidates: list[_Candidate],
+    waiting: list[PlanEntry],
+    ledger: CapLedger,
+) -> list[Assignment]:
+    picker = EntryPicker(config.tz, now, week_now, waiting)
+    out: list[Assignment] = []
+    for candidate in candidates:
+        if picker.exhausted():
+            break
+        when = candidate.when
+        if not ledger.has_room(when):
+            continue
+        entry = picker.take(when)
+        if entry is None:
+            continue
+        ledger.add(when)
+        reason: Reason = "slot"
+        if candidate.catch_up:
+            reason = "catch-up"
+        elif entry.next_attempt_at is not None and entry.next_attempt_at > now:
+            reason = "retry"
+        out.append(Assignment(entry.id, when, reason, candidate.slot))
+    return out

@@ -1,0 +1,73 @@
+"""The stable `--json` shapes of DESIGN.md: entries, posts, attempts. Times in ISO 8601 with offset.
+
+Changing a key here breaks users' scripts: add keys, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # also fed plain rows by bot.store.fastread: only attribute access is needed
+    from bot.store.models import Attempt, Entry, Post
+
+
+def iso(moment: datetime | None, tz: tzinfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat()
+
+
+def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "channel": post.channel,
+        "status": post.status,
+        "text": post.text,
+        "media_ids": list(post.media_ids),
+        "remote_id": post.remote_id,
+        "remote_url": post.remote_url,
+        "posted_at": iso(post.posted_at, tz),
+        "last_error": post.last_error,
+        "attempts": [attempt_to_json(a, tz) for a in attempts],
+    }
+
+
+def attempt_to_json(attempt: Attempt, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "started_at": iso(attempt.started_at, tz),
+        "finished_at": iso(attempt.finished_at, tz),
+        "outcome": attempt.outcome,
+        "error": attempt.error,
+        "http_status": attempt.http_status,
+    }
+
+
+def entry_to_json(
+    entry: Entry,
+    tz: tzinfo,
+    posts: Sequence[Post] = (),
+    attempts: dict[int, list[Attempt]] | None = None,
+) -> dict[str, Any]:
+    attempts = attempts or {}
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "title": entry.title,
+        "url": entry.url,
+        "arxiv_id": entry.arxiv_id,
+        "comment": entry.comment,
+        "images": [
+            {"source": image.get("source", ""), "alt": image.get("alt", "")}
+            for image in entry.images
+        ],
+        "week": entry.week,
+        "at": iso(entry.at, tz),
+        "position": entry.position,
+        "status": entry.status,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "next_attempt_at": iso(entry.next_attempt_at, tz),
+        "created_at": iso(entry.created_at, tz),
+        "updated_at": iso(entry.updated_at, tz),
+        "posts": [post_to_json(p, tz, attempts.get(p.id or 0, ())) for p in posts],
+    }

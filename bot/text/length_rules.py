@@ -1,0 +1,57 @@
+"""How long a post is, per platform: the one thing composition needs to know about a platform.
+
+``bot.text.compose`` fills a template and shortens the sentence until the post fits; it asks a
+``LengthRule`` how long a candidate is and where its links are. X counts with twitter-text v3
+(``bot.text.twitter_text``: weighted characters, every link 23); Bluesky counts graphemes and UTF-8
+bytes
+of the text as its app shows it (``bot.text.bluesky``). A rule is a small frozen value, so
+composition results can be cached by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.text import twitter_text as textlen
+
+__all__ = ["LengthRule", "XRule"]
+
+
+class LengthRule(Protocol):
+    """A platform's length limit, as composition needs it.
+
+    ``measure`` is compared with ``limit``; ``links`` gives the ``(start, end)`` spans of the
+    text that the platform will make links of, so composition can check the post's own link is
+    there exactly once. ``unit`` names what ``measure`` counts, for warnings.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    def measure(self, text: str) -> int: ...
+
+    def __hash__(self) -> int: ...  # compositions are cached per rule
+
+    def links(self, text: str) -> list[tuple[int, int]]: ...
+
+
+@dataclass(frozen=True)
+class XRule:
+    """X's rule: twitter-text v3 weighted length (links 23, CJK and emoji 2), NFC."""
+
+    limit: int = textlen.MAX_WEIGHTED_LENGTH
+    name: str = "x"
+    unit: str = "weighted characters"
+
+    def measure(self, text: str) -> int:
+        return textlen.weighted_length(text)
+
+    def links(self, text: str) -> list[tuple[int, int]]:
+        return textlen.extract_urls(text)

@@ -1,0 +1,114 @@
+"""How long a Mastodon status is, counted the way the instance counts it before refusing it.
+
+Mastodon's status length validator (``app/validators/status_length_validator.rb`` in
+mastodon/mastodon) does not count ``len()`` or UTF-16 units. It rewrites the text first and then
+counts extended grapheme clusters:
+
+* every link that twitter-text's extractor finds *with* a scheme (``http://`` or ``https://``;
+  ``extract_url_without_protocol: false``) becomes a placeholder of
+  ``characters_reserved_per_url`` characters (23 on every stock instance), however long it is;
+  a bare ``arxiv.org/abs/...`` is ordinary text and counts in full;
+* a mention ``@user@domain`` counts as ``@user`` (the domain is free), unless it overlaps a link
+  (``https://mastodon.social/@user`` is a link);
+* the rest counts one per grapheme cluster, so a CJK character, an emoji, a flag or a whole ZWJ
+  family is 1.
+
+The limit is the instance's ``configuration.statuses.max_characters`` (500 by default, often more),
+read from the instance by bot.channels.mastodon.channel and passed in here: this module does no I/O.
+Link spans come from bot.text.twitter_text's twitter-text extractor (the same library Mastodon
+calls), kept
+to those with a scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from bot.text.twitter_text import extract_urls
+
+__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
+
+DEFAULT_MAX_CHARACTERS = 500
+DEFAULT_URL_LENGTH = 23
+
+# Account::MENTION_RE: not after ``=``, ``/`` or a word character; a username of letters, digits
+# and ``_`` (``.`` and ``-`` only inside); an optional ``@domain`` of word characters, dots and
+# hyphens ending in a word character.
+_MENTION = regex.compile(
+    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@[\w.-]+\w)?",
+    regex.IGNORECASE,
+)
+# twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
+# not a mention at all.
+_NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
+_GRAPHEME = regex.compile(r"\X")
+_SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
+
+
+def _link_spans(text: str) -> list[tuple[int, int]]:
+    return [(start, end) for start, end in extract_urls(text) if _SCHEME.match(text, start)]
+
+
+def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for match in _MENTION.finditer(text):
+        start, end = match.span()
+        if _NOT_A_MENTION_END.match(text, end):
+            continue
+        if any(start < link_end and link_start < end for link_start, link_end in links):
+            continue  # Extractor.remove_overlapping_entities: the link wins
+        found.append((start, end, "@" + match.group("user")))
+    return found
+
+
+def countable_text(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> str:
+    """The text as the validator counts it: links as placeholders, mentions without domain."""
+    if "http" not in text.lower() and "@" not in text:
+        return text
+    links = _link_spans(text)
+    entities = [(start, end, "x" * url_length) for start, end in links]
+    entities += _mentions(text, links) if "@" in text else []
+    entities.sort()
+    parts: list[str] = []
+    position = 0
+    for start, end, replacement in entities:
+        parts.append(text[position:start])
+        parts.append(replacement)
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def mastodon_length(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
+    """Graphemes of ``countable_text``: the number the instance compares with its limit."""
+    rewritten = countable_text(text, url_length=url_length)
+    if rewritten.isascii():
+        return len(rewritten.replace("\r\n", "\n"))  # CR LF is one grapheme cluster
+    return len(_GRAPHEME.findall(rewritten))
+
+
+@dataclass(frozen=True)
+class MastodonRule:
+    """One instance's length rule, in the shape the composer takes (``name``, ``limit``,
+    ``measure``), so composing for Mastodon is composing against this rule.
+
+    Build it from the instance's limits (bot.channels.mastodon.limits.InstanceLimits:
+    ``max_characters`` and ``characters_reserved_per_url``), not from the defaults, which are
+    only right for a stock instance.
+    """
+
+    limit: int = DEFAULT_MAX_CHARACTERS
+    url_length: int = DEFAULT_URL_LENGTH
+    name: str = "mastodon"
+
+    def __post_init__(self) -> None:
+        if self.limit <= 0 or self.url_length < 0:
+            raise ValueError("a Mastodon limit must be positive and a URL length not negative")
+
+    def measure(self, text: str) -> int:
+        return mastodon_length(text, url_length=self.url_length)
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.limit
