@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sources.markdown import classify_section, parse_markdown, parse_markdown_bytes
+from bot.sources.headings import classify_section
+from bot.sources.markdown import parse_markdown, parse_markdown_bytes
 from bot.sources.records import (
     MAX_IMPORT_BYTES,
     ImageRef,

@@ -2,8 +2,9 @@
 
 The expected JSON files were written by the line-based reader that came before the
 markdown-it-py one, so any change of tokenizer that changes what a real digest imports fails
-here, field by field. Image paths are recorded relative to the digest's folder. The seed is the digest the project
-started from (a Chinese machine translation of Akira's ML News, week 37 of 2020).
+here, field by field. Image paths are recorded relative to the digest's folder. The seed is
+the digest the project started from (a Chinese machine translation of Akira's ML News, week 37
+of 2020).
 """
 
 from __future__ import annotations
