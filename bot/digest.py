@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.sources.markdown_escape import escape_alt, escape_comment_line, escape_title
+from bot.sources.markdown_escape import escape_alt, escape_comment, escape_title
 from bot.sources.records import KINDS, ImageRef, ParsedImport, normalize_comment, parse_week
 
 Language = Literal["en", "zh", "ja"]
@@ -139,7 +139,7 @@ def _render_item(item: DigestItem, output_dir: Path | None, words: _Words) -> li
     out = [f"## {escape_title(item.title)}", "", _link(item.url), ""]
     comment = normalize_comment(item.comment)
     if comment:
-        out += [escape_comment_line(line) for line in comment.split("\n")]
+        out += escape_comment(comment)
         out.append("")
     if item.images:
         out += [_image(image, output_dir) for image in item.images]

@@ -125,7 +125,7 @@ def _split_text_line(token: Token, body: Body) -> None:
     if (text[:1] in HR_STARTS and HR.match(text)) or is_posted_line(text):
         body.items.append("")
         return
-    if text.startswith("\\"):
+    if text.startswith("\\") or text[:1].isdigit():
         unescaped = unescape_comment_line(text)
         if unescaped != text:
             body.items.append(unescaped)

@@ -7,16 +7,23 @@ line is escaped when either would take it for something other than text:
   tokenizer the reader uses), a rule, a link line, an image line, an embed card's start, a
   "Posted:" line;
 * a viewer: an HTML block (``<!--`` hides the rest of the page), a setext underline (``===``
-  under a line makes it a heading), a link reference definition (the line disappears).
+  under a line makes it a heading), a link reference definition (the line disappears), or a
+  heading, rule or code inside a list item or quote. A viewer's view is checked by parsing
+  the comment with markdown-it-py's full CommonMark parser, so nesting is covered too.
 
 The escape is one backslash in front, which CommonMark itself removes before punctuation, and
-the reader removes exactly one.
+the reader removes exactly one. A line starting with a digit cannot be escaped that way (a
+backslash before a digit stays visible), so an ordered-list marker is escaped as CommonMark
+does it, ``1\\.``, and the reader undoes that too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import string
+
+from markdown_it import MarkdownIt
 
 from bot.sources.markdown_blocks import block_kind
 from bot.sources.markdown_syntax import (
@@ -29,10 +36,17 @@ from bot.sources.markdown_syntax import (
 )
 from bot.sources.records import normalize_title
 
-__all__ = ["escape_alt", "escape_comment_line", "escape_title", "unescape_comment_line"]
+__all__ = [
+    "escape_alt",
+    "escape_comment",
+    "escape_title",
+    "unescape_comment_line",
+]
 
 _ASCII_PUNCT = frozenset(string.punctuation)
-_VIEWER_TRAPS = re.compile(r"<[A-Za-z/!?]|(?:=+|-+)[ \t]*$|\[[^\]]*\]:")
+_ORDERED = re.compile(r"(\d{1,9})([.)])")
+_ORDERED_ESCAPED = re.compile(r"\d{1,9}\\[.)]")
+_STRUCTURE = frozenset(("heading_open", "hr", "code_block", "fence", "html_block"))
 
 
 def _is_special(line: str) -> bool:
@@ -45,15 +59,48 @@ def _is_special(line: str) -> bool:
         or (s.startswith("[") and EMBED_START.match(s))
         or is_posted_line(line)
         or link_line(line) is not None
+        or (s[:1].isdigit() and _ORDERED_ESCAPED.match(s) is not None)
     )
 
 
-def escape_comment_line(line: str) -> str:
-    """A comment line as the digest must spell it so that it reads back as text, in the
-    reader and in a CommonMark viewer (comment lines arrive trimmed: see normalize_comment)."""
-    if line.startswith("\\") or _is_special(line) or _VIEWER_TRAPS.match(line):
-        return "\\" + line
-    return line
+def _escape_line(line: str) -> str:
+    """A comment line as the digest must spell it so that our reader reads it as text."""
+    return "\\" + line if line.startswith("\\") or _is_special(line) else line
+
+
+def escape_comment(comment: str) -> list[str]:
+    """A (normalised) comment's lines as the digest spells them.
+
+    Line by line first; then, while a CommonMark viewer would still see structure in the
+    comment (see the module docstring), the line where it starts is escaped. Each round
+    escapes a line not escaped before, so this ends after at most one round per line.
+    """
+    lines = [_escape_line(line) for line in comment.split("\n")]
+    escaped: set[int] = set()
+    while (at := _viewer_structure("\n".join(lines))) is not None and at not in escaped:
+        escaped.add(at)
+        line = lines[at]
+        ordered = _ORDERED.match(line)
+        lines[at] = _ORDERED.sub(r"\1\\\2", line, count=1) if ordered else "\\" + line
+    return lines
+
+
+def _viewer_structure(text: str) -> int | None:
+    """The first line where CommonMark sees more than text, lists and quotes, else None."""
+    env: dict[str, dict[str, dict[str, list[int]]]] = {}
+    starts = []
+    for token in _viewer().parse(text, env):
+        if token.type in _STRUCTURE and token.map is not None:
+            setext = token.type == "heading_open" and token.markup in ("=", "-")
+            starts.append(token.map[1] - 1 if setext else token.map[0])
+    starts += [ref["map"][0] for ref in env.get("references", {}).values()]
+    return min(starts, default=None)
+
+
+@functools.cache
+def _viewer() -> MarkdownIt:
+    """What GitHub and most editors' previews follow: CommonMark, HTML on."""
+    return MarkdownIt("commonmark")
 
 
 def unescape_comment_line(line: str) -> str:
@@ -63,6 +110,8 @@ def unescape_comment_line(line: str) -> str:
         and (line[1] in _ASCII_PUNCT or _is_special(line[1:]))
     ):
         return line[1:]
+    if line[:1].isdigit() and _ORDERED_ESCAPED.match(line):
+        return line.replace("\\", "", 1)
     return line
 
 
