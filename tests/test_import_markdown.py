@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from bot.sources.records import (
     Skipped,
     read_limited,
 )
+from tests.conftest import Paperbot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed_2020_w37.md"
@@ -697,3 +700,56 @@ def test_every_error_is_listed_once(tmp_path: Path) -> None:
 def test_bad_override_week_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="field 'week': '2024-37' is not an ISO week"):
         parse("## A\n\nhttps://example.com/a\n", tmp_path, week_override="2024-37")
+
+
+# -- start-up cost ---------------------------------------------------------------------------
+
+_SEES_MARKDOWN_IT = """
+import sys
+from click.testing import CliRunner
+from bot.cli import cli
+result = CliRunner().invoke(cli, sys.argv[1:], catch_exceptions=False)
+assert result.exit_code == 0, result.output
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("markdown_it", "mdurl")))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list", "--json"], ["import", "--help"]])
+def test_markdown_it_is_loaded_only_by_the_markdown_commands(
+    paperbot: Paperbot, args: list[str]
+) -> None:
+    assert paperbot("db", "upgrade").exit_code == 0
+    done = subprocess.run(
+        [sys.executable, "-c", _SEES_MARKDOWN_IT, *args],
+        env={**paperbot.env, "PATH": ""},
+        cwd=paperbot.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_importing_a_digest_does_load_markdown_it(paperbot: Paperbot) -> None:
+    """The test above would pass for a reader that never used markdown-it-py at all."""
+    assert paperbot("db", "upgrade").exit_code == 0
+    example = Path(__file__).resolve().parents[1] / "examples" / "2020-W37.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SEES_MARKDOWN_IT,
+            "import",
+            str(example),
+            "--dry-run",
+            "--no-fetch",
+        ],
+        env={**paperbot.env, "PATH": ""},
+        cwd=paperbot.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "'markdown_it'" in done.stdout
