@@ -133,15 +133,15 @@ def _paragraph_rule(state: StateBlock, start: int, end: int, silent: bool) -> bo
 def _embed_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """markdown-it block rule: a Medium embed card ``[](url) [## title … site](url)``."""
     pos = state.bMarks[start] + state.tShift[start]
-    first = state.src[pos] if pos < state.eMarks[start] else ""
-    if first != "[" and not first.isspace():  # most lines: not a card. (Python's strip below
+    char = state.src[pos] if pos < state.eMarks[start] else ""
+    if char != "[" and not char.isspace():  # most lines: not a card. (Python's strip below
         return False  # also skips Unicode spaces, which tShift does not.)
     embeds: _Embeds = state.env["embeds"]
     stripped = embeds.lines[start].strip()
-    first = EMBED_START.match(stripped) if stripped[:1] == "[" else None
-    if first is None:
+    opening = EMBED_START.match(stripped) if stripped[:1] == "[" else None
+    if opening is None:
         return False
-    found = embeds.end(start, stripped[first.end() :])
+    found = embeds.end(start, stripped[opening.end() :])
     if found is None or found[0] >= end:
         return False
     if not silent:
