@@ -378,6 +378,25 @@ def test_code_fences_hide_headings(tmp_path: Path) -> None:
     assert entry.comment == "```\n## not an entry\n```"
 
 
+def test_fences_follow_commonmark(tmp_path: Path) -> None:
+    """A backtick in a backtick fence's info string makes it text, and a closing fence
+    indented four spaces closes nothing (markdown-it-py decides, as any viewer would)."""
+    not_a_fence = "## A\n\n<https://example.com/a>\n\n```a`b\n\n## B\n\n<https://example.com/b>\n"
+    assert [e.title for e in parse(not_a_fence, tmp_path).entries] == ["A", "B"]
+    still_open = (
+        "## A\n\n<https://example.com/a>\n\n```\n    ```\n## B\n\n<https://example.com/b>\n"
+    )
+    (entry,) = parse(still_open, tmp_path).entries
+    assert entry.comment == "```\n```\n## B\n\n<https://example.com/b>"
+
+
+def test_escaped_ordered_list_marker_reads_as_written(tmp_path: Path) -> None:
+    """``1\\.`` is how CommonMark (and the digest writer) keeps "1." from starting a list."""
+    text = "## A\n\n<https://example.com/a>\n\n1\\. # not a list\n\\1\\. kept\n2. a list\n"
+    (entry,) = parse(text, tmp_path).entries
+    assert entry.comment == "1. # not a list\n1\\. kept\n2. a list"
+
+
 def test_same_url_twice_is_skipped_with_the_first_line(tmp_path: Path) -> None:
     text = (
         "## A\n\nhttps://arxiv.org/abs/2401.00001\n\n## B\n\nhttps://arxiv.org/pdf/2401.00001v2\n"
