@@ -104,6 +104,8 @@ def _viewer() -> MarkdownIt:
 
 
 def unescape_comment_line(line: str) -> str:
+    """The reader's half: one leading backslash off (or the one in ``1\\.``), if the writer
+    could have put it there; any other backslash is the comment's own."""
     if (
         line.startswith("\\")
         and len(line) > 1
