@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from bot.digests.markdown import classify_section, parse_markdown, parse_markdown_bytes
+from bot.digests.headings import classify_section
+from bot.digests.markdown import parse_markdown, parse_markdown_bytes
 from bot.digests.records import (
     MAX_IMPORT_BYTES,
     ImageRef,
@@ -18,6 +21,7 @@ from bot.digests.records import (
     Skipped,
     read_limited,
 )
+from tests.conftest import Paperbot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed_2020_w37.md"
@@ -374,6 +378,25 @@ def test_code_fences_hide_headings(tmp_path: Path) -> None:
     assert entry.comment == "```\n## not an entry\n```"
 
 
+def test_fences_follow_commonmark(tmp_path: Path) -> None:
+    """A backtick in a backtick fence's info string makes it text, and a closing fence
+    indented four spaces closes nothing (markdown-it-py decides, as any viewer would)."""
+    not_a_fence = "## A\n\n<https://example.com/a>\n\n```a`b\n\n## B\n\n<https://example.com/b>\n"
+    assert [e.title for e in parse(not_a_fence, tmp_path).entries] == ["A", "B"]
+    still_open = (
+        "## A\n\n<https://example.com/a>\n\n```\n    ```\n## B\n\n<https://example.com/b>\n"
+    )
+    (entry,) = parse(still_open, tmp_path).entries
+    assert entry.comment == "```\n```\n## B\n\n<https://example.com/b>"
+
+
+def test_escaped_ordered_list_marker_reads_as_written(tmp_path: Path) -> None:
+    """``1\\.`` is how CommonMark (and the digest writer) keeps "1." from starting a list."""
+    text = "## A\n\n<https://example.com/a>\n\n1\\. # not a list\n\\1\\. kept\n2. a list\n"
+    (entry,) = parse(text, tmp_path).entries
+    assert entry.comment == "1. # not a list\n1\\. kept\n2. a list"
+
+
 def test_same_url_twice_is_skipped_with_the_first_line(tmp_path: Path) -> None:
     text = (
         "## A\n\nhttps://arxiv.org/abs/2401.00001\n\n## B\n\nhttps://arxiv.org/pdf/2401.00001v2\n"
@@ -696,3 +719,56 @@ def test_every_error_is_listed_once(tmp_path: Path) -> None:
 def test_bad_override_week_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="field 'week': '2024-37' is not an ISO week"):
         parse("## A\n\nhttps://example.com/a\n", tmp_path, week_override="2024-37")
+
+
+# -- start-up cost ---------------------------------------------------------------------------
+
+_SEES_MARKDOWN_IT = """
+import sys
+from click.testing import CliRunner
+from bot.cli import cli
+result = CliRunner().invoke(cli, sys.argv[1:], catch_exceptions=False)
+assert result.exit_code == 0, result.output
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("markdown_it", "mdurl")))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list", "--json"], ["import", "--help"]])
+def test_markdown_it_is_loaded_only_by_the_markdown_commands(
+    paperbot: Paperbot, args: list[str]
+) -> None:
+    assert paperbot("db", "upgrade").exit_code == 0
+    done = subprocess.run(
+        [sys.executable, "-c", _SEES_MARKDOWN_IT, *args],
+        env={**paperbot.env, "PATH": ""},
+        cwd=paperbot.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_importing_a_digest_does_load_markdown_it(paperbot: Paperbot) -> None:
+    """The test above would pass for a reader that never used markdown-it-py at all."""
+    assert paperbot("db", "upgrade").exit_code == 0
+    example = Path(__file__).resolve().parents[1] / "examples" / "2020-W37.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SEES_MARKDOWN_IT,
+            "import",
+            str(example),
+            "--dry-run",
+            "--no-fetch",
+        ],
+        env={**paperbot.env, "PATH": ""},
+        cwd=paperbot.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "'markdown_it'" in done.stdout

@@ -1,6 +1,7 @@
 """Importing parsed digests into the queue: all or nothing, duplicates reported, in one transaction.
 
-Parsing lives in the reader modules beside this one (pure); this module decides weeks and times, fills arXiv gaps and
+Parsing lives in the reader modules beside this one (pure); this module decides weeks and times,
+fills arXiv gaps and
 writes. It checks duplicates against one preloaded set instead of one query per row, which is
 what keeps a 10,000-entry import well above 2,000 entries per second.
 """

@@ -12,43 +12,25 @@ lenient about form and strict about meaning:
 * Anything that would upload the wrong file (an image outside the digest's folder) or post
   the wrong link (a link line that is not a URL) is an error, and all errors are collected.
 
-``bot.digests.writer`` writes digests with the escaping rules of ``bot.digests.markdown_syntax``
-(re-exported here), so that a rendered digest reads back to the same entries. Block tokens come
-from ``bot.digests.markdown_blocks``, heading meanings (sections, weeks) from
-``bot.digests.headings`` and own-profile detection from ``bot.digests.profiles``; this module
-turns tokens into entries.
+Block tokens come from markdown-it-py through ``bot.digests.markdown_blocks``; this module
+sorts them into the title, the sections and the entries, and decides the week. What one
+entry means (its link, comment and images) is ``bot.digests.markdown_entries``; heading
+meanings (sections, weeks) are ``bot.digests.headings``; own profiles
+``bot.digests.profiles``. ``bot.digests.writer`` writes digests this module reads back unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.digests.headings import classify_section, is_toc, names_week, week_of
+from bot.digests.headings import classify_section, names_week, week_of
 from bot.digests.markdown_blocks import Token, tokenize
-from bot.digests.markdown_syntax import (
-    HR,
-    HR_STARTS,
-    IMAGE_LINE,
-    IMAGE_RE,
-    INLINE,
-    escape_alt,
-    escape_comment_line,
-    escape_title,
-    is_posted_line,
-    link_dest,
-    link_line,
-    split_heading,
-    trim_url,
-    unescape,
-    unescape_comment_line,
-)
-from bot.digests.profiles import author_handles, is_own_profile
+from bot.digests.markdown_entries import Context, RawEntry, finish_entry, inline_links, split_body
+from bot.digests.markdown_syntax import split_heading
+from bot.digests.profiles import author_handles
 from bot.digests.records import (
-    MAX_IMAGES,
     ErrorList,
-    ImageRef,
     ImportedEntry,
     ParsedImport,
     Skipped,
@@ -56,193 +38,19 @@ from bot.digests.records import (
     decode_text,
     drop_duplicates,
     make_week,
-    normalize_comment,
-    normalize_title,
     parse_week,
-    resolve_image,
 )
-from bot.text.urls import InvalidURL, canonicalize
 
-# The escaping helpers live in bot.digests.markdown_syntax; bot.digests.writer and older callers
-# still
-# import them from here.
-__all__ = [
-    "classify_section",
-    "escape_alt",
-    "escape_comment_line",
-    "escape_title",
-    "parse_markdown",
-    "parse_markdown_bytes",
-]
-
-# -- entries ---------------------------------------------------------------------------------
+__all__ = ["parse_markdown", "parse_markdown_bytes"]
 
 
 @dataclass
-class _Candidate:
-    raw: str
-    line: int
-    strict: bool  # a link line or heading link: a bad URL there is an error, not just ignored
-    url: str = ""
-    arxiv_id: str | None = None
+class _Outline:
+    """The file's shape: its title heading, the text before the first entry, the entries."""
 
-
-@dataclass
-class _RawEntry:
-    line: int
-    heading: str
-    kind: str | None
-    tokens: list[Token] = field(default_factory=list)
-
-
-@dataclass
-class _Body:
-    """An entry's body split into its parts; ``items`` are comment lines, "" for a break."""
-
-    items: list[str] = field(default_factory=list)
-    link_items: dict[int, _Candidate] = field(default_factory=dict)
-    candidates: list[_Candidate] = field(default_factory=list)
-    inline: list[_Candidate] = field(default_factory=list)
-    images: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def _inline_links(text: str, line: int) -> Iterator[_Candidate]:
-    if "[" not in text and "<" not in text and "://" not in text and ":" not in text:
-        return
-    for match in INLINE.finditer(text):
-        if match.group("img"):
-            continue
-        if match.group("md"):
-            if not match.group("mddest"):
-                continue
-            raw = link_dest(match.group("mddest"))
-        elif match.group("bare"):
-            raw = trim_url(match.group("bare"))
-        else:
-            raw = match.group("auto") or match.group("tag")
-        yield _Candidate(raw, line, strict=False)
-
-
-def _split_body(tokens: list[Token]) -> _Body:
-    body = _Body()
-    for token in tokens:
-        if token.kind == "blank":
-            body.items.append("")
-        elif token.kind == "embed":
-            body.candidates.append(_Candidate(token.url, token.line, strict=True))
-            body.items.append("")
-        elif token.kind == "code":
-            body.items.append(token.text)
-        elif token.kind == "heading":  # "###" and deeper: part of the comment
-            body.items.append(token.text and f"{'#' * token.level} {token.text}")
-        else:
-            _split_text_line(token, body)
-    return body
-
-
-def _split_text_line(token: Token, body: _Body) -> None:
-    text = token.text
-    if (text[:1] in HR_STARTS and HR.match(text)) or is_posted_line(text):
-        body.items.append("")
-        return
-    if text.startswith("\\"):
-        unescaped = unescape_comment_line(text)
-        if unescaped != text:
-            body.items.append(unescaped)
-            body.inline.extend(_inline_links(unescaped, token.line))
-            return
-    if text.startswith("![") and IMAGE_LINE.match(text):
-        for match in IMAGE_RE.finditer(text):
-            body.images.append(
-                (token.line, link_dest(match.group("src") or ""), unescape(match.group("alt")))
-            )
-        return
-    target = link_line(text)
-    if target is not None:
-        candidate = _Candidate(target, token.line, strict=True)
-        body.candidates.append(candidate)
-        body.link_items[len(body.items)] = candidate
-        body.items.append(text)
-        return
-    body.items.append(text)
-    body.inline.extend(_inline_links(text, token.line))
-
-
-def _canonical(candidate: _Candidate, errors: ErrorList) -> bool:
-    try:
-        canonical = canonicalize(candidate.raw)
-    except InvalidURL as exc:
-        if candidate.strict:
-            errors.add(candidate.line, "url", str(exc))
-        return False
-    candidate.url, candidate.arxiv_id = canonical.url, canonical.arxiv_id
-    return True
-
-
-@dataclass
-class _Context:
-    base_dir: Path
-    week: str | None
-    check_images: bool
-    errors: ErrorList
-    authors: frozenset[str] = frozenset()
-
-
-def _finish_entry(
-    raw: _RawEntry, body: _Body, title: str, heading_links: list[str], ctx: _Context
-) -> ImportedEntry | Skipped | None:
-    """Pick the entry's link and comment, resolve its images; None when it is not an entry.
-
-    The link is the first usable one of: links in the heading, link lines and embed cards
-    (in order), links inside the comment. An empty title is allowed, as in CSV: the caller
-    fills it from arXiv.
-    """
-    candidates = [_Candidate(link, raw.line, strict=True) for link in heading_links]
-    candidates += body.candidates + body.inline
-    usable = [c for c in candidates if _canonical(c, ctx.errors)]
-    if not candidates and is_toc(title):
-        return None
-    chosen = next((c for c in usable if not is_own_profile(c.url, ctx.authors)), None)
-    if chosen is None:
-        if usable:
-            shown = usable[0].url.split("://", 1)[-1]
-            return Skipped(raw.line, title, f"links only to the author's own profile ({shown})")
-        if candidates:
-            return Skipped(raw.line, title, "no usable link (only non-http(s) links)")
-        if not title:
-            return None
-        return Skipped(raw.line, title, "no link (expected a URL or arXiv:ID under the heading)")
-    items = [
-        "" if (c := body.link_items.get(index)) is not None and c.url == chosen.url else text
-        for index, text in enumerate(body.items)
-    ]
-    images: list[ImageRef] = []
-    for line, source, alt in body.images:
-        try:
-            resolved = resolve_image(
-                source, base_dir=ctx.base_dir, confine=True, check=ctx.check_images
-            )
-        except ValueError as exc:
-            ctx.errors.add(line, "image", str(exc))
-            continue
-        images.append(ImageRef(resolved, normalize_title(alt)))
-    if len(body.images) > MAX_IMAGES:
-        ctx.errors.add(raw.line, "images", f"{len(body.images)} images; X takes at most 4")
-    kind = raw.kind or ("paper" if chosen.arxiv_id else "article")
-    return ImportedEntry(
-        kind=kind,
-        title=title,
-        url=chosen.url,
-        arxiv_id=chosen.arxiv_id,
-        comment=normalize_comment("\n".join(items)),
-        images=tuple(images),
-        week=ctx.week,
-        at=None,
-        line=raw.line,
-    )
-
-
-# -- the whole file --------------------------------------------------------------------------
+    title: Token | None = None
+    preamble: list[Token] = field(default_factory=list)
+    raws: list[RawEntry] = field(default_factory=list)
 
 
 def _levels(tokens: list[Token]) -> tuple[int, int]:
@@ -256,6 +64,75 @@ def _levels(tokens: list[Token]) -> tuple[int, int]:
     ):
         return 2, 3
     return 1, 2
+
+
+def _outline(tokens: list[Token]) -> _Outline:
+    """Sort the tokens: the first top heading before any section or entry is the title, a
+    section heading sets the kind of the entries under it, an entry heading starts one."""
+    section_level, entry_level = _levels(tokens)
+    outline = _Outline()
+    kind: str | None = None
+    started = False  # past the preamble: a section or an entry has begun
+    current: RawEntry | None = None
+    for token in tokens:
+        if token.kind == "heading" and token.level <= section_level:
+            current = None
+            section = classify_section(token.text) if token.level == section_level else None
+            top = token.level < section_level or names_week(token.text) or section is None
+            if outline.title is None and not started and top:
+                outline.title = token
+            elif token.level == section_level:
+                kind, started = section, True
+        elif token.kind == "heading" and token.level == entry_level:
+            current = RawEntry(token.line, token.text, kind)
+            outline.raws.append(current)
+            started = True
+        elif current is not None:
+            current.tokens.append(token)
+        elif not started:
+            outline.preamble.append(token)
+    return outline
+
+
+def _file_week(
+    outline: _Outline, override: str | None, default: str | None, errors: ErrorList
+) -> str | None:
+    """The user's ``--week``, else the week the title names, else the default."""
+    if override is not None or outline.title is None:
+        return override or default
+    context = "\n".join(t.text for t in outline.preamble)
+    found = week_of(outline.title.text, context, int(default[:4]) if default else None)
+    if found:
+        try:
+            return make_week(*found)
+        except ValueError as exc:
+            line = outline.title.line
+            errors.add(line, "week", f"the title names a week that does not exist: {exc}")
+    return default
+
+
+def _read_entries(outline: _Outline, ctx: Context) -> tuple[list[ImportedEntry], list[Skipped]]:
+    """Every entry heading as an entry or a skip; the author's handles are guessed from all
+    the file's links first, since a profile link may come before the link that gives it away."""
+    parts = []
+    for raw in outline.raws:
+        heading_title, heading_links = split_heading(raw.heading)
+        parts.append((raw, split_body(raw.tokens), heading_title, heading_links))
+    preamble_urls = [c.raw for t in outline.preamble for c in inline_links(t.text, t.line)]
+    all_urls = list(preamble_urls)
+    for _, body, _, heading_links in parts:
+        all_urls += heading_links + [c.raw for c in (*body.candidates, *body.inline)]
+    ctx.authors = author_handles(preamble_urls, all_urls)
+
+    entries: list[ImportedEntry] = []
+    skipped: list[Skipped] = []
+    for raw, body, heading_title, heading_links in parts:
+        result = finish_entry(raw, body, heading_title, heading_links, ctx)
+        if isinstance(result, ImportedEntry):
+            entries.append(result)
+        elif result is not None:
+            skipped.append(result)
+    return entries, skipped
 
 
 def parse_markdown(
@@ -280,63 +157,9 @@ def parse_markdown(
     override = _checked_week(week_override, errors)
     default = _checked_week(default_week, errors)
     tokens = list(tokenize(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
-    section_level, entry_level = _levels(tokens)
-
-    title: Token | None = None
-    kind: str | None = None
-    started = False  # past the preamble: a section or an entry has begun
-    current: _RawEntry | None = None
-    raws: list[_RawEntry] = []
-    preamble: list[Token] = []
-    for token in tokens:
-        if token.kind == "heading" and token.level <= section_level:
-            current = None
-            section = classify_section(token.text) if token.level == section_level else None
-            top = token.level < section_level or names_week(token.text) or section is None
-            if title is None and not started and top:
-                title = token
-            elif token.level == section_level:
-                kind, started = section, True
-        elif token.kind == "heading" and token.level == entry_level:
-            current = _RawEntry(token.line, token.text, kind)
-            raws.append(current)
-            started = True
-        elif current is not None:
-            current.tokens.append(token)
-        elif not started:
-            preamble.append(token)
-
-    week = override
-    if week is None and title is not None:
-        context = "\n".join(t.text for t in preamble)
-        default_year = int(default[:4]) if default else None
-        found = week_of(title.text, context, default_year)
-        if found:
-            try:
-                week = make_week(*found)
-            except ValueError as exc:
-                errors.add(title.line, "week", f"the title names a week that does not exist: {exc}")
-    week = week or default
-
-    ctx = _Context(base_dir, week, check_images, errors)
-    parts = []
-    for raw in raws:
-        heading_title, heading_links = split_heading(raw.heading)
-        parts.append((raw, _split_body(raw.tokens), heading_title, heading_links))
-    preamble_urls = [c.raw for t in preamble for c in _inline_links(t.text, t.line)]
-    all_urls = list(preamble_urls)
-    for _, body, _, heading_links in parts:
-        all_urls += heading_links + [c.raw for c in (*body.candidates, *body.inline)]
-    ctx.authors = author_handles(preamble_urls, all_urls)
-
-    entries: list[ImportedEntry] = []
-    skipped: list[Skipped] = []
-    for raw, body, heading_title, heading_links in parts:
-        result = _finish_entry(raw, body, heading_title, heading_links, ctx)
-        if isinstance(result, ImportedEntry):
-            entries.append(result)
-        elif result is not None:
-            skipped.append(result)
+    outline = _outline(tokens)
+    week = _file_week(outline, override, default, errors)
+    entries, skipped = _read_entries(outline, Context(base_dir, week, check_images, errors))
     kept = drop_duplicates(entries, skipped)
     if not kept and not errors.errors:
         reason = "no entries found (expected '## title' headings with links)"

@@ -1,39 +1,33 @@
-"""The Markdown a digest is written in: link forms, structural lines, and escaping.
+"""The Markdown a digest is written in: our link forms and the lines that mean something.
 
-Split from `bot.digests.markdown` because the reader and the writer (`bot.digests.writer`) must
-agree
-on every character: the patterns that say what a line *is* (a heading, a link line, an image
-line, an embed card) live here next to the escapes that keep comment text from being taken
-for one of them. Pure string work.
+CommonMark's block structure comes from markdown-it-py (`bot.digests.markdown_blocks`); what
+is ours lives here: a line that is only a link (in any of the forms digests use, ``【url】``
+and ``arXiv:ID`` included), image lines, embed-card edges, "Posted:" lines and headings that
+hold links. `bot.digests.markdown_escape` uses the same patterns to keep comment text from
+being taken for one of them. Pure string work.
 """
 
 from __future__ import annotations
 
 import re
-import string
 
 from bot.digests.records import normalize_title
 
 __all__ = [
     "EMBED_END",
     "EMBED_START",
-    "FENCE",
     "HEADING",
     "HR",
     "HR_STARTS",
     "IMAGE_LINE",
     "IMAGE_RE",
     "INLINE",
-    "escape_alt",
-    "escape_comment_line",
-    "escape_title",
     "is_posted_line",
     "link_dest",
     "link_line",
     "split_heading",
     "trim_url",
     "unescape",
-    "unescape_comment_line",
 ]
 
 
@@ -55,7 +49,6 @@ _URL_CHARS = r"[^\s<>\u3000-\u303f\uff00-\uffef]+"
 _ID = r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HR = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 IMAGE_RE = re.compile(_IMAGE)
 IMAGE_LINE = re.compile(rf"^(?:{_IMAGE}\s*)+$")
@@ -79,7 +72,6 @@ INLINE = re.compile(
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_ASCII_PUNCT = frozenset(string.punctuation)
 _PLACEHOLDER = 0xF0000  # where escaped punctuation hides while a heading is parsed
 
 
@@ -148,52 +140,6 @@ def is_posted_line(line: str) -> bool:
         return False
     match = _POSTED.match(s)
     return match is not None and _link_target(s[match.end() :]) is not None
-
-
-def _is_special(line: str) -> bool:
-    """Whether the reader would take ``line`` for structure rather than comment text."""
-    s = line.strip()
-    return bool(
-        HEADING.match(line)
-        or FENCE.match(line)
-        or (s[:1] in HR_STARTS and HR.match(line))
-        or (s.startswith("![") and IMAGE_LINE.match(s))
-        or (s.startswith("[") and EMBED_START.match(s))
-        or is_posted_line(line)
-        or link_line(line) is not None
-    )
-
-
-def escape_comment_line(line: str) -> str:
-    """A comment line as the digest must spell it so that it reads back as text.
-
-    A backslash in front hides headings, link lines, image lines and the like, as Markdown's
-    own escapes do; the reader removes exactly one.
-    """
-    return "\\" + line if line.startswith("\\") or _is_special(line) else line
-
-
-def unescape_comment_line(line: str) -> str:
-    if (
-        line.startswith("\\")
-        and len(line) > 1
-        and (line[1] in _ASCII_PUNCT or _is_special(line[1:]))
-    ):
-        return line[1:]
-    return line
-
-
-def escape_title(title: str) -> str:
-    """A title as a ``##`` heading must spell it: emphasis, links and closing #s escaped."""
-    escaped = re.sub(r"([\\*\[\]<])", r"\\\1", normalize_title(title))
-    trailing = re.search(r"#+$", escaped)
-    if trailing and (trailing.start() == 0 or escaped[trailing.start() - 1].isspace()):
-        escaped = escaped[: trailing.start()] + "\\" + escaped[trailing.start() :]
-    return escaped
-
-
-def escape_alt(alt: str) -> str:
-    return re.sub(r"([\\\[\]])", r"\\\1", normalize_title(alt))
 
 
 def _placeholder_base(text: str) -> int | None:

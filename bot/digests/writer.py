@@ -1,9 +1,10 @@
 """Compile a week's entries into a Markdown digest in the seed's structure.
 
 The digest is both the curator's weekly write-up and an import file: ``paperbot import`` on it
-yields the same entries. That is why it is rendered with the escaping rules of
-``bot.digests.markdown`` (the reader and the writer must agree on every character) and why
-titles and comments are normalised the same way the importers normalise them. Pure: no I/O.
+yields the same entries, and it reads well in any CommonMark viewer. That is why it is rendered
+with the escaping rules of ``bot.digests.markdown_escape`` (the reader and the writer must
+agree on every character) and why titles and comments are normalised the same way the
+importers normalise them. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.digests.markdown import escape_alt, escape_comment_line, escape_title
+from bot.digests.markdown_escape import escape_alt, escape_comment, escape_title
 from bot.digests.records import KINDS, ImageRef, ParsedImport, normalize_comment, parse_week
 
 Language = Literal["en", "zh", "ja"]
@@ -138,7 +139,7 @@ def _render_item(item: DigestItem, output_dir: Path | None, words: _Words) -> li
     out = [f"## {escape_title(item.title)}", "", _link(item.url), ""]
     comment = normalize_comment(item.comment)
     if comment:
-        out += [escape_comment_line(line) for line in comment.split("\n")]
+        out += escape_comment(comment)
         out.append("")
     if item.images:
         out += [_image(image, output_dir) for image in item.images]
