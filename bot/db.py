@@ -115,7 +115,9 @@ def _server_engine(url: str) -> Engine:
             "install paperbot[postgres]"
         ) from None
     except Exception as exc:  # malformed URL: the message may quote it, so it is not shown
-        raise DatabaseError(f"invalid database URL {redact_url(url)}: {type(exc).__name__}") from None
+        raise DatabaseError(
+            f"invalid database URL {redact_url(url)}: {type(exc).__name__}"
+        ) from None
 
 
 def _ensure_sqlite_folder(url: str) -> None:

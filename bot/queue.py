@@ -120,8 +120,10 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
     return entry
 
 
-def get_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = session.get(Entry, entry_id)
+def get_entry(*, session: Session, entry_id: int, for_update: bool = False) -> Entry:
+    """The entry; `for_update` locks its row until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so a check such as "not posting" still holds when we write."""
+    entry = session.get(Entry, entry_id, with_for_update=for_update or None)
     if entry is None:
         raise EntryNotFound(f"no entry with id {entry_id} (see `paperbot list`)")
     return entry
@@ -169,7 +171,7 @@ def _require_editable(entry: Entry, action: str) -> None:
 
 
 def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "edited")
     url = changes.url if changes.url is not None else entry.url
     week = changes.week if changes.week is not None else entry.week
@@ -198,7 +200,7 @@ def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Ent
 
 
 def skip_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "skipped")
     entry.status = EntryStatus.SKIPPED.value
     entry.updated_at = utcnow()
@@ -208,7 +210,7 @@ def skip_entry(*, session: Session, entry_id: int) -> Entry:
 
 def retry_entry(*, session: Session, entry_id: int) -> Entry:
     """Put a failed or skipped entry back in the queue, with a fresh attempt count."""
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     if entry.status not in (EntryStatus.FAILED, EntryStatus.SKIPPED, EntryStatus.QUEUED):
         raise QueueError(
             f"entry {entry.id} is {entry.status}: only failed or skipped entries can be retried"
@@ -223,7 +225,7 @@ def retry_entry(*, session: Session, entry_id: int) -> Entry:
 
 
 def remove_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "removed")
     session.delete(entry)
     return entry
@@ -244,10 +246,7 @@ def begin_attempt(
     if channel != DRY_RUN_CHANNEL:
         from sqlmodel import select
 
-        if entry.status != EntryStatus.QUEUED:
-            # Another process claimed it first (BEGIN IMMEDIATE makes this check atomic).
-            raise QueueError(f"entry {entry.id} is {entry.status}, not queued")
-
+        claim_entry(session=session, entry=entry, now=now)
         post = session.exec(
             select(Post).where(Post.entry_id == entry.id, Post.channel == channel)
         ).first()
@@ -260,17 +259,34 @@ def begin_attempt(
     post.text = text
     post.updated_at = now
     session.add(post)
-    if channel != DRY_RUN_CHANNEL:
-        entry.status = EntryStatus.POSTING.value
-        entry.attempts += 1
-        entry.updated_at = now
-        session.add(entry)
     session.flush()
     assert post.id is not None
     attempt = Attempt(post_id=post.id, started_at=now)
     session.add(attempt)
     session.flush()
     return post, attempt
+
+
+def claim_entry(*, session: Session, entry: Entry, now: datetime) -> None:
+    """queued → posting in one conditional UPDATE, or QueueError if another process got there.
+
+    Never read-then-write: under PostgreSQL's READ COMMITTED two workers could both read
+    `queued`; the UPDATE re-checks the condition on the newest row version after any concurrent
+    claim commits, so exactly one of them gets a row back.
+    """
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    claimed = session.execute(
+        update(Entry)
+        .where(col(Entry.id) == entry.id, col(Entry.status) == EntryStatus.QUEUED.value)
+        .values(status=EntryStatus.POSTING.value, attempts=col(Entry.attempts) + 1, updated_at=now)
+        .returning(col(Entry.id))
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.refresh(entry)
+    if claimed is None:
+        raise QueueError(f"entry {entry.id} is {entry.status}, not queued")
 
 
 def record_posted(

@@ -95,14 +95,30 @@ class Paperbot:
     def url(self) -> str:
         return self.env["PAPERBOT_DATABASE_URL"]
 
-    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table, on either store (for "nothing written" checks)."""
-        from sqlalchemy import create_engine, inspect
+    def _raw_engine(self) -> Any:
+        from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
         from bot.db import normalise_url
 
-        engine = create_engine(normalise_url(self.url), poolclass=NullPool)
+        return create_engine(normalise_url(self.url), poolclass=NullPool)
+
+    def execute(self, sql: str, **params: Any) -> None:
+        """Change rows behind paperbot's back (to set up a state the CLI refuses to make)."""
+        from sqlalchemy import text
+
+        engine = self._raw_engine()
+        with engine.begin() as connection:
+            connection.execute(text(sql), params)
+        engine.dispose()
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, on either store (for "nothing written" checks)."""
+        from sqlalchemy import inspect
+
+        if self.store == "sqlite" and not self.db_path.exists():
+            return {}
+        engine = self._raw_engine()
         with engine.connect() as connection:
             tables = sorted(inspect(connection).get_table_names())
             dump = {

@@ -75,7 +75,7 @@ class Cluster:
     def _run(self, *args: str) -> None:
         result = subprocess.run(
             args,
-            preexec_fn=_demote(self.user),  # noqa: PLW1509 (no threads yet at session start)
+            preexec_fn=_demote(self.user),
             capture_output=True,
             text=True,
             timeout=120,
