@@ -9,6 +9,7 @@ hand a locked session to unrelated work, and a pool reset would not release a se
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ LOCK_KEY = 0x7061706572626F74
 
 
 class AdvisoryLock:
-    """`try_acquire()` once per poll; `release()` on shutdown (or just exit: the server frees it)."""
+    """`try_acquire()` at each poll; `release()` on shutdown (or exit: the server frees it)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -75,7 +76,5 @@ class AdvisoryLock:
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
-        try:
+        with contextlib.suppress(Exception):
             connection.invalidate()
-        except Exception:
-            pass
