@@ -150,7 +150,12 @@ def upgrade(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    from bot.pg_lock import MIGRATION_LOCK_KEY, lock_transaction
+
     with engine.begin() as connection:
+        # PostgreSQL: processes starting at once on a new database migrate one after the other;
+        # the later ones find it at head (its DDL is transactional). SQLite: BEGIN IMMEDIATE.
+        lock_transaction(connection, MIGRATION_LOCK_KEY)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 # A constant 64-bit key: every paperbot process on one database competes for the same lock.
 # ("paperbot" in ASCII, so it is recognisable in pg_locks: classid 0x70617065, objid 0x72626f74.)
 LOCK_KEY = 0x7061706572626F74
+# Transaction-level keys ("paperbqu", "paperbmi"): queue writers (add, import, edit) and
+# migrations take them so that, as under SQLite's BEGIN IMMEDIATE, they run one at a time.
+QUEUE_LOCK_KEY = 0x7061706572627175
+MIGRATION_LOCK_KEY = 0x706170657262D69
+
+
+def lock_transaction(connection: Any, key: int) -> None:
+    """On PostgreSQL, wait for `key` until this transaction ends (commit or rollback).
+
+    Positions (max + 1) and the "URL once per week" check read, then insert: under READ
+    COMMITTED two writers could both read the same maximum. SQLite needs nothing: BEGIN IMMEDIATE
+    already lets one writer in at a time. `connection` is a Connection or a Session.
+    """
+    bind = connection.get_bind() if hasattr(connection, "get_bind") else connection
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 class AdvisoryLock:

@@ -21,6 +21,7 @@ from bot.models import (
     PostStatus,
     utcnow,
 )
+from bot.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -95,6 +96,7 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
     """Queue an entry at the end of the queue; refuses a URL already queued that week."""
     if len(new.images) > MAX_IMAGES:
         raise QueueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
+    lock_transaction(session, QUEUE_LOCK_KEY)
     existing = find_duplicate(session=session, url=new.url, week=new.week)
     if existing is not None:
         raise DuplicateEntry(existing)
@@ -176,6 +178,7 @@ def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Ent
     url = changes.url if changes.url is not None else entry.url
     week = changes.week if changes.week is not None else entry.week
     if (url, week) != (entry.url, entry.week):
+        lock_transaction(session, QUEUE_LOCK_KEY)
         existing = find_duplicate(session=session, url=url, week=week)
         if existing is not None and existing.id != entry.id:
             raise DuplicateEntry(existing)
