@@ -112,6 +112,16 @@ class Paperbot:
             connection.execute(text(sql), params)
         engine.dispose()
 
+    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows read straight from the database, as another process sees them."""
+        from sqlalchemy import text
+
+        engine = self._raw_engine()
+        with engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(text(sql), params).mappings()]
+        engine.dispose()
+        return rows
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, on either store (for "nothing written" checks)."""
         from sqlalchemy import inspect
