@@ -177,12 +177,18 @@ def ensure_schema(engine: Engine) -> None:
             pass
         raise DatabaseError(
             f"cannot open or migrate the database {redact_url(_plain(engine))}: "
-            + hide_password(str(exc), engine)
+            + hide_password(one_line(exc), engine)
         ) from None
 
 
 def _plain(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's own message (not SQLAlchemy's wrapper with its help link) on one line."""
+    message = str(getattr(exc, "orig", None) or exc)
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def hide_password(message: str, engine: Engine) -> str:

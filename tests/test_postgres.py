@@ -218,3 +218,34 @@ def test_begin_attempt_after_a_concurrent_claim_is_refused(pg_url: str) -> None:
         with pytest.raises(QueueError, match="is posting"):
             begin_attempt(session=stale, entry=old_view, channel="x", text="t", now=NOW)
     engine.dispose()
+
+
+# --- URLs and secrets ---------------------------------------------------------------------------
+
+
+def test_a_failing_postgres_url_never_shows_its_password(pg_url: str, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy.engine import make_url
+
+    from bot.cli import cli
+
+    secret = "s3cret-Pa55word"
+    wrong = make_url(pg_url).set(password=secret, database="no_such_database")
+    url = wrong.render_as_string(hide_password=False).replace("postgresql+psycopg", "postgres", 1)
+    for args in (("list", "--json"), ("db", "upgrade"), ("status",)):
+        result = CliRunner().invoke(
+            cli, list(args), env={"DATABASE_URL": url, "PAPERBOT_DATABASE_URL": ""}
+        )
+        assert result.exit_code == 1, (args, result.output)
+        assert "no_such_database" in result.stderr, result.stderr
+        assert secret not in result.output + result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_missing_driver_is_one_line_naming_the_extra() -> None:
+    from bot.db import DatabaseError
+
+    with pytest.raises(DatabaseError) as caught:
+        make_engine("postgresql+pg8000://u:s3cret-Pa55word@db.example.org/paperbot")
+    message = str(caught.value)
+    assert "paperbot[postgres]" in message and "s3cret" not in message
