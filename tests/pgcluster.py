@@ -20,9 +20,6 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-TEMPLATE = "paperbot_template"
 
 
 def find_binary(name: str) -> str | None:
@@ -154,7 +151,7 @@ class Databases:
         engine.dispose()
         self.template_ready = True
 
-    def drop(self, url: str, **_: Any) -> None:
+    def drop(self, url: str) -> None:
         from sqlalchemy.engine import make_url
 
         name = make_url(url).database
