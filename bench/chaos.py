@@ -81,6 +81,7 @@ class ChaosConfig:
     shared_sentences: int = 0  # > 0: entries share this many comments (only links differ)
     deadline: float = 900.0  # seconds for the whole run before it counts as stuck
     workdir: Path | None = None  # default: a temporary directory, removed afterwards
+    database_url: str | None = None  # default: a SQLite file in the workdir
     verbose: bool = False
 
 
@@ -252,7 +253,8 @@ class Installation:
         self.env.update(
             {
                 "PAPERBOT_CONFIG": str(workdir / "paperbot.toml"),
-                "PAPERBOT_DATABASE_URL": f"sqlite:///{workdir / 'paperbot.db'}",
+                "PAPERBOT_DATABASE_URL": config.database_url
+                or f"sqlite:///{workdir / 'paperbot.db'}",
                 "PAPERBOT_OFFLINE": "1",
                 "PAPERBOT_X_API_BASE": fake.url,
                 "X_API_KEY": fake.consumer_key,
@@ -319,11 +321,26 @@ class Installation:
 
     def statuses(self) -> dict[int, str]:
         """Entry id -> status, read straight from the file (cheaper than the CLI, as fresh)."""
+        if self.config.database_url:
+            return _server_statuses(self.config.database_url)
         import sqlite3
 
         with sqlite3.connect(self.workdir / "paperbot.db", timeout=30) as connection:
             rows = connection.execute("SELECT id, status FROM entry").fetchall()
         return {int(entry_id): str(status) for entry_id, status in rows}
+
+
+def _server_statuses(url: str) -> dict[int, str]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from bot.store.engine import normalise_url
+
+    engine = create_engine(normalise_url(url), poolclass=NullPool)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, status FROM entry").fetchall()
+    engine.dispose()
+    return {int(entry_id): str(status) for entry_id, status in rows}
 
 
 def _wait_for_start(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
@@ -512,6 +529,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=ChaosConfig.deadline)
     parser.add_argument("--workdir", type=Path, help="keep everything (logs, database) here")
     parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a throwaway local server (or PAPERBOT_TEST_POSTGRES_URL)",
+    )
     args = parser.parse_args(argv)
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
@@ -531,7 +554,14 @@ def main(argv: list[str] | None = None) -> int:
         workdir=args.workdir,
         verbose=not args.quiet,
     )
-    report = run_chaos(config)
+    if args.database == "postgres":
+        from bench.pg_database import throwaway_database
+
+        with throwaway_database() as url:
+            config.database_url = url
+            report = run_chaos(config)
+    else:
+        report = run_chaos(config)
     print(report.summary())
     print("OK" if report.ok() else "FAILED")
     return 0 if report.ok() else 1

@@ -1,9 +1,16 @@
-"""Shared fixtures: a real SQLite file in a temp dir, migrated by the real Alembic scripts, and
-the real CLI invoked in-process (catch_exceptions=False, so a crash is a test failure)."""
+"""Shared fixtures: a real database (a SQLite file in a temp dir, or a database of its own on a
+real PostgreSQL server: the `store` parameter), migrated by the real Alembic scripts, and the real
+CLI invoked in-process (catch_exceptions=False, so a crash is a test failure).
+
+The PostgreSQL half starts a throwaway cluster (tests/pgcluster.py) or uses
+`PAPERBOT_TEST_POSTGRES_URL`. Without a server it is skipped on a laptop but fails in CI (`CI`
+or `PAPERBOT_REQUIRE_POSTGRES` set), so CI can never pass without running it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +20,63 @@ import pytest
 from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
+STORES = ("sqlite", "postgres")
+_server: dict[str, Any] = {}
+
+
+def postgres_required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("PAPERBOT_REQUIRE_POSTGRES"))
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[Any]:
+    """The session's PostgreSQL server (Databases of tests/pgcluster.py), or skip/fail."""
+    from tests.pgcluster import Cluster, Databases
+
+    cluster = None
+    admin_url = os.environ.get("PAPERBOT_TEST_POSTGRES_URL")
+    try:
+        if not admin_url:
+            cluster = Cluster()
+            admin_url = cluster.start()
+        databases = Databases(admin_url)
+        _server["version"] = databases.version()
+    except Exception as exc:
+        if cluster is not None:
+            cluster.stop()
+        message = f"PostgreSQL unavailable: {exc}"
+        if postgres_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield databases
+    finally:
+        databases.close()
+        if cluster is not None:
+            cluster.stop()
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The store under test: "sqlite" or "postgres" (one parameter for the whole suite)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database at the current schema on the store under test."""
+    if store == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paperbot.db'}"
+        return
+    databases = request.getfixturevalue("pg_databases")
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if "version" in _server:
+        terminalreporter.write_line(f"PostgreSQL store tested on: {_server['version']}")
 
 
 @dataclass
@@ -21,10 +85,60 @@ class Paperbot:
 
     workdir: Path
     env: dict[str, str]
+    store: str = "sqlite"
 
     @property
     def db_path(self) -> Path:
         return self.workdir / "paperbot.db"
+
+    @property
+    def url(self) -> str:
+        return self.env["PAPERBOT_DATABASE_URL"]
+
+    def _raw_engine(self) -> Any:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from bot.store.engine import normalise_url
+
+        return create_engine(normalise_url(self.url), poolclass=NullPool)
+
+    def execute(self, sql: str, **params: Any) -> None:
+        """Change rows behind paperbot's back (to set up a state the CLI refuses to make)."""
+        from sqlalchemy import text
+
+        engine = self._raw_engine()
+        with engine.begin() as connection:
+            connection.execute(text(sql), params)
+        engine.dispose()
+
+    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows read straight from the database, as another process sees them."""
+        from sqlalchemy import text
+
+        engine = self._raw_engine()
+        with engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(text(sql), params).mappings()]
+        engine.dispose()
+        return rows
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, on either store (for "nothing written" checks)."""
+        from sqlalchemy import inspect
+
+        if self.store == "sqlite" and not self.db_path.exists():
+            return {}
+        engine = self._raw_engine()
+        with engine.connect() as connection:
+            tables = sorted(inspect(connection).get_table_names())
+            dump = {
+                table: sorted(
+                    map(tuple, connection.exec_driver_sql(f'SELECT * FROM "{table}"')), key=repr
+                )
+                for table in tables
+            }
+        engine.dispose()
+        return dump
 
     def __call__(self, *args: str, input: str | None = None, **env: str) -> Result:
         from bot.cli import cli
@@ -48,11 +162,13 @@ class Paperbot:
     def engine(self) -> Any:
         from bot.store.engine import open_database
 
-        return open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{self.db_path}"})
+        return open_database({"PAPERBOT_DATABASE_URL": self.url})
 
 
 @pytest.fixture
-def paperbot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paperbot]:
+def paperbot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str, database_url: str
+) -> Iterator[Paperbot]:
     monkeypatch.chdir(tmp_path)
     for name in (
         "X_API_KEY",
@@ -67,8 +183,8 @@ def paperbot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paperb
     config = tmp_path / "paperbot.toml"
     config.write_text('timezone = "Europe/London"\n', encoding="utf-8")
     env = {
-        "PAPERBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'paperbot.db'}",
+        "PAPERBOT_DATABASE_URL": database_url,
         "PAPERBOT_CONFIG": str(config),
         "PAPERBOT_OFFLINE": "1",
     }
-    yield Paperbot(tmp_path, env)
+    yield Paperbot(tmp_path, env, store)

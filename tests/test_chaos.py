@@ -33,7 +33,9 @@ PAPERBOT = str(Path(sys.executable).with_name("paperbot"))
 
 
 @pytest.mark.timeout(240)
-def test_random_faults_and_kills_post_every_entry_exactly_once(tmp_path: Path) -> None:
+def test_random_faults_and_kills_post_every_entry_exactly_once(
+    tmp_path: Path, store: str, database_url: str
+) -> None:
     report = run_chaos(
         ChaosConfig(
             entries=24,
@@ -46,6 +48,7 @@ def test_random_faults_and_kills_post_every_entry_exactly_once(tmp_path: Path) -
             shared_sentences=3,  # posts that differ only by their (t.co) link
             deadline=200,
             workdir=tmp_path,
+            database_url=None if store == "sqlite" else database_url,
         )
     )
     print(report.summary())  # shown with -s or on failure: the figures of this run

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,13 +38,6 @@ SEED_EXPECTED = [
 ]
 
 
-def dump(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as connection:
-        return list(connection.iterdump())
-
-
 @pytest.fixture
 def example_week(paperbot: Paperbot) -> Path:
     target = paperbot.workdir / "week"
@@ -72,11 +64,11 @@ def test_seed_digest_imports_into_the_expected_entries(
 
 def test_reimport_changes_nothing(paperbot: Paperbot, example_week: Path) -> None:
     assert paperbot("import", str(example_week)).exit_code == 0
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     result = paperbot("import", str(example_week))
     assert result.exit_code == 0
     assert "0 added, 8 already queued" in result.stdout
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 def test_digest_round_trip_is_stable(paperbot: Paperbot, example_week: Path) -> None:
@@ -107,7 +99,7 @@ def test_digest_round_trip_is_stable(paperbot: Paperbot, example_week: Path) -> 
 
 def test_bad_rows_write_nothing_and_name_line_and_field(paperbot: Paperbot) -> None:
     paperbot("add", "https://example.org/existing")
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     csv_file = paperbot.workdir / "week.csv"
     csv_file.write_text(
         "url,title,comment,image,alt,kind,week,at\n"
@@ -121,7 +113,7 @@ def test_bad_rows_write_nothing_and_name_line_and_field(paperbot: Paperbot) -> N
     assert result.exit_code == 2
     for fragment in (":3", "url", ":4", "week", ":5", "image"):
         assert fragment in result.stderr
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 def test_csv_and_json_with_at_in_configured_zone(paperbot: Paperbot) -> None:
@@ -146,11 +138,11 @@ def test_csv_and_json_with_at_in_configured_zone(paperbot: Paperbot) -> None:
 
 def test_import_dry_run_writes_nothing(paperbot: Paperbot, example_week: Path) -> None:
     paperbot("list")
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     result = paperbot("import", str(example_week), "--dry-run")
     assert result.exit_code == 0
     assert "would have 8 added" in result.stdout
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 @pytest.mark.parametrize(

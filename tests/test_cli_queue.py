@@ -1,23 +1,14 @@
-"""The queue commands through the real CLI on a real SQLite file."""
+"""The queue commands through the real CLI on each store (a SQLite file, a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.schedule.weeks import week_of
 from tests.conftest import Paperbot
-
-
-def dump(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as connection:
-        return list(connection.iterdump())
 
 
 def add(paperbot: Paperbot, *args: str) -> int:
@@ -111,35 +102,35 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     paperbot: Paperbot, args: list[str], message: str
 ) -> None:
     add(paperbot, "https://example.org/existing", "--comment", "x")
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     result = paperbot("add", *args)
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 def test_duplicate_url_in_same_week_is_refused_naming_the_entry(paperbot: Paperbot) -> None:
     first = add(paperbot, "arXiv:2009.01835", "--week", "2026-W48", "--no-fetch")
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     result = paperbot(
         "add", "https://arxiv.org/pdf/2009.01835v1", "--week", "2026-W48", "--no-fetch"
     )
     assert result.exit_code == 2
     assert f"entry {first}" in result.stderr
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
     add(paperbot, "arXiv:2009.01835", "--week", "2026-W49", "--no-fetch")
 
 
 @pytest.mark.parametrize("command", ["show", "edit", "skip", "retry", "remove"])
 def test_unknown_id_exits_2(paperbot: Paperbot, command: str) -> None:
     add(paperbot, "https://example.org/a")
-    before = dump(paperbot.db_path)
+    before = paperbot.dump()
     result = paperbot(command, "999")
     assert result.exit_code == 2
     assert "no entry with id 999" in result.stderr
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 def test_edit_skip_retry_remove(paperbot: Paperbot) -> None:
@@ -158,9 +149,8 @@ def test_edit_skip_retry_remove(paperbot: Paperbot) -> None:
 
 def test_posted_entry_cannot_be_edited_or_removed(paperbot: Paperbot) -> None:
     entry_id = add(paperbot, "https://example.org/a", "--comment", "c")
-    with sqlite3.connect(paperbot.db_path) as connection:
-        connection.execute("UPDATE entry SET status = 'posted' WHERE id = ?", (entry_id,))
-    before = dump(paperbot.db_path)
+    paperbot.execute("UPDATE entry SET status = 'posted' WHERE id = :id", id=entry_id)
+    before = paperbot.dump()
     for command in (
         ["edit", str(entry_id), "--comment", "x"],
         ["remove", str(entry_id)],
@@ -169,7 +159,7 @@ def test_posted_entry_cannot_be_edited_or_removed(paperbot: Paperbot) -> None:
         result = paperbot(*command)
         assert result.exit_code == 2, command
         assert "is posted" in result.stderr
-    assert dump(paperbot.db_path) == before
+    assert paperbot.dump() == before
 
 
 def test_list_filters_by_week_and_human_table(paperbot: Paperbot) -> None:
@@ -204,7 +194,8 @@ def test_invalid_config_names_file_key_and_reason(paperbot: Paperbot) -> None:
     paperbot.write_config('[schedule]\nslots = ["Mon 25:00"]\n')
     result = paperbot("list")
     assert result.exit_code == 2 and "schedule.slots" in result.stderr
-    assert not paperbot.db_path.exists()
+    if paperbot.store == "sqlite":
+        assert not paperbot.db_path.exists()
 
 
 def test_dotenv_is_read_but_real_environment_wins(paperbot: Paperbot) -> None:
@@ -302,3 +293,7 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
             slow = [entry_to_json(e, tz, posts.get(e.id or 0, [])) for e in entries]
         assert fast == json.loads(json.dumps(slow, ensure_ascii=False))
     assert [bool(e["posts"]) for e in paperbot.json("list", "--json")] == [False, True, False]
+    from bot.store.fastread import list_rows
+
+    fast_rows = list_rows(paperbot.env, week=None, statuses=())  # the store's fast path ran
+    assert fast_rows is not None and len(fast_rows[0]) == 3

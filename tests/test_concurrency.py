@@ -1,7 +1,8 @@
-"""Many `paperbot` processes writing one SQLite file at once, while the daemon posts from it.
+"""Many `paperbot` processes writing one database at once, while the daemon posts from it.
 
 Each CLI call is its own process (as when a curator queues from two terminals and cron runs
-`import`), so the locking under test is SQLite's own: WAL, the busy timeout, BEGIN IMMEDIATE.
+`import`), so the locking under test is the store's own: on SQLite WAL, the busy timeout and
+BEGIN IMMEDIATE; on PostgreSQL conditional updates, row locks and transaction advisory locks.
 Every process must exit 0, none may print "database is locked", and the final state must
 be what every process did: no update lost.
 """
@@ -12,7 +13,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -66,6 +66,7 @@ class Site:
 
     workdir: Path
     fake: FakeX
+    url: str
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,7 +76,7 @@ class Site:
         env.pop("DATABASE_URL", None)
         env.update(
             PAPERBOT_CONFIG=str(self.workdir / "paperbot.toml"),
-            PAPERBOT_DATABASE_URL=f"sqlite:///{self.workdir / 'paperbot.db'}",
+            PAPERBOT_DATABASE_URL=self.url,
             PAPERBOT_OFFLINE="1",
             PAPERBOT_X_API_BASE=self.fake.url,
             X_API_KEY=self.fake.consumer_key,
@@ -111,18 +112,34 @@ class Site:
             text=True,
         )
 
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from bot.store.engine import normalise_url
+
+        engine = create_engine(normalise_url(self.url), poolclass=NullPool)
+        with engine.connect() as connection:
+            rows = [dict(row) for row in connection.exec_driver_sql(sql).mappings()]
+        engine.dispose()
+        return rows
+
     def rows(self) -> dict[int, dict[str, Any]]:
-        with sqlite3.connect(self.workdir / "paperbot.db", timeout=30) as connection:
-            connection.row_factory = sqlite3.Row
-            rows = connection.execute("SELECT * FROM entry").fetchall()
-        return {int(row["id"]): dict(row) for row in rows}
+        return {int(row["id"]): row for row in self.query("SELECT * FROM entry")}
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def site(tmp_path: Path, store: str, request: pytest.FixtureRequest) -> Iterator[Site]:
+    """A site on the store under test; its database is empty (the first command migrates it)."""
     (tmp_path / "paperbot.toml").write_text(CONFIG, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'paperbot.db'}"
+    databases = request.getfixturevalue("pg_databases") if store == "postgres" else None
+    if databases is not None:
+        url = databases.create(migrated=False)
     with FakeX() as fake:
-        yield Site(tmp_path, fake)
+        yield Site(tmp_path, fake, url)
+    if databases is not None:
+        databases.drop(url)
 
 
 def iso(moment: datetime) -> str:
@@ -293,7 +310,8 @@ def test_cli_processes_and_the_daemon_write_at_once_without_losing_anything(site
 
 def test_first_use_by_many_processes_at_once_migrates_once(site: Site) -> None:
     """A fresh database, eight `add`s started together: all succeed, one schema, eight rows."""
-    assert not (site.workdir / "paperbot.db").exists()
+    if site.url.startswith("sqlite"):
+        assert not (site.workdir / "paperbot.db").exists()
 
     def add(n: int) -> Callable[[], None]:
         def job() -> None:
@@ -311,8 +329,7 @@ def test_first_use_by_many_processes_at_once_migrates_once(site: Site) -> None:
         f"https://example.org/fresh/{n}" for n in range(8)
     )
     assert sorted(int(c.stdout) for c in site.calls) == sorted(rows)
-    with sqlite3.connect(site.workdir / "paperbot.db") as connection:
-        versions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    versions = site.query("SELECT version_num FROM alembic_version")
     assert len(versions) == 1
 
 

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -166,12 +165,9 @@ class Pipeline:
         return [a["outcome"] for a in item["attempts"]]
 
     def db_status(self, entry_id: int) -> str | None:
-        """Read straight from the file, as another process sees it (no ORM, no cache)."""
-        with sqlite3.connect(self.paperbot.db_path, timeout=5) as connection:
-            row = connection.execute(
-                "SELECT status FROM entry WHERE id = ?", (entry_id,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+        """Read straight from the database, as another process sees it (no ORM, no cache)."""
+        rows = self.paperbot.query("SELECT status FROM entry WHERE id = :id", id=entry_id)
+        return None if not rows else str(rows[0]["status"])
 
     def creates(self) -> int:
         return sum(1 for r in self.fake.requests if r.route == "create_tweet")
@@ -182,6 +178,11 @@ class Pipeline:
         for text in texts:
             for value in values:
                 assert value not in text
+        rows = repr(self.paperbot.dump())
+        for value in values:
+            assert value not in rows, f"a credential is in the {self.paperbot.store} database"
+        if self.paperbot.store != "sqlite":
+            return
         files = [p for p in self.paperbot.workdir.iterdir() if p.name.startswith("paperbot.db")]
         assert self.paperbot.db_path in files
         for path in files:

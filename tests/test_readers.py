@@ -20,6 +20,19 @@ from bot.store.engine import BUSY_TIMEOUT_MS, session_scope
 from bot.store.models import Entry
 from tests.conftest import Paperbot
 
+# On PostgreSQL the holder keeps row locks on every entry in an open transaction instead.
+PG_HOLDER = """\
+import sys
+from sqlalchemy import create_engine, text
+connection = create_engine(sys.argv[1]).connect()
+connection.begin()
+connection.execute(text("UPDATE entry SET comment = 'uncommitted'"))
+print("held", flush=True)
+sys.stdin.readline()
+connection.rollback()
+print("released", flush=True)
+"""
+
 HOLDER = """\
 import sqlite3, sys
 connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
@@ -66,7 +79,9 @@ def test_read_commands_answer_while_another_process_holds_the_write_lock(
         assert paperbot(*command).exit_code == 0, command
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(paperbot.db_path)],
+        [sys.executable, "-c", HOLDER, str(paperbot.db_path)]
+        if paperbot.store == "sqlite"
+        else [sys.executable, "-c", PG_HOLDER, paperbot.url],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -93,12 +108,12 @@ def test_read_commands_answer_while_another_process_holds_the_write_lock(
 
 def test_a_read_session_cannot_write(paperbot: Paperbot) -> None:
     """A write slipped into a read session fails at once instead of queueing behind writers."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import InternalError, OperationalError
     from sqlmodel import select
 
     engine = paperbot.engine()
     with (
-        pytest.raises(OperationalError, match="readonly"),
+        pytest.raises((OperationalError, InternalError), match=r"readonly|read-only"),
         session_scope(engine, write=False) as session,
     ):
         session.add(Entry(url="https://example.org/x", week="2026-W48", position=1))

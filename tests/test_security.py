@@ -212,6 +212,12 @@ def test_no_secret_in_any_output_log_json_or_database_file(site: Site) -> None:
 
     for number, text in enumerate(site.outputs):
         assert_clean(text, f"output #{number}")
+    rows = repr(site.cli.dump())
+    assert "Invalid request for token" in rows  # the dump holds the stored errors
+    for name, secret in SECRETS.items():
+        assert secret not in rows, f"{name} is stored in the {site.cli.store} database"
+    if site.cli.store != "sqlite":
+        return
     files = [p for p in site.cli.workdir.iterdir() if p.name.startswith("paperbot.db")]
     assert {p.name for p in files} >= {"paperbot.db"}
     for path in files:

@@ -37,3 +37,46 @@ def upgrade(app: App) -> None:
         click.echo(f"{redact_url(url)} is up to date ({after})")
     else:
         click.echo(f"{redact_url(url)} upgraded from {before or 'empty'} to {after}")
+
+
+@db.command()
+@click.option("--to", "to_url", metavar="URL", help="Copy the configured database into URL.")
+@click.option("--from", "from_url", metavar="URL", help="Copy URL into the configured database.")
+@pass_app
+@translate_errors
+def copy(app: App, to_url: str | None, from_url: str | None) -> None:
+    """Copy every entry, post and attempt (ids kept) into an empty database, e.g. to PostgreSQL.
+
+    Stop the daemon first. The target must be empty; its schema is created if needed. The copy
+    is one transaction: it lands whole or not at all.
+
+    \b
+    Example:
+      paperbot db copy --to "postgresql://paperbot:secret@db.example.org/paperbot"
+    """
+    from bot.cli.context import BadInput
+    from bot.store.copy import CopyRefused, copy_database
+    from bot.store.engine import DatabaseError, database_url, normalise_url
+
+    if (to_url is None) == (from_url is None):
+        raise BadInput("give exactly one of --to URL or --from URL")
+    from sqlalchemy.engine import make_url
+
+    for given in (to_url, from_url):
+        try:
+            if given is not None:
+                make_url(normalise_url(given))
+        except Exception:
+            raise BadInput("--to/--from: not a database URL (e.g. postgresql://…)") from None
+    here = database_url(app.environ)
+    source, target = (
+        (here, normalise_url(to_url)) if to_url else (normalise_url(from_url or ""), here)
+    )
+    try:
+        report = copy_database(source, target)
+    except CopyRefused as exc:
+        raise BadInput(str(exc)) from None
+    except DatabaseError as exc:
+        raise Failure(str(exc)) from None
+    rows = ", ".join(f"{n} {name}" for name, n in report.rows.items())
+    click.echo(f"copied {report.source} to {report.target}: {rows}")

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from bot.store.models import Entry, EntryStatus, utcnow
+from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -63,6 +64,7 @@ def import_entries(
     report = ImportReport()
     weeks = {resolve_week(e, file_week, default_week) for e in entries}
     with Session(engine, expire_on_commit=False) as session:
+        lock_transaction(session, QUEUE_LOCK_KEY)  # PostgreSQL: one queue writer at a time
         existing: dict[tuple[str, str], int] = {}
         if weeks:
             for entry_id, url, week in session.exec(

@@ -290,7 +290,8 @@ class Worker:
             return self._fail_before_sending(entry_id, draft.text, now, str(exc), transient)
         try:
             with session_scope(self.engine) as session:
-                entry = session.get(Entry, entry_id)
+                # Row lock (PostgreSQL): no `edit` can commit between this check and the claim.
+                entry = session.get(Entry, entry_id, with_for_update=True)
                 if entry is None:
                     return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
                 edited = entry.updated_at != composed

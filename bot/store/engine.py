@@ -54,10 +54,19 @@ class DatabaseError(RuntimeError):
 def database_url(environ: Mapping[str, str]) -> str:
     """`PAPERBOT_DATABASE_URL`, else `DATABASE_URL` (as hosting platforms set it), else SQLite."""
     url = environ.get("PAPERBOT_DATABASE_URL") or environ.get("DATABASE_URL") or ""
-    url = url.strip() or DEFAULT_DATABASE_URL
-    if url.startswith("postgres://"):
-        # Heroku-style URLs; SQLAlchemy only knows the "postgresql" scheme.
-        url = "postgresql://" + url[len("postgres://") :]
+    return normalise_url(url.strip() or DEFAULT_DATABASE_URL)
+
+
+def normalise_url(url: str) -> str:
+    """`postgres://` and `postgresql://` point SQLAlchemy at psycopg 3 (`paperbot[postgres]`).
+
+    Platforms set Heroku-style `postgres://` URLs, which SQLAlchemy does not know, and a bare
+    `postgresql://` would pick psycopg2, which paperbot does not install. An explicit driver
+    (`postgresql+psycopg2://`) is left as the user wrote it.
+    """
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 
@@ -77,7 +86,7 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(normalise_url(url))
     _ensure_sqlite_folder(url)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -101,6 +110,34 @@ def make_engine(url: str) -> Engine:
         else:
             connection.exec_driver_sql("PRAGMA query_only = 0")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _server_engine(url: str) -> Engine:
+    """A PostgreSQL (or other server) engine; a missing driver is a one-line DatabaseError."""
+    from sqlalchemy import create_engine
+
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"no driver for {redact_url(url)} ({exc.name} is not installed): "
+            "install paperbot[postgres]"
+        ) from None
+    except Exception as exc:  # malformed URL: the message may quote it, so it is not shown
+        raise DatabaseError(
+            f"invalid database URL {redact_url(url)}: {type(exc).__name__}"
+        ) from None
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # MVCC already lets readers through; READ ONLY makes a stray write in a read
+            # session fail at once, as PRAGMA query_only does on SQLite.
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     return engine
 
@@ -135,7 +172,12 @@ def upgrade(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    from bot.store.pg_lock import MIGRATION_LOCK_KEY, lock_transaction
+
     with engine.begin() as connection:
+        # PostgreSQL: processes starting at once on a new database migrate one after the other;
+        # the later ones find it at head (its DDL is transactional). SQLite: BEGIN IMMEDIATE.
+        lock_transaction(connection, MIGRATION_LOCK_KEY)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -156,8 +198,25 @@ def ensure_schema(engine: Engine) -> None:
         except Exception:
             pass
         raise DatabaseError(
-            f"cannot open or migrate the database {redact_url(str(engine.url))}: {exc}"
-        ) from exc
+            f"cannot open or migrate the database {redact_url(_plain(engine))}: "
+            + hide_password(one_line(exc), engine)
+        ) from None
+
+
+def _plain(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's own message (not SQLAlchemy's wrapper with its help link) on one line."""
+    message = str(getattr(exc, "orig", None) or exc)
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+def hide_password(message: str, engine: Engine) -> str:
+    """`message` with the engine's password (should a driver quote it) replaced by ***."""
+    password = engine.url.password
+    return message.replace(str(password), "***") if password else message
 
 
 def open_database(environ: Mapping[str, str] | None = None) -> Engine:

@@ -1,11 +1,12 @@
-"""A read-only path for `paperbot list` on SQLite that needs no SQLAlchemy at all.
+"""A read-only path for `paperbot list` that needs no SQLAlchemy at all (SQLite here).
 
 Listing is the command people run most, often in scripts; SQLAlchemy and SQLModel alone cost
 ~0.5 s to import, far more than the query. When the database is a SQLite file already at the
 current schema, rows are read with the standard library and given the shape the serializer
 expects (aware UTC datetimes, decoded JSON), so the `--json` output is the same document the ORM
-path produces (a test compares them). Anything else (PostgreSQL, a new or outdated file) returns
-None and the caller takes the ORM path, which also migrates.
+path produces (a test compares them). PostgreSQL URLs go to bot/store/read_postgres.py; anything
+else
+(a new or outdated file) returns None and the caller takes the ORM path, which also migrates.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def list_rows(
     environ: Mapping[str, str], *, week: str | None, statuses: Sequence[str]
 ) -> tuple[list[Any], dict[int, list[Any]]] | None:
     """(entries, posts by entry id) read directly, or None when the ORM path must be used."""
+    url = (environ.get("PAPERBOT_DATABASE_URL") or environ.get("DATABASE_URL") or "").strip()
+    if url.startswith("postgres"):
+        from bot.store.read_postgres import list_rows as list_postgres
+
+        return list_postgres(url, week=week, statuses=statuses)
     path = sqlite_path(environ)
     if path is None or not path.is_file():
         return None

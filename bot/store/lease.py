@@ -115,7 +115,7 @@ def poster_lock_for(engine: Engine) -> PosterLock:
             return LocalLock(_LOCAL_LOCKS.setdefault(engine, threading.Lock()))
         return FileLock(path)
     if dialect == "postgresql":
-        from bot.store.pg_lock import AdvisoryLock  # type: ignore[import-not-found,unused-ignore]
+        from bot.store.pg_lock import AdvisoryLock
 
         lock: PosterLock = AdvisoryLock(engine)
         return lock

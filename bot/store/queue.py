@@ -21,6 +21,7 @@ from bot.store.models import (
     PostStatus,
     utcnow,
 )
+from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -95,6 +96,7 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
     """Queue an entry at the end of the queue; refuses a URL already queued that week."""
     if len(new.images) > MAX_IMAGES:
         raise QueueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
+    lock_transaction(session, QUEUE_LOCK_KEY)
     existing = find_duplicate(session=session, url=new.url, week=new.week)
     if existing is not None:
         raise DuplicateEntry(existing)
@@ -120,8 +122,10 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
     return entry
 
 
-def get_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = session.get(Entry, entry_id)
+def get_entry(*, session: Session, entry_id: int, for_update: bool = False) -> Entry:
+    """The entry; `for_update` locks its row until commit (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so a check such as "not posting" still holds when we write."""
+    entry = session.get(Entry, entry_id, with_for_update=for_update or None)
     if entry is None:
         raise EntryNotFound(f"no entry with id {entry_id} (see `paperbot list`)")
     return entry
@@ -169,11 +173,12 @@ def _require_editable(entry: Entry, action: str) -> None:
 
 
 def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "edited")
     url = changes.url if changes.url is not None else entry.url
     week = changes.week if changes.week is not None else entry.week
     if (url, week) != (entry.url, entry.week):
+        lock_transaction(session, QUEUE_LOCK_KEY)
         existing = find_duplicate(session=session, url=url, week=week)
         if existing is not None and existing.id != entry.id:
             raise DuplicateEntry(existing)
@@ -198,7 +203,7 @@ def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Ent
 
 
 def skip_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "skipped")
     entry.status = EntryStatus.SKIPPED.value
     entry.updated_at = utcnow()
@@ -208,7 +213,7 @@ def skip_entry(*, session: Session, entry_id: int) -> Entry:
 
 def retry_entry(*, session: Session, entry_id: int) -> Entry:
     """Put a failed or skipped entry back in the queue, with a fresh attempt count."""
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     if entry.status not in (EntryStatus.FAILED, EntryStatus.SKIPPED, EntryStatus.QUEUED):
         raise QueueError(
             f"entry {entry.id} is {entry.status}: only failed or skipped entries can be retried"
@@ -223,7 +228,7 @@ def retry_entry(*, session: Session, entry_id: int) -> Entry:
 
 
 def remove_entry(*, session: Session, entry_id: int) -> Entry:
-    entry = get_entry(session=session, entry_id=entry_id)
+    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "removed")
     session.delete(entry)
     return entry
@@ -244,10 +249,7 @@ def begin_attempt(
     if channel != DRY_RUN_CHANNEL:
         from sqlmodel import select
 
-        if entry.status != EntryStatus.QUEUED:
-            # Another process claimed it first (BEGIN IMMEDIATE makes this check atomic).
-            raise QueueError(f"entry {entry.id} is {entry.status}, not queued")
-
+        claim_entry(session=session, entry=entry, now=now)
         post = session.exec(
             select(Post).where(Post.entry_id == entry.id, Post.channel == channel)
         ).first()
@@ -260,17 +262,34 @@ def begin_attempt(
     post.text = text
     post.updated_at = now
     session.add(post)
-    if channel != DRY_RUN_CHANNEL:
-        entry.status = EntryStatus.POSTING.value
-        entry.attempts += 1
-        entry.updated_at = now
-        session.add(entry)
     session.flush()
     assert post.id is not None
     attempt = Attempt(post_id=post.id, started_at=now)
     session.add(attempt)
     session.flush()
     return post, attempt
+
+
+def claim_entry(*, session: Session, entry: Entry, now: datetime) -> None:
+    """queued → posting in one conditional UPDATE, or QueueError if another process got there.
+
+    Never read-then-write: under PostgreSQL's READ COMMITTED two workers could both read
+    `queued`; the UPDATE re-checks the condition on the newest row version after any concurrent
+    claim commits, so exactly one of them gets a row back.
+    """
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    claimed = session.execute(
+        update(Entry)
+        .where(col(Entry.id) == entry.id, col(Entry.status) == EntryStatus.QUEUED.value)
+        .values(status=EntryStatus.POSTING.value, attempts=col(Entry.attempts) + 1, updated_at=now)
+        .returning(col(Entry.id))
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.refresh(entry)
+    if claimed is None:
+        raise QueueError(f"entry {entry.id} is {entry.status}, not queued")
 
 
 def record_posted(
