@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.db import session_scope
 from bot.models import Entry, EntryStatus, Post, PostStatus
+from bot.outcome import ChannelPaused, Outcome
 from bot.weeks import week_of
-from bot.worker import ChannelPaused, Outcome, Worker
+from bot.worker import Worker
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,13 +39,16 @@ class RunSummary:
         parts = [
             f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed", "waiting")
         ]
+        if self.count("needs-decision"):
+            parts.append(f"{self.count('needs-decision')} needing a decision (`paperbot status`)")
         return ", ".join(parts)
 
 
 def plan_entries(engine: Engine, channel: str) -> list[Any]:
     """The queue in the timetable's terms (queued entries, and those left `posting`).
 
-    Dry runs leave entries queued; an entry already dry-run since its last edit is left out of
+    A post awaiting the operator's decision (bot/decisions.py) keeps its entry out of the plan,
+    so it takes no slot while the rest of the queue goes on. Dry runs leave entries queued; an entry already dry-run since its last edit is left out of
     a dry-run plan, so a dry-run daemon records each entry once instead of at every slot.
     """
     from sqlmodel import col, select
@@ -53,8 +57,19 @@ def plan_entries(engine: Engine, channel: str) -> list[Any]:
     from bot.timetable import PlanEntry
 
     with session_scope(engine) as session:
+        undecided = (
+            select(Post.id)
+            .where(
+                col(Post.entry_id) == col(Entry.id),
+                Post.channel == channel,
+                Post.status == PostStatus.POSTING.value,
+                col(Post.decision_needed_at).is_not(None),
+            )
+            .exists()
+        )
         query = select(Entry).where(
-            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
+            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value]),
+            ~undecided,
         )
         if channel == DRY_RUN_CHANNEL:
             rehearsed = (

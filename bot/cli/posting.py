@@ -87,8 +87,8 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     """
     from bot.cli.wiring import build_worker, configure_logging
     from bot.db import session_scope
+    from bot.outcome import ChannelPaused
     from bot.queue import get_entry
-    from bot.worker import ChannelPaused
 
     configure_logging(log_format)
     with session_scope(app.engine) as session:
