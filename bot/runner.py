@@ -48,8 +48,9 @@ def plan_entries(engine: Engine, channel: str) -> list[Any]:
     """The queue in the timetable's terms (queued entries, and those left `posting`).
 
     A post awaiting the operator's decision (bot/decisions.py) keeps its entry out of the plan,
-    so it takes no slot while the rest of the queue goes on. Dry runs leave entries queued; an entry already dry-run since its last edit is left out of
-    a dry-run plan, so a dry-run daemon records each entry once instead of at every slot.
+    so it takes no slot while the rest of the queue goes on. Dry runs leave entries queued; an
+    entry already dry-run since its last edit is left out of a dry-run plan, so a dry-run daemon
+    records each entry once instead of at every slot.
     """
     from sqlmodel import col, select
 

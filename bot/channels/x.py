@@ -40,7 +40,10 @@ __all__ = [
     "XChannel",
     "XCredentials",
     "classify_http_error",
+    "parse_post_reference",
+    "post_url",
     "retry_time",
+    "text_as_posted",
 ]
 
 MAX_MEDIA = 4
@@ -179,7 +182,7 @@ class XChannel:
                     RemotePost(
                         remote_id=remote_id,
                         remote_url=post_url(remote_id, username),
-                        text=_expand_links(
+                        text=text_as_posted(
                             str(tweet.text), getattr(tweet, "entities", None), remote_id
                         ),
                         created_at=_aware(getattr(tweet, "created_at", None)),
@@ -249,13 +252,37 @@ def post_url(remote_id: str, username: str | None = None) -> str:
     return f"https://x.com/{username or 'i'}/status/{remote_id}"
 
 
+_POST_LINK = re.compile(
+    r"(?i)^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/"
+    r"status(?:es)?/(\d{1,20})(?:/[^?#]*)?(?:[?#].*)?$"
+)
+
+
+def parse_post_reference(text: str) -> tuple[str, str]:
+    """``(remote id, link)`` of a post named by its link on x.com / twitter.com, or its id.
+
+    For `paperbot resolve --posted`: what the operator copies from the account. Raises
+    ValueError (one line) for anything else.
+    """
+    text = text.strip()
+    if text.isdigit() and 0 < len(text) <= 20:
+        return text, post_url(text)
+    match = _POST_LINK.match(text)
+    if match is None:
+        raise ValueError(
+            f"{text!r} is neither a post link (https://x.com/USER/status/ID) nor a post id"
+        )
+    username, remote_id = match.groups()
+    return remote_id, post_url(remote_id, None if username.lower() == "i" else username)
+
+
 def _aware(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _expand_links(text: str, entities: object, remote_id: str) -> str:
+def text_as_posted(text: str, entities: object, remote_id: str) -> str:
     """The text as it was posted: X's t.co links replaced by the links they stand for
     (``entities.urls``), and the t.co link X appends for a post's media left out.
 
