@@ -90,12 +90,14 @@ def classify_http_error(
         if reading:
             return ChannelError(
                 ErrorKind.READ_REFUSED,
-                f"X's access level of this app does not allow {what} (403: {explanation})",
+                f"X's access level of this app does not allow {what} (403, error 453: "
+                f"{explanation})",
                 status_code=status,
             )
         return ChannelError(
             ErrorKind.AUTH,
-            f"X's access level of this app does not allow {what} (403: {explanation}); "
+            f"X's access level of this app does not allow {what} (403, error 453: "
+            f"{explanation}); "
             "choose an access level (plan) that includes it in the developer portal",
             status_code=status,
         )
