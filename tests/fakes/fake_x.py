@@ -44,12 +44,12 @@ from tests.fakes.x_text import ShownLink, escape, render, url_entities, weighted
 __all__ = [
     "DUPLICATE_MESSAGE",
     "PERMISSIONS_MESSAGE",
+    "READ_ACCESS_MESSAGE",
     "FakeMedia",
     "FakePost",
     "FakeX",
     "FaultMode",
     "LoggedRequest",
-    "READ_ACCESS_MESSAGE",
     "oauth_signature",
     "signature_base_string",
 ]
@@ -91,6 +91,7 @@ class FaultMode(StrEnum):
     FORBIDDEN_PERMISSIONS = "forbidden_permissions"  # 403, read-only app
     INVALID = "invalid"  # 400 with ``message``
     DELAY = "delay"  # wait ``delay`` seconds, then answer normally
+    HOLD = "hold"  # wait until the test calls ``release()``, then answer normally
     # The two drops honour ``delay`` too, to hold a client mid-request (e.g. to kill it there):
     DROP_BEFORE = "drop_before"  # (wait ``delay``,) close the connection without doing anything
     DROP_AFTER = "drop_after"  # do the work (create the post), (wait ``delay``,) close unanswered
@@ -272,6 +273,7 @@ class FakeX:
         self.fail_media_processing = False  # processing ends in "failed"
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._released = threading.Event()  # ends HOLD faults
         self._posts: list[FakePost] = []
         self._media: dict[str, FakeMedia] = {}
         self._requests: list[LoggedRequest] = []
@@ -279,6 +281,7 @@ class FakeX:
         self._nonces: set[str] = set()
         self._next_id = 1_861_000_000_000_000_000
         self._slugs = 0
+        self._held = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -297,6 +300,7 @@ class FakeX:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -332,6 +336,12 @@ class FakeX:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def held(self) -> int:
+        """Requests that reached a HOLD fault (released or not)."""
+        with self._lock:
+            return self._held
+
     def routes_called(self) -> list[str]:
         return [r.route for r in self.requests]
 
@@ -365,6 +375,10 @@ class FakeX:
         fault = _Fault(route, FaultMode(mode), times, status, reset, user_reset, delay, message)
         with self._lock:
             self._faults.append(fault)
+
+    def release(self) -> None:
+        """Let every request held by a HOLD fault go on (now and from now on)."""
+        self._released.set()
 
     def pending_faults(self, route: str | None = None) -> int:
         """Injected failures not yet taken by a request (to route ``route``, if given)."""
@@ -405,6 +419,11 @@ class FakeX:
         fault = self._take_fault(route)
         if fault is not None and fault.mode is FaultMode.DELAY:
             self._stopping.wait(fault.delay)
+            fault = None
+        if fault is not None and fault.mode is FaultMode.HOLD:
+            with self._lock:
+                self._held += 1
+            self._released.wait()
             fault = None
         if fault is not None and fault.mode is FaultMode.DROP_BEFORE:
             self._stopping.wait(fault.delay)
