@@ -49,6 +49,7 @@ def test_random_faults_and_kills_post_every_entry_exactly_once(tmp_path: Path) -
         )
     )
     print(report.summary())  # shown with -s or on failure: the figures of this run
+    assert report.with_figures == 12  # half the entries, one to four figures each
     assert report.kills == 6
     assert report.kills_with_work_left >= 3, report.summary()
     assert report.lost == [], report.summary()
