@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.attempts import close_interrupted, load_pair, mark_posted, open_attempt, record_published
 from bot.channels.base import Channel, ChannelError, ErrorKind, Published, texts_match
 from bot.db import session_scope
 from bot.decisions import decision_message, mark_awaiting_decision
-from bot.models import Attempt, Entry, EntryStatus, Post, PostStatus
+from bot.models import Attempt, EntryStatus, Post, PostStatus
 from bot.outcome import ChannelPaused, Outcome, RetryPolicy
-from bot.queue import record_failure, record_posted, unsettled_posts
+from bot.queue import record_failure, unsettled_posts
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -164,7 +165,7 @@ class Settler:
             text = post.text
         match = self.find_on_timeline(text, since)
         with session_scope(self.engine) as session:
-            entry, post = _load(session, entry_id, post_id)
+            entry, post = load_pair(session, entry_id, post_id)
             ready = post.updated_at + self.settle_grace
             give_up = entry.attempts >= self.retry.max_attempts
             if match is None and not give_up and now < ready:
@@ -234,7 +235,7 @@ class Settler:
         """The timeline could not be read this time: back off, or after too many failed looks
         in a row, leave the post to the operator."""
         with session_scope(self.engine) as session:
-            entry, post = _load(session, entry_id, post_id)
+            entry, post = load_pair(session, entry_id, post_id)
             failures = _trailing_lookup_failures(session, post_id) + 1
             if failures >= self.retry.max_attempts:
                 why = (
@@ -269,7 +270,7 @@ class Settler:
         """Nobody can look the post up: it waits for `paperbot resolve`; the queue goes on."""
         message = decision_message(entry_id, why or error.message)
         with session_scope(self.engine) as session:
-            entry, post = _load(session, entry_id, post_id)
+            entry, post = load_pair(session, entry_id, post_id)
             close_interrupted(session, post, now)
             mark_awaiting_decision(
                 session=session,
@@ -288,7 +289,7 @@ class Settler:
     ) -> Outcome:
         """Outcome unknown and the timeline unreadable: leave `posting` to settle later."""
         with session_scope(self.engine) as session:
-            entry, post = _load(session, entry_id, post_id)
+            entry, post = load_pair(session, entry_id, post_id)
             attempt = session.get(Attempt, attempt_id)
             assert attempt is not None
             attempt.outcome = "unknown"
@@ -323,77 +324,6 @@ class Settler:
             attempt.http_status = error.status_code
             attempt.finished_at = now
             session.add(attempt)
-
-
-# --- shared with the worker -----------------------------------------------------------------
-
-
-def record_published(
-    engine: Engine,
-    entry_id: int,
-    post_id: int,
-    attempt_id: int,
-    published: Published,
-    now: datetime,
-    outcome: str,
-) -> None:
-    """The attempt ended with the post on the platform (`posted`, or `settled` from the
-    timeline): record the remote id and link, and mark the entry posted."""
-    with session_scope(engine) as session:
-        entry, post = _load(session, entry_id, post_id)
-        attempt = session.get(Attempt, attempt_id)
-        assert attempt is not None
-        mark_posted(session, entry, post, attempt, published, now, outcome)
-
-
-def mark_posted(
-    session: Session,
-    entry: Entry,
-    post: Post,
-    attempt: Attempt,
-    published: Published,
-    now: datetime,
-    outcome: str,
-) -> None:
-    record_posted(
-        session=session,
-        entry=entry,
-        post=post,
-        attempt=attempt,
-        remote_id=published.remote_id,
-        remote_url=published.remote_url,
-        media_ids=published.media_ids,
-        now=published.posted_at or now,
-        outcome=outcome,
-    )
-
-
-def close_interrupted(session: Session, post: Post, now: datetime) -> None:
-    """Attempts a killed process left open are closed, so history shows what happened."""
-    from sqlmodel import select
-
-    for attempt in session.exec(
-        select(Attempt).where(Attempt.post_id == post.id, Attempt.outcome == "started")
-    ):
-        attempt.outcome = "interrupted"
-        attempt.error = "the process stopped before the outcome was known"
-        attempt.finished_at = now
-        session.add(attempt)
-
-
-def open_attempt(session: Session, post: Post, now: datetime, outcome: str) -> Attempt:
-    assert post.id is not None
-    attempt = Attempt(post_id=post.id, started_at=now, outcome=outcome)
-    session.add(attempt)
-    session.flush()
-    return attempt
-
-
-def _load(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Post]:
-    entry = session.get(Entry, entry_id)
-    post = session.get(Post, post_id)
-    assert entry is not None and post is not None
-    return entry, post
 
 
 def _trailing_lookup_failures(session: Session, post_id: int) -> int:

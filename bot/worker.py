@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.attempts import load_pair, record_published
 from bot.channels.base import (
     Channel,
     ChannelError,
@@ -36,7 +37,7 @@ from bot.queue import (
     channel_state,
     record_failure,
 )
-from bot.settling import Settler, record_published
+from bot.settling import Settler
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -109,7 +110,25 @@ class Worker:
         """Resolve every post a crash or a dropped connection left `posting`."""
         if self.dry_run:
             return []
-        return self.settler.settle_all(now)
+        try:
+            return self.settler.settle_all(now)
+        except ChannelPaused as paused:
+            self._pause(str(paused), now)
+            raise
+
+    def _pause(self, reason: str, now: datetime) -> None:
+        """Credentials rejected while settling: pause as a rejected post would."""
+        with session_scope(self.engine) as session:
+            self._record_pause(session, reason, now)
+        log.error("credentials rejected by %s: %s; channel paused", self.channel.name, reason)
+
+    def _record_pause(self, session: Session, reason: str, now: datetime) -> None:
+        state = channel_state(session=session, channel=self.channel.name)
+        state.paused_reason = reason
+        state.paused_at = now
+        state.credentials_fingerprint = self.credentials_fingerprint
+        state.updated_at = now
+        session.add(state)
 
     # --- posting ------------------------------------------------------------------------------
 
@@ -127,7 +146,11 @@ class Worker:
                 return self._emit(Outcome(entry_id, "skipped", f"entry is {entry.status}"))
             unknown = self._unknown_post_id(session, entry_id)
         if unknown is not None:
-            settled = self.settler.settle_entry(entry_id, unknown, now)
+            try:
+                settled = self.settler.settle_entry(entry_id, unknown, now)
+            except ChannelPaused as paused:
+                self._pause(str(paused), now)
+                raise
             if settled.result != "retry":
                 return settled
             with session_scope(self.engine) as session:
@@ -280,7 +303,7 @@ class Worker:
             if looked is not None:
                 return looked
         with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
+            entry, post = load_pair(session, entry_id, post_id)
             attempt = session.get(Attempt, attempt_id)
             assert attempt is not None
             kind = error.kind
@@ -321,12 +344,7 @@ class Worker:
                 )
                 return self._emit(Outcome(entry_id, "waiting", f"rate limited until {until}"))
             if kind is ErrorKind.AUTH:
-                state = channel_state(session=session, channel=self.channel.name)
-                state.paused_reason = error.message
-                state.paused_at = now
-                state.credentials_fingerprint = self.credentials_fingerprint
-                state.updated_at = now
-                session.add(state)
+                self._record_pause(session, error.message, now)
                 fail(error.message, refund=True)
                 log.error(
                     "credentials rejected by %s: %s; channel paused",
@@ -356,13 +374,6 @@ class Worker:
                 )
                 return self._emit(Outcome(entry_id, "retry", error.message))
         raise ChannelPaused(error.message)
-
-    @staticmethod
-    def _load(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Post]:
-        entry = session.get(Entry, entry_id)
-        post = session.get(Post, post_id)
-        assert entry is not None and post is not None
-        return entry, post
 
     def _emit(self, outcome: Outcome) -> Outcome:
         if self.on_outcome is not None:
