@@ -365,7 +365,7 @@ def test_a_write_only_access_level_refuses_reads_but_not_posts(
         channel.recent_posts(datetime.now(UTC) - timedelta(minutes=5))
     error = caught.value
     assert error.kind is ErrorKind.READ_REFUSED  # not AUTH: nothing to pause
-    assert error.status_code == 403 and "subset of X API V2 endpoints" in error.message
+    assert error.status_code == 403 and "error 453" in error.message
     assert not error.maybe_posted
 
 

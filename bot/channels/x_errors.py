@@ -87,18 +87,17 @@ def classify_http_error(
             status_code=status,
         )
     if status == 403 and _is_access_level(body, text):
+        # X's explanation here is a long, generic paragraph: the code says it all.
         if reading:
             return ChannelError(
                 ErrorKind.READ_REFUSED,
-                f"X's access level of this app does not allow {what} (403, error 453: "
-                f"{explanation})",
+                f"X's access level of this app does not allow {what} (403, error 453)",
                 status_code=status,
             )
         return ChannelError(
             ErrorKind.AUTH,
-            f"X's access level of this app does not allow {what} (403, error 453: "
-            f"{explanation}); "
-            "choose an access level (plan) that includes it in the developer portal",
+            f"X's access level of this app does not allow {what} (403, error 453); choose an "
+            "access level (plan) that includes it in the developer portal",
             status_code=status,
         )
     if status == 403 and _DUPLICATE_MARKER in text:
