@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -446,6 +447,32 @@ def test_drop_before_creates_nothing(fake: FakeX) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
         post_text(fake, "never made")
     assert fake.posts == []
+
+
+def test_hold_keeps_the_request_until_released_then_does_the_work(fake: FakeX) -> None:
+    fake.fail_next("create_tweet", FaultMode.HOLD)
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up; the fake still holds it
+        send_with_timeout = httpx.Timeout(5, read=0.2)
+        signer = OAuthClient(
+            fake.consumer_key,
+            client_secret=fake.consumer_secret,
+            resource_owner_key=fake.access_token,
+            resource_owner_secret=fake.access_token_secret,
+        )
+        _, headers, _ = signer.sign("https://api.x.com/2/tweets", "POST")
+        httpx.post(
+            fake.url + "/2/tweets",
+            headers={**headers, "Content-Type": "application/json"},
+            content=json.dumps({"text": "held"}).encode(),
+            timeout=send_with_timeout,
+        )
+    assert fake.held == 1 and fake.posts == []
+    fake.release()
+    deadline = time.monotonic() + 10
+    while not fake.posts:
+        assert time.monotonic() < deadline, "the held request never went on"
+        time.sleep(0.01)
+    assert [p.text for p in fake.posts] == ["held"]
 
 
 def test_faults_are_consumed_in_order(fake: FakeX) -> None:
