@@ -1,17 +1,23 @@
 """Chaos: the real `paperbot run` daemon, SIGKILLed at random moments, against a faulty fake X.
 
-Every entry is due at once (`at` in the past). While the daemon posts, the fake X API fails
-requests at random (5xx, connections dropped before or after the post was created, slow
-answers, some slower than the client's timeout, 429 with a reset a second or two ahead), and a
-loop SIGKILLs the daemon at random moments and starts a new one (a start refused because the
-killed daemon's lease is not stale yet is retried). When the kills are done the faults stop, one
-last daemon drains the queue and is stopped with SIGTERM. Then:
+Every entry is due at once (`at` in the past), and half of them carry one to four figures (the
+fake X, like X, then shows their text with one more t.co link for the media). While the daemon
+posts, the fake X API fails requests at random (5xx, connections dropped before or after the
+post was created, slow answers, some slower than the client's timeout, 429 with a reset a second
+or two ahead), and a loop SIGKILLs the daemon at random moments and starts a new one at once, as
+a supervisor would: no waiting out a lease. A start refused because the killed daemon still
+seems to hold the database is counted (`refused restarts`) and retried at once. When the kills
+are done the faults stop, one last daemon drains the queue and is stopped with SIGTERM. Then:
 
 * every entry is `posted` (`paperbot list --json`): none lost;
 * the fake holds exactly one post per entry, and no request ever tried to create a text the
   account already had (`double posts`: each would be a duplicate on X once its
   duplicate-content window has passed);
-* `paperbot history --json` names, for each entry, the remote id the fake recorded for its text.
+* `paperbot history --json` names, for each entry, the remote id the fake recorded for its text,
+  and the fake holds as many images for it as the entry has figures.
+
+The report counts daemon runs, kills, posts, duplicates, lost entries, refused restarts and the
+takeover time (from a SIGKILL to the next daemon's "daemon started").
 
 Usage: .venv/bin/python bench/chaos.py [--entries 200] [--kills 20] [--seed 1] [--keep]
 `tests/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
@@ -79,6 +85,7 @@ class ChaosConfig:
     max_life: float = 3.0  # ... and at most
     startup_kills: float = 0.2  # share of kills at a random moment of the start-up instead
     shared_sentences: int = 0  # > 0: entries share this many comments (only links differ)
+    figures: bool = True  # half the entries carry one to four figures
     deadline: float = 900.0  # seconds for the whole run before it counts as stuck
     workdir: Path | None = None  # default: a temporary directory, removed afterwards
     database_url: str | None = None  # default: a SQLite file in the workdir
@@ -89,7 +96,7 @@ class ChaosConfig:
 class ChaosReport:
     entries: int = 0
     runs: int = 0  # daemon processes started
-    refused: int = 0  # ... that exited because the killed one's lease was still fresh
+    refused: int = 0  # ... that exited because the killed one still seemed to hold the database
     kills: int = 0  # SIGKILLs of a live daemon
     kills_in_flight: int = 0  # ... while a post request was at the fake
     kills_with_work_left: int = 0  # ... while some entry was not posted yet
@@ -102,6 +109,8 @@ class ChaosReport:
     faults: Counter[str] = field(default_factory=Counter)
     log_problems: Counter[str] = field(default_factory=Counter)  # error lines in daemon logs
     final_exit: int | None = None  # the last daemon's exit status after SIGTERM
+    with_figures: int = 0  # entries that carry figures
+    takeovers: list[float] = field(default_factory=list)  # SIGKILL to the next daemon started
     seconds: float = 0.0
 
     @property
@@ -120,14 +129,22 @@ class ChaosReport:
     def summary(self) -> str:
         faults = ", ".join(f"{mode} {count}" for mode, count in sorted(self.faults.items()))
         problems = ", ".join(f"{k!r} x{v}" for k, v in self.log_problems.most_common(8))
+        takeovers = sorted(self.takeovers)
+        takeover = (
+            f"takeover after a kill: median {takeovers[len(takeovers) // 2]:.2f} s, "
+            f"max {takeovers[-1]:.2f} s"
+            if takeovers
+            else "takeover after a kill: none measured"
+        )
         return "\n".join(
             [
-                f"entries {self.entries}, posts {self.posts}, duplicates {self.duplicates} "
-                f"(double-post attempts {self.double_posts}, duplicate texts "
-                f"{self.duplicate_texts}), lost {len(self.lost)}",
-                f"runs {self.runs} (refused while the lease was fresh: {self.refused}), "
-                f"kills {self.kills} (a post request in flight: {self.kills_in_flight}; "
-                f"with work left: {self.kills_with_work_left}), final exit {self.final_exit}",
+                f"entries {self.entries} ({self.with_figures} with figures), posts {self.posts}, "
+                f"duplicates {self.duplicates} (double-post attempts {self.double_posts}, "
+                f"duplicate texts {self.duplicate_texts}), lost {len(self.lost)}",
+                f"runs {self.runs}, refused restarts {self.refused}, kills {self.kills} "
+                f"(a post request in flight: {self.kills_in_flight}; with work left: "
+                f"{self.kills_with_work_left}), final exit {self.final_exit}",
+                takeover,
                 f"post requests at the fake {self.creates}; faults injected: {faults or 'none'}",
                 f"history mismatches {len(self.mismatches)}"
                 + (f": {self.mismatches[:5]}" if self.mismatches else ""),
@@ -284,26 +301,39 @@ class Installation:
     def cli_json(self, *args: str) -> Any:
         return json.loads(self.cli(*args, "--json"))
 
-    def queue(self, count: int, shared: int = 0) -> None:
-        """`count` entries, all due (their `at` passed an hour ago), imported in one file.
+    def queue(self, count: int, shared: int = 0, figures: bool = True) -> dict[str, int]:
+        """`count` entries, all due (their `at` passed an hour ago), imported in one file;
+        returns the number of figures of each entry, by URL.
 
         With `shared`, entries cycle through that many comments, so posts differ only by their
-        link, which X shows as a t.co link: settling must still tell them apart.
+        link, which X shows as a t.co link: settling must still tell them apart. With
+        `figures`, every other entry carries one to four figures.
         """
         start = datetime.now(UTC) - timedelta(hours=1)
-        items = [
-            {
-                "url": f"https://example.org/chaos/{n}",
+        names = _write_figures(self.workdir) if figures else []
+        items: list[dict[str, Any]] = []
+        wanted: dict[str, int] = {}
+        for n in range(count):
+            url = f"https://example.org/chaos/{n}"
+            item: dict[str, Any] = {
+                "url": url,
                 "title": f"Chaos paper {n}",
                 "comment": f"Chaos entry {n % shared if shared else n} survives faults and "
                 "kills. The rest is detail.",
                 "at": (start + timedelta(seconds=n)).isoformat(),
             }
-            for n in range(count)
-        ]
+            images = 1 + (n // 2) % 4 if names and n % 2 == 0 else 0
+            if images:
+                item["images"] = [
+                    {"source": names[(n + k) % len(names)], "alt": f"Panel {k} of entry {n}"}
+                    for k in range(images)
+                ]
+            wanted[url] = images
+            items.append(item)
         path = self.workdir / "entries.json"
         path.write_text(json.dumps(items), encoding="utf-8")
         self.cli("import", str(path))
+        return wanted
 
     def spawn(self) -> tuple[subprocess.Popen[bytes], Path]:
         self.runs += 1
@@ -343,13 +373,31 @@ def _server_statuses(url: str) -> dict[int, str]:
     return {int(entry_id): str(status) for entry_id, status in rows}
 
 
-def _wait_for_start(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    """Until the daemon logged its start (or exited: the caller sees that next)."""
+def _write_figures(workdir: Path) -> list[str]:
+    """Six small figures (PNG and JPEG) the entries share; names relative to the import file."""
+    import io
+
+    from PIL import Image
+
+    names = []
+    for i in range(6):
+        fmt, ext = ("PNG", "png") if i % 2 else ("JPEG", "jpg")
+        buffer = io.BytesIO()
+        Image.new("RGB", (48 + i, 32), (40 * i, 200 - 30 * i, 90)).save(buffer, fmt)
+        name = f"figure{i}.{ext}"
+        (workdir / name).write_bytes(buffer.getvalue())
+        names.append(name)
+    return names
+
+
+def _wait_for_start(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> bool:
+    """Until the daemon logged its start (True), or exited or timed out (False)."""
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if b"daemon started" in log.read_bytes():
-            return
+            return True
         time.sleep(0.02)
+    return b"daemon started" in log.read_bytes()
 
 
 def _log_lines(path: Path) -> list[dict[str, Any]]:
@@ -385,8 +433,10 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     try:
         install = Installation(workdir, fake, config)
         install.cli("db", "upgrade")
-        install.queue(config.entries, config.shared_sentences)
+        wanted = install.queue(config.entries, config.shared_sentences, config.figures)
+        report.with_figures = sum(1 for n in wanted.values() if n)
         deadline = started + config.deadline
+        killed_at: float | None = None  # when the last kill happened, until a daemon starts
 
         def say(text: str) -> None:
             if config.verbose:
@@ -399,7 +449,9 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
             if rng.random() < config.startup_kills:
                 life = rng.uniform(0, 1.5)  # importing, migrating, taking the lease
             else:
-                _wait_for_start(live, log)
+                if _wait_for_start(live, log) and killed_at is not None:
+                    report.takeovers.append(time.monotonic() - killed_at)
+                    killed_at = None
                 life = rng.uniform(config.min_life, config.max_life)
             try:
                 code = live.wait(timeout=life)
@@ -408,6 +460,8 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
                 live.send_signal(signal.SIGKILL)
                 live.wait(timeout=30)
                 live = None
+                if killed_at is None and b"daemon started" in log.read_bytes():
+                    killed_at = time.monotonic()  # a running daemon died: time its successor
                 report.kills += 1
                 report.kills_in_flight += in_flight
                 left = sum(s != "posted" for s in install.statuses().values())
@@ -420,8 +474,7 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
             live = None
             text = log.read_text(encoding="utf-8", errors="replace")
             if code == 1 and "another paperbot daemon is running" in text:
-                report.refused += 1
-                time.sleep(0.2)
+                report.refused += 1  # and restarted at once, as a supervisor would
                 continue
             raise RuntimeError(f"daemon exited {code} on its own:\n{text[-3000:]}")
 
@@ -431,14 +484,15 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"chaos run over {config.deadline} s")
             live, log = install.spawn()
-            _wait_for_start(live, log)
+            if _wait_for_start(live, log) and killed_at is not None:
+                report.takeovers.append(time.monotonic() - killed_at)
+                killed_at = None
             if live.poll() is None:
                 break
             text = log.read_text(encoding="utf-8", errors="replace")
             if "another paperbot daemon is running" not in text:
                 raise RuntimeError(f"the last daemon exited {live.returncode}:\n{text[-3000:]}")
             report.refused += 1
-            time.sleep(0.3)
         while any(s in ("queued", "posting") for s in install.statuses().values()):
             if live.poll() is not None:
                 raise RuntimeError(f"the last daemon died: {log.read_text()[-3000:]}")
@@ -449,7 +503,7 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
         report.final_exit = live.wait(timeout=60)
         live = None
         report.runs = install.runs
-        _check(install, fake, report)
+        _check(install, fake, report, wanted)
         for path in sorted(install.logs.iterdir()):
             for line in _log_lines(path):
                 if line.get("level") in ("warning", "error", "critical", "raw"):
@@ -466,7 +520,9 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     return report
 
 
-def _check(install: Installation, fake: ChaosX, report: ChaosReport) -> None:
+def _check(
+    install: Installation, fake: ChaosX, report: ChaosReport, wanted: dict[str, int]
+) -> None:
     entries = install.cli_json("list")
     history = install.cli_json("history", "--channel", "x")
     posts = fake.posts
@@ -498,6 +554,11 @@ def _check(install: Installation, fake: ChaosX, report: ChaosReport) -> None:
             )
         elif not item["text"].endswith(entry["url"]):
             report.mismatches.append(f"entry {entry['id']}: posted text has another link")
+        elif len(remote.media_ids) != wanted.get(entry["url"], 0):
+            report.mismatches.append(
+                f"entry {entry['id']}: {len(remote.media_ids)} images on X, "
+                f"{wanted.get(entry['url'], 0)} figures queued"
+            )
         remote_ids.append(item["remote_id"])
     if len(set(remote_ids)) != len(remote_ids):
         report.mismatches.append("two entries claim the same remote post")
@@ -526,6 +587,9 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="entries share this many comments (only their links differ)",
     )
+    parser.add_argument(
+        "--no-figures", action="store_true", help="no entry carries figures (default: half do)"
+    )
     parser.add_argument("--deadline", type=float, default=ChaosConfig.deadline)
     parser.add_argument("--workdir", type=Path, help="keep everything (logs, database) here")
     parser.add_argument("-q", "--quiet", action="store_true")
@@ -550,6 +614,7 @@ def main(argv: list[str] | None = None) -> int:
         max_life=args.max_life,
         startup_kills=args.startup_kills,
         shared_sentences=args.shared_sentences,
+        figures=not args.no_figures,
         deadline=args.deadline,
         workdir=args.workdir,
         verbose=not args.quiet,

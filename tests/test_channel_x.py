@@ -338,6 +338,45 @@ def test_drop_after_is_settled_from_the_timeline(fake: FakeX, channel: XChannel)
     assert remote.created_at is not None and remote.created_at.tzinfo is not None
 
 
+@pytest.mark.parametrize("images", [1, 2, 4])
+def test_lost_post_with_figures_reads_back_as_posted(
+    fake: FakeX, channel: XChannel, images: int
+) -> None:
+    """X appends a t.co link for the media; read back, the text is the one we sent."""
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    text = "Figure 3: 训练曲线 🎉 code at github.com/foo/bar. " + TEXT
+    media = tuple(MediaItem(png(color=c), "image/png", c) for c in ("red", "blue", "teal", "tan"))
+    fake.fail_next("create_tweet", FaultMode.DROP_AFTER)
+    assert publish_error(channel, text, *media[:images]).maybe_posted
+    [post] = fake.posts
+    assert post.shown.count("https://t.co/") == 3  # two links and the media
+    (remote,) = channel.recent_posts(started)
+    assert remote.text == text.replace("github.com", "http://github.com")
+    assert texts_match(text, remote.text)
+
+
+def test_a_write_only_access_level_refuses_reads_but_not_posts(
+    fake: FakeX, channel: XChannel
+) -> None:
+    fake.write_only = True
+    channel.publish(Publication(TEXT))
+    assert channel.whoami() == "@paperbot_test"
+    with pytest.raises(ChannelError) as caught:
+        channel.recent_posts(datetime.now(UTC) - timedelta(minutes=5))
+    error = caught.value
+    assert error.kind is ErrorKind.READ_REFUSED  # not AUTH: nothing to pause
+    assert error.status_code == 403 and "error 453" in error.message
+    assert not error.maybe_posted
+
+
+def test_error_453_while_posting_is_an_access_level_problem() -> None:
+    body = {"errors": [{"message": "You currently have access to a subset of ...", "code": 453}]}
+    posting = classify_http_error(403, {}, body, what="posting", creating=True)
+    assert posting.kind is ErrorKind.AUTH and "access level" in posting.message
+    reading = classify_http_error(403, {}, body, what="reading", creating=False, reading=True)
+    assert reading.kind is ErrorKind.READ_REFUSED and "access level" in reading.message
+
+
 def test_slow_answer_times_out_as_maybe_posted(fake: FakeX) -> None:
     channel = XChannel(SECRETS, api_base=fake.url, timeout=0.3)
     fake.fail_next("create_tweet", FaultMode.DELAY, delay=1.0)

@@ -52,6 +52,7 @@ def test_random_faults_and_kills_post_every_entry_exactly_once(
         )
     )
     print(report.summary())  # shown with -s or on failure: the figures of this run
+    assert report.with_figures == 12  # half the entries, one to four figures each
     assert report.kills == 6
     assert report.kills_with_work_left >= 3, report.summary()
     assert report.lost == [], report.summary()
@@ -79,8 +80,9 @@ class Setup:
             "X_ACCESS_TOKEN_SECRET": self.fake.access_token_secret,
         }
 
-    def run(self, *args: str) -> str:
-        result = self.cli(*args, **self.env())
+    def run(self, *args: str, now: datetime | None = None) -> str:
+        env = self.env() if now is None else {**self.env(), "PAPERBOT_NOW": now.isoformat()}
+        result = self.cli(*args, **env)
         assert result.exit_code == 0, result.output + result.stderr
         return result.stdout + result.stderr
 
@@ -135,27 +137,32 @@ stale_after_seconds = 2
 
 
 def test_a_post_landing_after_the_client_gave_up_is_not_posted_again(setup: Setup) -> None:
-    """X creates the post 2.6 s after the request, 1.1 s after the client timed out: a run
-    in between must not conclude "not posted" from its absence and post a second time."""
+    """X holds the post request past the client's timeout and creates the post only later: a
+    run in between must not conclude "not posted" from its absence and post a second time.
+
+    Event-driven: the fake holds the request until the test releases it, and the runs read
+    the clock from PAPERBOT_NOW, so no step depends on how fast the machine is.
+    """
     entry_id = setup.add("slow", "Slow answers happen.")
-    setup.fake.fail_next("create_tweet", FaultMode.DELAY, delay=TIMEOUT + 1.1)
-    began = time.monotonic()
-    setup.run("run", "--once")  # times out; the timeline does not show the post yet
-    assert setup.fake.posts == []
+    setup.fake.fail_next("create_tweet", FaultMode.HOLD)
+    start = datetime.now(UTC)
+    setup.run("run", "--once", now=start)  # times out; the request is still held at X
+    assert setup.fake.held == 1 and setup.fake.posts == []
     assert setup.entries()[entry_id]["status"] == "queued"
 
-    setup.run("run", "--once")  # before the post lands: too soon to conclude anything
-    assert time.monotonic() - began < TIMEOUT + 1.1, "too slow to test the race"
+    # Before the settle grace (2 x the timeout) is over, absence proves nothing.
+    setup.run("run", "--once", now=start + timedelta(seconds=TIMEOUT))
+    assert setup.creates() == 0 and setup.fake.posts == []
 
-    deadline = time.monotonic() + 10
+    setup.fake.release()  # X creates the post at last; its answer goes to nobody
+    deadline = time.monotonic() + 30  # a safety net only: the wait ends on the post's arrival
     while not setup.fake.posts:
-        assert time.monotonic() < deadline, "the delayed post never landed"
-        time.sleep(0.05)
-    time.sleep(max(0.0, began + 2 * TIMEOUT + 0.3 - time.monotonic()))
-    setup.run("run", "--once")
+        assert time.monotonic() < deadline, "the held post never landed"
+        time.sleep(0.02)
+    setup.run("run", "--once", now=start + timedelta(seconds=2 * TIMEOUT + 1))
     [remote] = setup.fake.posts
-    # One request, answered 201 to a client that had given up; no second one (a 403 duplicate
-    # here, a second post on X once its duplicate window has passed).
+    # One create request (the held one, answered to a client that had given up); no second
+    # one (a 403 duplicate here, a second post on X once its duplicate window has passed).
     assert [r.status for r in setup.fake.requests if r.route == "create_tweet"] == [201]
     assert setup.entries()[entry_id]["status"] == "posted"
     assert setup.x_post(entry_id)["remote_id"] == remote.id
@@ -164,14 +171,14 @@ def test_a_post_landing_after_the_client_gave_up_is_not_posted_again(setup: Setu
 def test_a_post_differing_only_by_its_link_is_not_taken_for_another(setup: Setup) -> None:
     """X shows links as t.co links, so "Great read.\\n<link>" looks the same for every link: a
     post already recorded for one entry must not settle another entry's lost answer."""
+    start = datetime.now(UTC)
     first = setup.add("first", "Great read.")
-    setup.run("run", "--once")
+    setup.run("run", "--once", now=start)
     second = setup.add("second", "Great read.")
     setup.fake.fail_next("create_tweet", FaultMode.SERVER_ERROR, status=503)  # may have posted
-    setup.run("run", "--once")
+    setup.run("run", "--once", now=start)
     assert setup.entries()[second]["status"] == "queued"  # unknown: not settled by `first`
-    time.sleep(2 * TIMEOUT + 0.2)
-    setup.run("run", "--once")
+    setup.run("run", "--once", now=start + timedelta(seconds=2 * TIMEOUT + 1))
     posts = {post.text.rsplit("/", 1)[-1]: post for post in setup.fake.posts}
     assert sorted(posts) == ["first", "second"]
     for entry_id, slug in ((first, "first"), (second, "second")):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.schedule.weeks import week_of
+from bot.store.engine import HEAD_REVISION
 from tests.conftest import Paperbot
 
 
@@ -210,7 +211,7 @@ def test_dotenv_is_read_but_real_environment_wins(paperbot: Paperbot) -> None:
 def test_db_upgrade_command(paperbot: Paperbot) -> None:
     result = paperbot("db", "upgrade")
     assert result.exit_code == 0
-    assert "0002_post_entry_index" in result.stdout
+    assert HEAD_REVISION in result.stdout
     result = paperbot("db", "upgrade")
     assert "up to date" in result.stdout
 

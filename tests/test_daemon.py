@@ -29,6 +29,7 @@ import pytest
 
 from tests.conftest import Paperbot
 from tests.fakes.fake_x import FakePost, FakeX, FaultMode
+from tests.test_pipeline_x import picture
 
 pytestmark = pytest.mark.slow
 
@@ -198,7 +199,7 @@ class Harness:
         lock.release()
         return True
 
-    def add(self, slug: str, at: datetime) -> int:
+    def add(self, slug: str, at: datetime, *extra: str) -> int:
         result = self.cli(
             "add",
             f"https://example.org/{slug}",
@@ -206,6 +207,7 @@ class Harness:
             f"Daemon test {slug}.",
             "--at",
             at.isoformat(),
+            *extra,
         )
         assert result.exit_code == 0, result.output + result.stderr
         return int(result.stdout)
@@ -405,7 +407,10 @@ def test_sigkill_while_posting_then_restart_posts_every_entry_exactly_once(
     daemon = harness.start_daemon()
     harness.fake.fail_next("create_tweet", FaultMode.DELAY, delay=1.5)
     at = soon(2)
-    killed = harness.add("killed", at)
+    figure = harness.cli.workdir / "figure.png"
+    figure.write_bytes(picture("PNG", (30, 120, 200)))
+    # Two figures: X shows the post with one more t.co link, which settling must see past.
+    killed = harness.add("killed", at, *["--image", str(figure), "--alt", "A figure"] * 2)
     waiting = harness.add("waiting", at)
     daemon.wait_for(f"posting entry {killed} ")
     wait_until(lambda: create_in_flight(harness.fake), what="the post request")
@@ -436,6 +441,7 @@ def test_sigkill_while_posting_then_restart_posts_every_entry_exactly_once(
         "waiting",
     ]
     assert harness.fake.routes_called().count("create_tweet") == 2
+    assert len(harness.posted("killed").media_ids) == 2
     for entry_id, slug in ((killed, "killed"), (waiting, "waiting")):
         entry = harness.entry(entry_id)
         assert entry["status"] == "posted"

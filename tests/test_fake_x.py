@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -18,13 +20,14 @@ from PIL import Image
 
 from tests.fakes.fake_x import (
     DUPLICATE_MESSAGE,
+    READ_ACCESS_MESSAGE,
     TOO_LONG_MESSAGE,
     FakeX,
     FaultMode,
     oauth_signature,
     signature_base_string,
-    weighted_length,
 )
+from tests.fakes.x_text import link_spans, weighted_length
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -311,6 +314,123 @@ def test_one_shot_upload_and_alt_text_limit(fake: FakeX) -> None:
     assert fake.media[media_id].alt_text == "a" * 1000
 
 
+# -- texts as X shows them ----------------------------------------------------------------------
+
+
+def upload_png(fake: FakeX, color: str = "blue") -> str:
+    signer = OAuthClient(
+        fake.consumer_key,
+        client_secret=fake.consumer_secret,
+        resource_owner_key=fake.access_token,
+        resource_owner_secret=fake.access_token_secret,
+    )
+    _, headers, _ = signer.sign("https://api.x.com/2/media/upload", "POST")
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), color).save(buffer, "PNG")
+    uploaded = httpx.post(
+        fake.url + "/2/media/upload",
+        headers=headers,
+        data={"media_category": "tweet_image"},
+        files={"media": ("figure.png", buffer.getvalue(), "image/png")},
+    )
+    assert uploaded.status_code == 200
+    return str(uploaded.json()["data"]["id"])
+
+
+def timeline(fake: FakeX, fields: str = "created_at,entities,attachments") -> list[Any]:
+    response = send(fake, "GET", f"/2/users/{fake.user_id}/tweets?tweet.fields={fields}")
+    assert response.status_code == 200, response.text
+    return list(response.json().get("data", []))
+
+
+TCO = r"https://t\.co/[0-9A-Za-z]{10}"
+
+
+def test_every_link_comes_back_wrapped_scheme_less_ones_too(fake: FakeX) -> None:
+    text = "Q&A: see example.com/x, www.example.org and https://arxiv.org/abs/2401.00001."
+    created = post_text(fake, text).json()["data"]
+    assert re.fullmatch(f"Q&A: see {TCO}, {TCO} and {TCO}\\.", created["text"]), created
+    [item] = timeline(fake)
+    assert item["text"] == created["text"].replace("&", "&amp;")
+    urls = item["entities"]["urls"]
+    assert [(u["expanded_url"], u["display_url"]) for u in urls] == [
+        ("http://example.com/x", "example.com/x"),
+        ("http://www.example.org", "example.org"),
+        ("https://arxiv.org/abs/2401.00001", "arxiv.org/abs/2401.00001"),
+    ]
+    for url in urls:  # positions point into the text as returned (escaped)
+        assert item["text"][url["start"] : url["end"]] == url["url"]
+    assert "attachments" not in item
+    assert [p.text for p in fake.posts] == [text]  # what was sent, for the tests' own checks
+
+
+def test_t_co_links_differ_for_every_link_and_post(fake: FakeX) -> None:
+    post_text(fake, "one https://example.org/a")
+    post_text(fake, "two https://example.org/a")
+    slugs = [u["url"] for item in timeline(fake) for u in item["entities"]["urls"]]
+    assert len(set(slugs)) == 2
+
+
+@pytest.mark.parametrize("images", [1, 2, 4])
+def test_a_post_with_media_gets_one_more_link_for_all_of_it(fake: FakeX, images: int) -> None:
+    media_ids = [upload_png(fake, color) for color in ("red", "green", "blue", "white")[:images]]
+    body = {
+        "text": "Figure 2 says it all 🎉 https://example.org/p",
+        "media": {"media_ids": media_ids},
+    }
+    created = send(fake, "POST", "/2/tweets", json_body=body).json()["data"]
+    assert re.fullmatch(f"Figure 2 says it all 🎉 {TCO} {TCO}", created["text"]), created
+    [item] = timeline(fake)
+    assert item["text"] == created["text"]
+    link, media = item["entities"]["urls"]
+    assert "media_key" not in link and link["expanded_url"] == "https://example.org/p"
+    assert media["media_key"] == f"3_{media_ids[0]}"
+    assert media["expanded_url"] == f"https://x.com/{fake.username}/status/{item['id']}/photo/1"
+    assert media["display_url"].startswith("pic.x.com/")
+    assert item["text"].endswith(" " + media["url"])
+    assert item["attachments"] == {"media_keys": [f"3_{m}" for m in media_ids]}
+
+
+def test_a_post_of_media_alone_is_just_the_media_link(fake: FakeX) -> None:
+    body = {"media": {"media_ids": [upload_png(fake)]}}
+    created = send(fake, "POST", "/2/tweets", json_body=body).json()["data"]
+    assert re.fullmatch(TCO, created["text"])
+    added = fake.add_post("Earlier, with two figures", images=2)
+    assert re.fullmatch(f"Earlier, with two figures {TCO}", added.shown)
+
+
+def test_write_only_access_level_cannot_read_posts(fake: FakeX) -> None:
+    created = post_text(fake, "posting still works").json()["data"]
+    fake.write_only = True
+    assert post_text(fake, "and again").status_code == 201
+    assert send(fake, "GET", "/2/users/me").status_code == 200  # so does asking who we are
+    for path in (f"/2/users/{fake.user_id}/tweets", f"/2/tweets/{created['id']}"):
+        refused = send(fake, "GET", path)
+        assert refused.status_code == 403
+        assert refused.json() == {"errors": [{"message": READ_ACCESS_MESSAGE, "code": 453}]}
+    fake.write_only = False
+    found = send(fake, "GET", f"/2/tweets/{created['id']}").json()["data"]
+    assert found["text"] == "posting still works"
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("see example.com/x.", ["example.com/x"]),
+        (
+            "(see https://en.wikipedia.org/wiki/Foo_(bar))",
+            ["https://en.wikipedia.org/wiki/Foo_(bar)"],
+        ),
+        ("e.g. 3.5x on ImageNet et al.", []),
+        ("这是example.com/路径", ["example.com/"]),
+        ("mail me@example.com", []),
+        ("a.b.example.net/p?q=1&r=2!", ["a.b.example.net/p?q=1&r=2"]),
+    ],
+)
+def test_link_rules_agree_with_x_on_common_cases(text: str, links: list[str]) -> None:
+    assert [text[a:b] for a, b in link_spans(text)] == links
+
+
 # -- fault injection ----------------------------------------------------------------------------
 
 
@@ -327,6 +447,32 @@ def test_drop_before_creates_nothing(fake: FakeX) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
         post_text(fake, "never made")
     assert fake.posts == []
+
+
+def test_hold_keeps_the_request_until_released_then_does_the_work(fake: FakeX) -> None:
+    fake.fail_next("create_tweet", FaultMode.HOLD)
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up; the fake still holds it
+        send_with_timeout = httpx.Timeout(5, read=0.2)
+        signer = OAuthClient(
+            fake.consumer_key,
+            client_secret=fake.consumer_secret,
+            resource_owner_key=fake.access_token,
+            resource_owner_secret=fake.access_token_secret,
+        )
+        _, headers, _ = signer.sign("https://api.x.com/2/tweets", "POST")
+        httpx.post(
+            fake.url + "/2/tweets",
+            headers={**headers, "Content-Type": "application/json"},
+            content=json.dumps({"text": "held"}).encode(),
+            timeout=send_with_timeout,
+        )
+    assert fake.held == 1 and fake.posts == []
+    fake.release()
+    deadline = time.monotonic() + 10
+    while not fake.posts:
+        assert time.monotonic() < deadline, "the held request never went on"
+        time.sleep(0.01)
+    assert [p.text for p in fake.posts] == ["held"]
 
 
 def test_faults_are_consumed_in_order(fake: FakeX) -> None:

@@ -569,7 +569,9 @@ def test_killed_after_x_created_the_post_settles_without_posting_again(
 @pytest.mark.slow
 def test_killed_before_the_post_reached_x_posts_it_exactly_once(pipeline: Pipeline) -> None:
     pipeline.paperbot.write_config(CONFIG.format(timeout=30))
-    entry_id = pipeline.add(1)
+    for i, color in enumerate([(200, 10, 10), (10, 200, 10), (10, 10, 200)]):
+        (pipeline.paperbot.workdir / f"panel{i}.png").write_bytes(picture("PNG", color))
+    entry_id = pipeline.add(1, *[(f"panel{i}.png", f"Panel {i}") for i in range(3)])
     # The request hangs at X and would die unanswered, with nothing created.
     pipeline.fake.fail_next("create_tweet", FaultMode.DROP_BEFORE, delay=60)
     process = pipeline.spawn("run", "--once")  # holds the daemon lease when killed
@@ -592,6 +594,7 @@ def test_killed_before_the_post_reached_x_posts_it_exactly_once(pipeline: Pipeli
     entry = pipeline.entries()[entry_id]
     assert entry["status"] == "posted" and post_of(entry)["remote_id"] == remote.id
     assert remote.text == post_of(entry)["text"]
+    assert remote.alt_texts == ("Panel 0", "Panel 1", "Panel 2")
     assert pipeline.outcomes(entry_id) == ["interrupted", "settled-not-posted", "posted"]
     pipeline.step(60)
     pipeline.run_once()

@@ -240,6 +240,7 @@ def test_status_counts_and_next_post(paperbot: Paperbot) -> None:
         },
         "next_post": None,
         "counts": {"queued": 0, "posting": 0, "posted": 0, "failed": 0, "skipped": 0},
+        "needs_decision": {"count": 0, "posts": []},
         "channels": {},
         "last_error": None,
     }

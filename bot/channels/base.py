@@ -34,6 +34,9 @@ class ErrorKind(StrEnum):
     AUTH = "auth"  # credentials rejected or not allowed to post: pause the channel
     INVALID = "invalid"  # this publication will never be accepted: fail the entry
     DUPLICATE = "duplicate"  # the platform already has this exact text
+    # The account's access level may not read posts (X error 453): a lost answer can never be
+    # looked up, so the operator decides. Not a credentials problem: posting goes on.
+    READ_REFUSED = "read_refused"
 
 
 class ChannelError(Exception):
@@ -155,47 +158,66 @@ class Channel(Protocol):
         ...
 
 
-# Platforms rewrite links (X turns every URL into a t.co link), so URLs cannot be compared.
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
+# A link as such, where the platform's own rules might not see one (kept apart, compared loosely).
+_SCHEME_URL = re.compile(r"(?i)\bhttps?://[^\s<>\"']+")
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\"…"
-_URL_PLACEHOLDER = "\x00url\x00"
+_LINK = "\x00link\x00"
 _SPACE = re.compile(r"\s+")
-
-
-def _replace_urls(text: str) -> str:
-    def placeholder(match: re.Match[str]) -> str:
-        url = match.group(0)
-        stripped = url.rstrip(_TRAILING_PUNCTUATION)
-        return _URL_PLACEHOLDER + url[len(stripped) :]
-
-    return _URL.sub(placeholder, text)
-
-
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    text = _replace_urls(text)
-    return _SPACE.sub(" ", text).strip()
+_TCO = re.compile(r"(?i)^https?://t\.co/[0-9a-z]+$")
 
 
 def texts_match(local: str, remote: str) -> bool:
-    """Whether ``remote`` (as the platform returns it) is the post we sent as ``local``.
+    """Whether ``remote`` (as the platform shows it) is the post we sent as ``local``.
 
-    Used to settle a post whose outcome we never heard: X shortens every URL to t.co, may
-    NFC-normalise and trims surrounding whitespace, so the comparison ignores URL spellings,
-    runs of whitespace and normalisation form, but nothing else. X also returns ``&``, ``<`` and
-    ``>`` HTML-escaped in post texts, so those entities are decoded first. Where the platform
-    shows a link as posted (X's ``entities.urls``, expanded by the channel) it must be the same
-    link: entries that share a sentence differ only there.
+    Used to settle a post whose outcome we never heard. X shows every link as a t.co link, links
+    typed without a scheme (``example.com/x``) included, and HTML-escapes ``&``, ``<``, ``>``;
+    the channel puts back the links as posted where X says what they were (``entities.urls``)
+    and leaves out the link X appends for a post's media. So: the words around the links must be
+    the same (up to runs of whitespace and Unicode normalisation), and the links the same links
+    (up to scheme, ``www.`` and the host's case); a link still shortened matches any link,
+    since it hides where it leads. Entries that share a sentence differ only by their link,
+    which is why links count. A trailing t.co link the channel could not explain (no entities)
+    is taken for the media link.
     """
-    remote = _unescape_x(remote)
-    if _normalise(local) != _normalise(remote):
+    local_words, local_links = _split(local)
+    remote_words, remote_links = _split(_unescape_x(remote))
+    if (
+        len(remote_links) == len(local_links) + 1
+        and _TCO.match(remote_links[-1])
+        and remote_words.endswith(_LINK)
+    ):
+        remote_words = remote_words[: -len(_LINK)].rstrip()
+        remote_links = remote_links[:-1]
+    if local_words != remote_words or len(local_links) != len(remote_links):
         return False
-    return all(map(_same_link, _links(local), _links(remote)))
+    return all(map(_same_link, local_links, remote_links))
 
 
-def _links(text: str) -> list[str]:
+def _split(text: str) -> tuple[str, list[str]]:
+    """The text with each link replaced by a marker (whitespace collapsed), and the links.
+
+    Links are what X links (twitter-text's rules, bot.text.twitter_text) plus anything that starts
+    with
+    a scheme, so a link counts as one whichever side spelled it how.
+    """
+    from bot.text.twitter_text import extract_urls
+
     text = unicodedata.normalize("NFC", text)
-    return [match.group(0).rstrip(_TRAILING_PUNCTUATION) for match in _URL.finditer(text)]
+    spans = extract_urls(text)
+    for match in _SCHEME_URL.finditer(text):
+        start = match.start()
+        end = start + len(match.group(0).rstrip(_TRAILING_PUNCTUATION))
+        if end > start and not any(s < end and start < e for s, e in spans):
+            spans.append((start, end))
+    words: list[str] = []
+    links: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        words += [text[position:start], _LINK]
+        links.append(text[start:end])
+        position = end
+    words.append(text[position:])
+    return _SPACE.sub(" ", "".join(words)).strip(), links
 
 
 def _same_link(local: str, remote: str) -> bool:
@@ -206,7 +228,7 @@ def _same_link(local: str, remote: str) -> bool:
         host, slash, rest = bare.partition("/")
         return host.lower() + slash + rest
 
-    return key(remote).startswith("t.co/") or key(local) == key(remote)
+    return bool(_TCO.match(remote)) or key(local) == key(remote)
 
 
 def _unescape_x(text: str) -> str:

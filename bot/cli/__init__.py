@@ -26,6 +26,7 @@ COMMANDS = {
     "run": "bot.cli.posting:run",
     "status": "bot.cli.posting:status",
     "check": "bot.cli.posting:check",
+    "resolve": "bot.cli.resolve:resolve",
     "import": "bot.cli.digests:import_",
     "digest": "bot.cli.digests:digest",
     "history": "bot.cli.history:history",

@@ -86,7 +86,7 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
       paperbot post 12
     """
     from bot.cli.wiring import build_worker, configure_logging
-    from bot.posting.publisher import ChannelPaused
+    from bot.posting.outcome import ChannelPaused
     from bot.store.engine import session_scope
     from bot.store.queue import get_entry
 
@@ -240,7 +240,9 @@ def _run_once(app: App, worker: Any, config: Any, held: Any) -> None:
 @pass_app
 @translate_errors
 def check(app: App) -> None:
-    """Validate the config and ask X who the credentials post as.
+    """Validate the config, ask X who the credentials post as, and whether the app's access
+    level can read the account's posts (without it, a post whose answer is lost cannot be
+    looked up and waits for `paperbot resolve`).
 
     \b
     Example:
@@ -259,11 +261,35 @@ def check(app: App) -> None:
     channel, _ = build_channel(app, dry_run=False)
     try:
         name = channel.whoami()
+        click.echo(f"posting as {name}")
+        click.echo(_read_access(channel, app.now()))
     except ChannelError as exc:
         raise Failure(f"X refused the credentials: {exc.message}") from None
     finally:
         channel.close()
-    click.echo(f"posting as {name}")
+
+
+def _read_access(channel: Any, now: Any) -> str:
+    """Whether the access level can read the account's own posts, and what that means."""
+    from bot.channels.base import ChannelError, ErrorKind
+
+    try:
+        channel.recent_posts(now - timedelta(minutes=5))
+    except ChannelError as exc:
+        if exc.kind is ErrorKind.READ_REFUSED:
+            return (
+                "reading the account's posts: not allowed by this app's access level (X error "
+                "453). Posting works, but when the answer to a post is lost paperbot cannot "
+                'look the post up: it waits under "needs a decision" in `paperbot status` '
+                "until you `paperbot resolve` it"
+            )
+        if exc.kind is ErrorKind.AUTH:
+            raise
+        return f"reading the account's posts: could not tell now ({exc.message})"
+    return (
+        "reading the account's posts: allowed; a post whose answer is lost is looked up on "
+        "the account and settled without you"
+    )
 
 
 @click.command()
@@ -392,6 +418,13 @@ def status(app: App, as_json: bool) -> None:
         else "next post: none planned"
     )
     out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
+    undecided = document["needs_decision"]
+    if undecided["count"]:
+        ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
+        out.print(
+            f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
+            "unknown and X cannot show it; `paperbot show ID` says what to run)"
+        )
     x = document["channels"].get("x", {})
     if x.get("paused_reason"):
         out.print(f"[red]X paused:[/red] {x['paused_reason']}")

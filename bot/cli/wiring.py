@@ -57,7 +57,8 @@ def build_worker(app: App, *, dry_run: bool) -> Worker:
     from datetime import timedelta
 
     from bot.config import checked_compose_settings
-    from bot.posting.publisher import RetryPolicy, Worker
+    from bot.posting.outcome import RetryPolicy
+    from bot.posting.publisher import Worker
 
     channel, fingerprint = build_channel(app, dry_run=dry_run)
     x = app.settings.x

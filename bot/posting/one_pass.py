@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.posting.publisher import ChannelPaused, Outcome, Worker
+from bot.posting.outcome import ChannelPaused, Outcome
+from bot.posting.publisher import Worker
 from bot.schedule.weeks import week_of
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
@@ -38,14 +39,19 @@ class RunSummary:
         parts = [
             f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed", "waiting")
         ]
+        if self.count("needs-decision"):
+            parts.append(f"{self.count('needs-decision')} needing a decision (`paperbot status`)")
         return ", ".join(parts)
 
 
 def plan_entries(engine: Engine, channel: str) -> list[Any]:
     """The queue in the timetable's terms (queued entries, and those left `posting`).
 
-    Dry runs leave entries queued; an entry already dry-run since its last edit is left out of
-    a dry-run plan, so a dry-run daemon records each entry once instead of at every slot.
+    A post awaiting the operator's decision (bot/posting/decisions.py) keeps its entry out of the
+    plan,
+    so it takes no slot while the rest of the queue goes on. Dry runs leave entries queued; an
+    entry already dry-run since its last edit is left out of a dry-run plan, so a dry-run daemon
+    records each entry once instead of at every slot.
     """
     from sqlmodel import col, select
 
@@ -53,8 +59,19 @@ def plan_entries(engine: Engine, channel: str) -> list[Any]:
     from bot.store.queue import DRY_RUN_CHANNEL
 
     with session_scope(engine, write=False) as session:
+        undecided = (
+            select(Post.id)
+            .where(
+                col(Post.entry_id) == col(Entry.id),
+                Post.channel == channel,
+                Post.status == PostStatus.POSTING.value,
+                col(Post.decision_needed_at).is_not(None),
+            )
+            .exists()
+        )
         query = select(Entry).where(
-            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value])
+            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value]),
+            ~undecided,
         )
         if channel == DRY_RUN_CHANNEL:
             rehearsed = (

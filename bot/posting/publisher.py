@@ -5,13 +5,13 @@ The order of writes is what makes paperbot safe to kill at any moment:
 2. the channel is called;
 3. the outcome is committed right after.
 A process killed between 1 and 3 leaves a `posting` post. Before that entry is tried again, the
-account's recent posts are read and matched against the text: found means posted (with the remote
-id), not found means it is safe to try again. So every interleaving ends with one post per entry.
+account's recent posts are read and matched against the text (bot/posting/settling.py): found means
+posted (with the remote id), not found means it is safe to try again, and when nobody can tell
+the post waits for the operator's decision. So every interleaving ends with one post per entry.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,9 +25,10 @@ from bot.channels.base import (
     ErrorKind,
     MediaItem,
     Publication,
-    Published,
-    texts_match,
 )
+from bot.posting.attempts import load_pair, record_published
+from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
+from bot.posting.settling import Settler
 from bot.store.engine import session_scope
 from bot.store.models import Attempt, Entry, EntryStatus, Post, PostStatus
 from bot.store.queue import (
@@ -36,8 +37,6 @@ from bot.store.queue import (
     begin_attempt,
     channel_state,
     record_failure,
-    record_posted,
-    unsettled_posts,
 )
 
 if TYPE_CHECKING:
@@ -48,35 +47,6 @@ if TYPE_CHECKING:
     from bot.text.compose import ComposeSettings, Draft
 
 log = logging.getLogger("paperbot")
-
-# How far back to look on the timeline for a post whose outcome we did not see.
-SETTLE_LOOKBACK = timedelta(hours=2)
-
-
-class ChannelPaused(RuntimeError):
-    """The channel refuses to post until the operator acts (e.g. credentials rejected)."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_seconds: float = 60.0
-    max_seconds: float = 3600.0
-
-    def delay(self, entry_id: int, attempt: int) -> timedelta:
-        """Exponential backoff with deterministic jitter (50-100% of the step)."""
-        step = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
-        digest = hashlib.sha256(f"{entry_id}:{attempt}".encode()).digest()
-        fraction = 0.5 + 0.5 * int.from_bytes(digest[:4], "big") / 2**32
-        return timedelta(seconds=step * fraction)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    entry_id: int
-    result: str  # posted | settled | retry | failed | waiting | skipped
-    detail: str = ""
-    remote_url: str | None = None
 
 
 @dataclass
@@ -132,114 +102,33 @@ class Worker:
 
     # --- settling unknown outcomes ----------------------------------------------------------
 
+    @property
+    def settler(self) -> Settler:
+        return Settler(self.engine, self.channel, self.retry, self.settle_grace, self._emit)
+
     def settle(self, now: datetime) -> list[Outcome]:
         """Resolve every post a crash or a dropped connection left `posting`."""
         if self.dry_run:
             return []
-        with session_scope(self.engine) as session:
-            pending = [
-                (e.id, p.id) for e, p in unsettled_posts(session=session, channel=self.channel.name)
-            ]
-        outcomes = []
-        for entry_id, post_id in pending:
-            assert entry_id is not None and post_id is not None
-            outcomes.append(self._settle_one(entry_id, post_id, now))
-        return outcomes
+        try:
+            return self.settler.settle_all(now)
+        except ChannelPaused as paused:
+            self._pause(str(paused), now)
+            raise
 
-    def _settle_one(self, entry_id: int, post_id: int, now: datetime) -> Outcome:
+    def _pause(self, reason: str, now: datetime) -> None:
+        """Credentials rejected while settling: pause as a rejected post would."""
         with session_scope(self.engine) as session:
-            post = session.get(Post, post_id)
-            assert post is not None
-            since = min(post.updated_at, post.created_at) - SETTLE_LOOKBACK
-            text = post.text
-        match = self._find_on_timeline(text, since)
-        with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
-            ready = post.updated_at + self.settle_grace
-            give_up = entry.attempts >= self.retry.max_attempts
-            if match is None and not give_up and now < ready:
-                # The lost request may still be on its way (X slow, or the process killed
-                # mid-request): posting again now could post twice. Look again at `ready`.
-                entry.next_attempt_at = ready
-                session.add(entry)
-                log.info(
-                    "entry %s is not on the timeline yet; it is looked for again at %s",
-                    entry_id,
-                    ready.isoformat(timespec="seconds"),
-                )
-                return self._emit(
-                    Outcome(
-                        entry_id,
-                        "retry",
-                        f"outcome unknown: not on the timeline yet, looked for again at {ready}",
-                    )
-                )
-            _close_interrupted(session, post, now)
-            attempt = _open_attempt(session, post, now, outcome="settle")
-            if match is not None:
-                found = Published(
-                    match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
-                )
-                _mark_posted(session, entry, post, attempt, found, now, "settled")
-                log.info(
-                    "settled: entry %s was posted before the interruption: %s",
-                    entry_id,
-                    match.remote_url,
-                )
-                return self._emit(
-                    Outcome(entry_id, "settled", "found on the timeline", match.remote_url)
-                )
-            if give_up:
-                # Known not posted and out of attempts: without this, a create that keeps
-                # answering 5xx (maybe posted, so never counted in _handle_error) retries forever.
-                message = (
-                    f"gave up after {entry.attempts} attempts: "
-                    f"{post.last_error or 'the last attempt was interrupted'}"
-                )
-                record_failure(
-                    session=session,
-                    entry=entry,
-                    post=post,
-                    attempt=attempt,
-                    outcome="settled-not-posted",
-                    error=message,
-                    now=now,
-                    permanent=True,
-                )
-                log.warning("failed entry %s: %s", entry_id, message)
-                return self._emit(Outcome(entry_id, "failed", message))
-            # Not on the timeline: the earlier attempt never landed, so trying again is safe.
-            post.status = PostStatus.RETRYING.value
-            attempt.outcome = "settled-not-posted"
-            attempt.finished_at = now
-            if entry.status == EntryStatus.POSTING:
-                entry.status = EntryStatus.QUEUED.value
-            session.add_all([post, attempt, entry])
-            log.info("settled: entry %s was not posted; it stays queued", entry_id)
-            return self._emit(Outcome(entry_id, "retry", "not found on the timeline"))
+            self._record_pause(session, reason, now)
+        log.error("credentials rejected by %s: %s; channel paused", self.channel.name, reason)
 
-    def _find_on_timeline(self, text: str, since: datetime) -> Published | None:
-        """The remote post with this text, if the account has one (raises ChannelError).
-
-        Links cannot be compared (X shows t.co links), so entries with the same sentence look
-        alike: a remote post already recorded for another entry is never taken for this one.
-        """
-        from sqlmodel import col, select
-
-        with session_scope(self.engine) as session:
-            claimed = set(
-                session.exec(
-                    select(Post.remote_id).where(
-                        Post.channel == self.channel.name,
-                        col(Post.remote_id).is_not(None),
-                        col(Post.updated_at) >= since - timedelta(days=1),
-                    )
-                ).all()
-            )
-        for remote in self.channel.recent_posts(since):
-            if remote.remote_id not in claimed and texts_match(text, remote.text):
-                return Published(remote.remote_id, remote.remote_url, (), remote.created_at)
-        return None
+    def _record_pause(self, session: Session, reason: str, now: datetime) -> None:
+        state = channel_state(session=session, channel=self.channel.name)
+        state.paused_reason = reason
+        state.paused_at = now
+        state.credentials_fingerprint = self.credentials_fingerprint
+        state.updated_at = now
+        session.add(state)
 
     # --- posting ------------------------------------------------------------------------------
 
@@ -258,22 +147,11 @@ class Worker:
             unknown = self._unknown_post_id(session, entry_id)
         if unknown is not None:
             try:
-                settled = self._settle_one(entry_id, unknown, now)
-            except ChannelError as error:
-                if error.kind is ErrorKind.AUTH:
-                    raise ChannelPaused(error.message) from None
-                with session_scope(self.engine) as session:
-                    # Back off, or the daemon re-reads the timeline in a tight loop while X fails.
-                    entry = session.get(Entry, entry_id)
-                    assert entry is not None
-                    entry.next_attempt_at = error.retry_at or now + self.retry.delay(
-                        entry_id, max(1, entry.attempts)
-                    )
-                    session.add(entry)
-                return self._emit(
-                    Outcome(entry_id, "retry", f"outcome of the last attempt unknown: {error}")
-                )
-            if settled.result in ("settled", "failed"):
+                settled = self.settler.settle_entry(entry_id, unknown, now)
+            except ChannelPaused as paused:
+                self._pause(str(paused), now)
+                raise
+            if settled.result != "retry":
                 return settled
             with session_scope(self.engine) as session:
                 if self._unknown_post_id(session, entry_id) is not None:
@@ -322,7 +200,7 @@ class Worker:
         except ChannelError as error:
             return self._handle_error(entry_id, post_id, attempt_id, draft.text, error, now)
         assert post_id is not None and attempt_id is not None
-        self._record_published(entry_id, post_id, attempt_id, published, now, "posted")
+        record_published(self.engine, entry_id, post_id, attempt_id, published, now, "posted")
         log.info("posted entry %s: %s", entry_id, published.remote_url)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
@@ -422,28 +300,13 @@ class Worker:
         assert post_id is not None and attempt_id is not None
         maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
         if error.kind is ErrorKind.DUPLICATE or maybe_posted:
-            try:
-                match = self._find_on_timeline(text, now - SETTLE_LOOKBACK)
-            except ChannelError as lookup:
-                match = None
-                log.warning(
-                    "could not read the timeline to settle entry %s: %s", entry_id, lookup.message
-                )
-            if match is not None:
-                self._record_published(entry_id, post_id, attempt_id, match, now, "settled")
-                log.info(
-                    "settled entry %s from the timeline after %s: %s",
-                    entry_id,
-                    error.kind.value,
-                    match.remote_url,
-                )
-                return self._emit(Outcome(entry_id, "settled", error.message, match.remote_url))
-            if maybe_posted:
-                # Not visible yet is not proof of absence: look again before the retry.
-                return self._keep_unknown(entry_id, post_id, attempt_id, error, now)
+            looked = self.settler.after_error(entry_id, post_id, attempt_id, text, error, now)
+            if looked is not None:
+                return looked
         with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
-            attempt = _get_attempt(session, attempt_id)
+            entry, post = load_pair(session, entry_id, post_id)
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
             kind = error.kind
 
             def fail(
@@ -482,12 +345,7 @@ class Worker:
                 )
                 return self._emit(Outcome(entry_id, "waiting", f"rate limited until {until}"))
             if kind is ErrorKind.AUTH:
-                state = channel_state(session=session, channel=self.channel.name)
-                state.paused_reason = error.message
-                state.paused_at = now
-                state.credentials_fingerprint = self.credentials_fingerprint
-                state.updated_at = now
-                session.add(state)
+                self._record_pause(session, error.message, now)
                 fail(error.message, refund=True)
                 log.error(
                     "credentials rejected by %s: %s; channel paused",
@@ -518,109 +376,7 @@ class Worker:
                 return self._emit(Outcome(entry_id, "retry", error.message))
         raise ChannelPaused(error.message)
 
-    def _keep_unknown(
-        self, entry_id: int, post_id: int, attempt_id: int, error: ChannelError, now: datetime
-    ) -> Outcome:
-        """Outcome unknown and the timeline unreadable: leave `posting` to settle later."""
-        with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
-            attempt = _get_attempt(session, attempt_id)
-            attempt.outcome = "unknown"
-            attempt.error = error.message
-            attempt.http_status = error.status_code
-            attempt.finished_at = now
-            post.last_error = error.message
-            entry.status = EntryStatus.QUEUED.value
-            entry.last_error = error.message
-            # Not before the grace: the request may still land (see _settle_one).
-            entry.next_attempt_at = max(
-                now + self.retry.delay(entry_id, entry.attempts),
-                post.updated_at + self.settle_grace,
-            )
-            session.add_all([entry, post, attempt])
-            retry_at = entry.next_attempt_at
-        log.warning(
-            "outcome of entry %s unknown (%s); the timeline is checked again before the "
-            "retry at %s",
-            entry_id,
-            error.message,
-            retry_at,
-        )
-        return self._emit(Outcome(entry_id, "retry", f"outcome unknown: {error.message}"))
-
-    def _record_published(
-        self,
-        entry_id: int,
-        post_id: int,
-        attempt_id: int,
-        published: Published,
-        now: datetime,
-        outcome: str,
-    ) -> None:
-        """The attempt ended with the post on the platform (`posted`, or `settled` from the
-        timeline): record the remote id and link, and mark the entry posted."""
-        with session_scope(self.engine) as session:
-            entry, post = self._load(session, entry_id, post_id)
-            attempt = _get_attempt(session, attempt_id)
-            _mark_posted(session, entry, post, attempt, published, now, outcome)
-
-    @staticmethod
-    def _load(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Post]:
-        entry = session.get(Entry, entry_id)
-        post = session.get(Post, post_id)
-        assert entry is not None and post is not None
-        return entry, post
-
     def _emit(self, outcome: Outcome) -> Outcome:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
-
-
-def _mark_posted(
-    session: Session,
-    entry: Entry,
-    post: Post,
-    attempt: Attempt,
-    published: Published,
-    now: datetime,
-    outcome: str,
-) -> None:
-    record_posted(
-        session=session,
-        entry=entry,
-        post=post,
-        attempt=attempt,
-        remote_id=published.remote_id,
-        remote_url=published.remote_url,
-        media_ids=published.media_ids,
-        now=published.posted_at or now,
-        outcome=outcome,
-    )
-
-
-def _get_attempt(session: Session, attempt_id: int) -> Attempt:
-    attempt = session.get(Attempt, attempt_id)
-    assert attempt is not None
-    return attempt
-
-
-def _close_interrupted(session: Session, post: Post, now: datetime) -> None:
-    """Attempts a killed process left open are closed, so history shows what happened."""
-    from sqlmodel import select
-
-    for attempt in session.exec(
-        select(Attempt).where(Attempt.post_id == post.id, Attempt.outcome == "started")
-    ):
-        attempt.outcome = "interrupted"
-        attempt.error = "the process stopped before the outcome was known"
-        attempt.finished_at = now
-        session.add(attempt)
-
-
-def _open_attempt(session: Session, post: Post, now: datetime, outcome: str) -> Attempt:
-    assert post.id is not None
-    attempt = Attempt(post_id=post.id, started_at=now, outcome=outcome)
-    session.add(attempt)
-    session.flush()
-    return attempt

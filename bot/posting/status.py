@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.store.documents import iso
 from bot.store.engine import session_scope
 from bot.store.lease import owner_gone
-from bot.store.models import ChannelState, DaemonState, Entry
+from bot.store.models import ChannelState, DaemonState, Entry, Post, PostStatus
 
 if TYPE_CHECKING:
     from bot.cli.context import App
@@ -41,6 +41,23 @@ def gather_status(app: App) -> dict[str, Any]:
             }
             for state in session.exec(select(ChannelState)).all()
         }
+        undecided = session.exec(
+            select(Post)
+            .where(
+                Post.status == PostStatus.POSTING.value,
+                col(Post.decision_needed_at).is_not(None),
+            )
+            .order_by(col(Post.entry_id))
+        ).all()
+        decisions = [
+            {
+                "entry_id": post.entry_id,
+                "channel": post.channel,
+                "since": iso(post.decision_needed_at, tz),
+                "reason": post.last_error,
+            }
+            for post in undecided
+        ]
         last_failed = session.exec(
             select(Entry)
             .where(col(Entry.last_error).is_not(None))
@@ -87,6 +104,8 @@ def gather_status(app: App) -> dict[str, Any]:
         },
         "next_post": next_post,
         "counts": counts,
+        # Posts whose outcome is unknown and cannot be looked up: `paperbot resolve` them.
+        "needs_decision": {"count": len(decisions), "posts": decisions},
         "channels": channels,
         "last_error": last_error,
     }

@@ -28,6 +28,8 @@ def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> di
         "remote_url": post.remote_url,
         "posted_at": iso(post.posted_at, tz),
         "last_error": post.last_error,
+        # The outcome is unknown and cannot be looked up: `paperbot resolve` settles it.
+        "needs_decision": getattr(post, "decision_needed_at", None) is not None,
         "attempts": [attempt_to_json(a, tz) for a in attempts],
     }
 

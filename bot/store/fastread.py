@@ -22,7 +22,7 @@ from typing import Any
 from bot.store.engine import DEFAULT_DATABASE_URL, HEAD_REVISION
 
 _ENTRY_TIMES = ("at", "next_attempt_at", "created_at", "updated_at")
-_POST_TIMES = ("posted_at", "created_at", "updated_at")
+_POST_TIMES = ("posted_at", "decision_needed_at", "created_at", "updated_at")
 
 
 def sqlite_path(environ: Mapping[str, str]) -> Path | None:

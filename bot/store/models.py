@@ -111,6 +111,9 @@ class Post(SQLModel, table=True):
     remote_url: str | None = Field(default=None)
     posted_at: datetime | None = Field(default=None)
     last_error: str | None = Field(default=None)
+    # Set while the outcome is unknown and cannot be looked up (the platform refuses to show the
+    # account's posts, or keeps failing to): the post stays `posting` until `paperbot resolve`.
+    decision_needed_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -260,6 +260,7 @@ def begin_attempt(
         post = Post(entry_id=entry.id, channel=channel, created_at=now)
     post.status = PostStatus.POSTING.value
     post.text = text
+    post.decision_needed_at = None
     post.updated_at = now
     session.add(post)
     session.flush()
@@ -310,6 +311,7 @@ def record_posted(
     post.media_ids = list(media_ids)
     post.posted_at = now
     post.last_error = None
+    post.decision_needed_at = None
     post.updated_at = now
     attempt.outcome = outcome
     attempt.finished_at = now
@@ -343,6 +345,7 @@ def record_failure(
     attempt.finished_at = now
     post.status = (PostStatus.FAILED if permanent else PostStatus.RETRYING).value
     post.last_error = error
+    post.decision_needed_at = None
     post.updated_at = now
     if post.channel != DRY_RUN_CHANNEL:
         entry.status = (EntryStatus.FAILED if permanent else EntryStatus.QUEUED).value
@@ -357,13 +360,20 @@ def record_failure(
 
 
 def unsettled_posts(*, session: Session, channel: str) -> list[tuple[Entry, Post]]:
-    """Posts left `posting` by a crash: their outcome is unknown until checked remotely."""
+    """Posts left `posting` by a crash: their outcome is unknown until checked remotely.
+
+    Those already waiting for the operator's decision (bot.posting.decisions) are left to them.
+    """
     from sqlmodel import col, select
 
     rows = session.exec(
         select(Entry, Post)
         .join(Post, col(Post.entry_id) == col(Entry.id))
-        .where(Post.channel == channel, Post.status == PostStatus.POSTING.value)
+        .where(
+            Post.channel == channel,
+            Post.status == PostStatus.POSTING.value,
+            col(Post.decision_needed_at).is_(None),
+        )
         .order_by(col(Post.id))
     ).all()
     return [(entry, post) for entry, post in rows]

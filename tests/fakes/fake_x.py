@@ -11,6 +11,11 @@ building, OAuth 1.0a signing and error handling rather than a mock of them:
 * the v2 media endpoints (``/2/media/upload/initialize``, ``/{id}/append``, ``/{id}/finalize``,
   STATUS, one-shot ``POST /2/media/upload``, ``POST /2/media/metadata``) check sizes, types,
   segment order and the file's magic bytes;
+* texts come back as X shows them (tests/fakes/x_text.py): every link wrapped as a t.co link
+  in create and read replies, scheme-less ones included, one more t.co link appended for a
+  post's media (its ``entities.urls`` entry has the ``media_key``), ``&<>`` HTML-escaped;
+* ``write_only=True`` is an access level that may post but not read posts: the timeline and
+  post lookups answer 403 with error code 453, as X does;
 * ``fail_next`` injects the failures X produces in practice: 5xx, 429 with reset headers, 401,
   403 for a read-only app, 400, slow answers, and connections dropped before or after the post
   was created.
@@ -27,7 +32,6 @@ import json
 import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,11 +39,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-import regex
+from tests.fakes.x_text import ShownLink, escape, render, url_entities, weighted_length
 
 __all__ = [
     "DUPLICATE_MESSAGE",
     "PERMISSIONS_MESSAGE",
+    "READ_ACCESS_MESSAGE",
     "FakeMedia",
     "FakePost",
     "FakeX",
@@ -47,7 +52,6 @@ __all__ = [
     "LoggedRequest",
     "oauth_signature",
     "signature_base_string",
-    "weighted_length",
 ]
 
 DUPLICATE_MESSAGE = "You are not allowed to create a Tweet with duplicate content."
@@ -60,6 +64,13 @@ TOO_LONG_MESSAGE = (
     "see https://github.com/twitter/twitter-text."
 )
 INVALID_MEDIA_MESSAGE = "Your media IDs are invalid."
+# What X answers (403, code 453) when the app's access level may not call an endpoint, e.g. a
+# write-only level reading posts.
+READ_ACCESS_MESSAGE = (
+    "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints "
+    "(e.g. media post, oauth) only. If you need access to this endpoint, you may need a "
+    "different access level. You can learn more here: https://developer.x.com/en/portal/product"
+)
 _ORIGINS = ("https://api.x.com", "https://api.twitter.com")
 _MAX_IMAGE_BYTES = {"tweet_image": 5 * 1024 * 1024, "tweet_gif": 15 * 1024 * 1024}
 _IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -80,6 +91,7 @@ class FaultMode(StrEnum):
     FORBIDDEN_PERMISSIONS = "forbidden_permissions"  # 403, read-only app
     INVALID = "invalid"  # 400 with ``message``
     DELAY = "delay"  # wait ``delay`` seconds, then answer normally
+    HOLD = "hold"  # wait until the test calls ``release()``, then answer normally
     # The two drops honour ``delay`` too, to hold a client mid-request (e.g. to kill it there):
     DROP_BEFORE = "drop_before"  # (wait ``delay``,) close the connection without doing anything
     DROP_AFTER = "drop_after"  # do the work (create the post), (wait ``delay``,) close unanswered
@@ -96,10 +108,12 @@ class LoggedRequest:
 @dataclass(frozen=True)
 class FakePost:
     id: str
-    text: str
+    text: str  # as the client sent it
     media_ids: tuple[str, ...]
     alt_texts: tuple[str | None, ...]
     created_at: datetime
+    shown: str = ""  # as X shows it: t.co links, the media link appended (not yet escaped)
+    links: tuple[ShownLink, ...] = ()  # what each t.co link in ``shown`` stands for
 
 
 @dataclass
@@ -138,6 +152,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"/2/tweets"), "create_tweet"),
     ("GET", re.compile(r"/2/users/me"), "get_me"),
     ("GET", re.compile(r"/2/users/(?P<id>\d+)/tweets"), "user_tweets"),
+    ("GET", re.compile(r"/2/tweets/(?P<id>\d+)"), "tweet_lookup"),
     ("POST", re.compile(r"/2/media/upload/initialize"), "media_initialize"),
     ("POST", re.compile(r"/2/media/upload/(?P<id>\d+)/append"), "media_append"),
     ("POST", re.compile(r"/2/media/upload/(?P<id>\d+)/finalize"), "media_finalize"),
@@ -178,74 +193,6 @@ def _parse_authorization(header: str) -> dict[str, str] | None:
     if not header.startswith("OAuth "):
         return None
     return {k: unquote(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', header[6:])}
-
-
-# -- the weighted length, simplified from twitter-text v3 -------------------------------------
-
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|org|net|io)\b\S*")
-_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-
-
-def _is_emoji_cluster(cluster: str) -> bool:
-    return any(
-        ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF or ch in "\u200d\ufe0f" for ch in cluster
-    )
-
-
-def weighted_length(text: str) -> int:
-    """twitter-text v3, simplified: NFC, URLs 23, emoji clusters 2, CJK and others 2."""
-    text = unicodedata.normalize("NFC", text)
-    total = 0
-    position = 0
-    for match in _URL.finditer(text):
-        total += _plain_length(text[position : match.start()]) + 23
-        position = match.end()
-    return total + _plain_length(text[position:])
-
-
-def _plain_length(text: str) -> int:
-    total = 0
-    for cluster in regex.findall(r"\X", text):
-        if _is_emoji_cluster(cluster):
-            total += 2
-            continue
-        for ch in cluster:
-            light = any(lo <= ord(ch) <= hi for lo, hi in _LIGHT)
-            total += 1 if light else 2
-    return total
-
-
-def _shorten_urls(text: str) -> str:
-    """X replaces every link with a t.co link of its own."""
-    counter = iter(range(10**6))
-    return _URL.sub(lambda _: f"https://t.co/fake{next(counter):06d}", text)
-
-
-def _as_x_returns_it(text: str) -> str:
-    """Timelines show t.co links and HTML-escaped ``&``, ``<``, ``>``."""
-    return _shorten_urls(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _url_entities(text: str) -> list[dict[str, object]]:
-    """``entities.urls`` as X returns them: each t.co link, where it is, and the link as posted."""
-    shown = _as_x_returns_it(text)
-    entities: list[dict[str, object]] = []
-    position = 0
-    for index, match in enumerate(_URL.finditer(text)):
-        short = f"https://t.co/fake{index:06d}"
-        start = shown.index(short, position)
-        position = start + len(short)
-        expanded = match.group(0)
-        entities.append(
-            {
-                "start": start,
-                "end": position,
-                "url": short,
-                "expanded_url": expanded,
-                "display_url": re.sub(r"^https?://(www\.)?", "", expanded)[:26],
-            }
-        )
-    return entities
 
 
 # -- multipart, without the deprecated cgi module ----------------------------------------------
@@ -309,6 +256,7 @@ class FakeX:
         user_id: str = "1000",
         username: str = "paperbot_test",
         daily_post_limit: int | None = None,
+        write_only: bool = False,
     ) -> None:
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -317,18 +265,23 @@ class FakeX:
         self.user_id = user_id
         self.username = username
         self.daily_post_limit = daily_post_limit
+        # An access level that may post but not read posts: reads answer 403, code 453.
+        self.write_only = write_only
         self.reject_credentials = False  # True: every request gets 401, signed or not
         self.media_processing_polls = 0  # STATUS polls before finalized media is ready
         self.media_check_after_secs = 0  # what processing_info tells clients to wait
         self.fail_media_processing = False  # processing ends in "failed"
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._released = threading.Event()  # ends HOLD faults
         self._posts: list[FakePost] = []
         self._media: dict[str, FakeMedia] = {}
         self._requests: list[LoggedRequest] = []
         self._faults: list[_Fault] = []
         self._nonces: set[str] = set()
         self._next_id = 1_861_000_000_000_000_000
+        self._slugs = 0
+        self._held = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -347,6 +300,7 @@ class FakeX:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -382,13 +336,22 @@ class FakeX:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def held(self) -> int:
+        """Requests that reached a HOLD fault (released or not)."""
+        with self._lock:
+            return self._held
+
     def routes_called(self) -> list[str]:
         return [r.route for r in self.requests]
 
-    def add_post(self, text: str, *, created_at: datetime | None = None) -> FakePost:
+    def add_post(
+        self, text: str, *, created_at: datetime | None = None, images: int = 0
+    ) -> FakePost:
         """Put a post on the timeline directly, as if made earlier (or from X's web app)."""
         with self._lock:
-            post = FakePost(self._new_id(), text, (), (), created_at or datetime.now(UTC))
+            media_ids = tuple(self._new_id() for _ in range(images))
+            post = self._new_post(text, media_ids, (None,) * images, created_at)
             self._posts.append(post)
             return post
 
@@ -412,6 +375,10 @@ class FakeX:
         fault = _Fault(route, FaultMode(mode), times, status, reset, user_reset, delay, message)
         with self._lock:
             self._faults.append(fault)
+
+    def release(self) -> None:
+        """Let every request held by a HOLD fault go on (now and from now on)."""
+        self._released.set()
 
     def pending_faults(self, route: str | None = None) -> int:
         """Injected failures not yet taken by a request (to route ``route``, if given)."""
@@ -452,6 +419,11 @@ class FakeX:
         fault = self._take_fault(route)
         if fault is not None and fault.mode is FaultMode.DELAY:
             self._stopping.wait(fault.delay)
+            fault = None
+        if fault is not None and fault.mode is FaultMode.HOLD:
+            with self._lock:
+                self._held += 1
+            self._released.wait()
             fault = None
         if fault is not None and fault.mode is FaultMode.DROP_BEFORE:
             self._stopping.wait(fault.delay)
@@ -540,8 +512,12 @@ class FakeX:
                 return self._create_tweet(body)
             if route == "get_me":
                 return _Reply(200, {"data": self._user()})
+            if route in ("user_tweets", "tweet_lookup") and self.write_only:
+                return _Reply(403, {"errors": [{"message": READ_ACCESS_MESSAGE, "code": 453}]})
             if route == "user_tweets":
                 return self._user_tweets(params["id"], dict(parse_qsl(query)))
+            if route == "tweet_lookup":
+                return self._tweet_lookup(params["id"], dict(parse_qsl(query)))
             if route == "media_initialize":
                 return self._media_initialize(content_type, body)
             if route == "media_append":
@@ -566,6 +542,35 @@ class FakeX:
     def _new_id(self) -> str:
         self._next_id += 4096 + len(self._posts) + len(self._media)
         return str(self._next_id)
+
+    def _new_slug(self) -> str:
+        """A t.co slug: ten characters of [0-9A-Za-z], never the same twice."""
+        self._slugs += 1
+        number = int.from_bytes(hashlib.sha256(f"slug{self._slugs}".encode()).digest()[:8])
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        slug = ""
+        for _ in range(10):
+            number, digit = divmod(number, 62)
+            slug += alphabet[digit]
+        return slug
+
+    def _new_post(
+        self,
+        text: str,
+        media_ids: tuple[str, ...],
+        alt_texts: tuple[str | None, ...],
+        created_at: datetime | None,
+    ) -> FakePost:
+        post_id = self._new_id()
+        shown, links = render(
+            text,
+            self._new_slug,
+            media_key=f"3_{media_ids[0]}" if media_ids else None,
+            status_url=f"https://x.com/{self.username}/status/{post_id}",
+        )
+        return FakePost(
+            post_id, text, media_ids, alt_texts, created_at or datetime.now(UTC), shown, links
+        )
 
     def _user(self) -> dict[str, str]:
         return {"id": self.user_id, "name": "Paperbot Test", "username": self.username}
@@ -606,19 +611,14 @@ class FakeX:
             if remaining <= 0:
                 limit_headers["x-user-limit-24hour-remaining"] = "0"
                 return _Reply(429, _too_many(), limit_headers)
-        post = FakePost(
-            id=self._new_id(),
-            text=text,
-            media_ids=tuple(str(m) for m in media_ids),
-            alt_texts=tuple(item.alt_text for item in ready if item is not None),
-            created_at=datetime.now(UTC),
+        post = self._new_post(
+            text,
+            tuple(str(m) for m in media_ids),
+            tuple(item.alt_text for item in ready if item is not None),
+            None,
         )
         self._posts.append(post)
-        data = {
-            "id": post.id,
-            "text": _shorten_urls(text),
-            "edit_history_tweet_ids": [post.id],
-        }
+        data = {"id": post.id, "text": post.shown, "edit_history_tweet_ids": [post.id]}
         return _Reply(201, {"data": data}, limit_headers)
 
     def _user_tweets(self, user_id: str, query: dict[str, str]) -> _Reply:
@@ -639,24 +639,35 @@ class FakeX:
         matching = [p for p in self._posts if start is None or p.created_at >= start]
         matching.sort(key=lambda p: p.created_at, reverse=True)
         page = matching[offset : offset + max_results]
-        data = []
-        for post in page:
-            item: dict[str, object] = {
-                "id": post.id,
-                "text": _as_x_returns_it(post.text),
-                "edit_history_tweet_ids": [post.id],
-            }
-            if "created_at" in fields:
-                item["created_at"] = post.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            if "entities" in fields and _URL.search(post.text):
-                item["entities"] = {"urls": _url_entities(post.text)}
-            data.append(item)
+        data = [_post_view(post, fields) for post in page]
         meta: dict[str, object] = {"result_count": len(page)}
         if page:
             meta["newest_id"], meta["oldest_id"] = page[0].id, page[-1].id
         if offset + max_results < len(matching):
             meta["next_token"] = str(offset + max_results)
         return _Reply(200, {"data": data, "meta": meta} if data else {"meta": meta})
+
+    def _tweet_lookup(self, post_id: str, query: dict[str, str]) -> _Reply:
+        fields = set(query.get("tweet.fields", "").split(","))
+        for post in self._posts:
+            if post.id == post_id:
+                return _Reply(200, {"data": _post_view(post, fields)})
+        return _Reply(
+            200,
+            {
+                "errors": [
+                    {
+                        "value": post_id,
+                        "detail": f"Could not find tweet with id: [{post_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "id",
+                        "resource_id": post_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                ]
+            },
+        )
 
     def _media_initialize(self, content_type: str, body: bytes) -> _Reply:
         if content_type.startswith("application/json"):
@@ -814,6 +825,22 @@ class FakeX:
 
 
 # -- replies -----------------------------------------------------------------------------------
+
+
+def _post_view(post: FakePost, fields: set[str]) -> dict[str, object]:
+    """A post as X v2 returns it for ``tweet.fields``: t.co links, HTML-escaped text."""
+    item: dict[str, object] = {
+        "id": post.id,
+        "text": escape(post.shown),
+        "edit_history_tweet_ids": [post.id],
+    }
+    if "created_at" in fields:
+        item["created_at"] = post.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if "entities" in fields and post.links:
+        item["entities"] = {"urls": url_entities(post.shown, post.links)}
+    if "attachments" in fields and post.media_ids:
+        item["attachments"] = {"media_keys": [f"3_{m}" for m in post.media_ids]}
+    return item
 
 
 def _problem(status: int, title: str, detail: str, *, type_: str = "about:blank") -> _Reply:

@@ -12,6 +12,7 @@ that classification lives in bot.channels.x.errors and is re-exported here.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +40,10 @@ __all__ = [
     "XChannel",
     "XCredentials",
     "classify_http_error",
+    "parse_post_reference",
+    "post_url",
     "retry_time",
+    "text_as_posted",
 ]
 
 MAX_MEDIA = 4
@@ -178,7 +182,9 @@ class XChannel:
                     RemotePost(
                         remote_id=remote_id,
                         remote_url=post_url(remote_id, username),
-                        text=_expand_links(str(tweet.text), getattr(tweet, "entities", None)),
+                        text=text_as_posted(
+                            str(tweet.text), getattr(tweet, "entities", None), remote_id
+                        ),
                         created_at=_aware(getattr(tweet, "created_at", None)),
                     )
                 )
@@ -226,6 +232,7 @@ class XChannel:
                 json_or_none(response),
                 what=what,
                 creating=creating,
+                reading=not creating,
                 reason=str(getattr(response, "reason", "") or ""),
                 secrets=self._secrets,
             ) from exc
@@ -245,24 +252,66 @@ def post_url(remote_id: str, username: str | None = None) -> str:
     return f"https://x.com/{username or 'i'}/status/{remote_id}"
 
 
+_POST_LINK = re.compile(
+    r"(?i)^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/"
+    r"status(?:es)?/(\d{1,20})(?:/[^?#]*)?(?:[?#].*)?$"
+)
+
+
+def parse_post_reference(text: str) -> tuple[str, str]:
+    """``(remote id, link)`` of a post named by its link on x.com / twitter.com, or its id.
+
+    For `paperbot resolve --posted`: what the operator copies from the account. Raises
+    ValueError (one line) for anything else.
+    """
+    text = text.strip()
+    if text.isdigit() and 0 < len(text) <= 20:
+        return text, post_url(text)
+    match = _POST_LINK.match(text)
+    if match is None:
+        raise ValueError(
+            f"{text!r} is neither a post link (https://x.com/USER/status/ID) nor a post id"
+        )
+    username, remote_id = match.groups()
+    return remote_id, post_url(remote_id, None if username.lower() == "i" else username)
+
+
 def _aware(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _expand_links(text: str, entities: object) -> str:
-    """The text with X's t.co links replaced by the links as posted (``entities.urls``).
+def text_as_posted(text: str, entities: object, remote_id: str) -> str:
+    """The text as it was posted: X's t.co links replaced by the links they stand for
+    (``entities.urls``), and the t.co link X appends for a post's media left out.
 
+    The media link is the entity with a ``media_key``, or one that expands to this very post's
+    ``/photo/N`` or ``/video/N`` page; a link to another post's photo is a link like any other.
     Entries that share a sentence differ only by their link, so settling must see it.
     """
     urls = entities.get("urls") if isinstance(entities, Mapping) else None
     for item in urls if isinstance(urls, list) else ():
-        if isinstance(item, Mapping):
-            short, expanded = item.get("url"), item.get("expanded_url")
-            if isinstance(short, str) and isinstance(expanded, str) and short and expanded:
-                text = text.replace(short, expanded, 1)
+        if not isinstance(item, Mapping):
+            continue
+        short, expanded = item.get("url"), item.get("expanded_url")
+        if not isinstance(short, str) or not short:
+            continue
+        if item.get("media_key") or _is_own_media_link(expanded, remote_id):
+            text = re.sub(r"\s*" + re.escape(short), "", text, count=1)
+        elif isinstance(expanded, str) and expanded:
+            text = text.replace(short, expanded, 1)
     return text
+
+
+def _is_own_media_link(expanded: object, remote_id: str) -> bool:
+    match = _MEDIA_PAGE.match(expanded) if isinstance(expanded, str) else None
+    return match is not None and match.group(1) == remote_id
+
+
+_MEDIA_PAGE = re.compile(
+    r"(?i)^https?://(?:www\.)?(?:x|twitter)\.com/[^/]+/status/(\d+)/(?:photo|video)/\d+$"
+)
 
 
 # -- the api_base seam -----------------------------------------------------------------------------

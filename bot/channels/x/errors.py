@@ -34,11 +34,14 @@ _PERMISSION_MARKERS = (
     "client-not-enrolled",
     "unsupported authentication",
     "appropriate level of api access",
-    "access to a subset of",
     "not configured with the appropriate",
     "read-only application cannot post",
 )
 _DUPLICATE_MARKER = "duplicate content"
+# Error 453: the access level (API plan) does not include this endpoint, e.g. reading posts on a
+# write-only level. The credentials are fine; only the plan is short.
+_ACCESS_LEVEL_CODE = 453
+_ACCESS_LEVEL_MARKER = "access to a subset of"
 
 
 def classify_http_error(
@@ -48,6 +51,7 @@ def classify_http_error(
     *,
     what: str,
     creating: bool,
+    reading: bool = False,
     reason: str = "",
     secrets: tuple[str, ...] = (),
     now: datetime | None = None,
@@ -55,6 +59,8 @@ def classify_http_error(
     """Turn one error response from X into the ChannelError the worker acts on.
 
     ``creating`` marks the request that creates the post: a 5xx there may still have posted.
+    ``reading`` marks a read of the account's posts: an access level that refuses it (453) only
+    means lost answers cannot be looked up, not that posting must stop.
     """
     explanation = scrub(_explain(body) or reason or "no explanation given", secrets)
     text = " ".join((_problem_text(body), explanation)).lower()
@@ -81,6 +87,20 @@ def classify_http_error(
             "X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
             status_code=status,
         )
+    if status == 403 and _is_access_level(body, text):
+        # X's explanation here is a long, generic paragraph: the code says it all.
+        if reading:
+            return ChannelError(
+                ErrorKind.READ_REFUSED,
+                f"X's access level of this app does not allow {what} (403, error 453)",
+                status_code=status,
+            )
+        return ChannelError(
+            ErrorKind.AUTH,
+            f"X's access level of this app does not allow {what} (403, error 453); choose an "
+            "access level (plan) that includes it in the developer portal",
+            status_code=status,
+        )
     if status == 403 and _DUPLICATE_MARKER in text:
         return ChannelError(
             ErrorKind.DUPLICATE,
@@ -100,6 +120,17 @@ def classify_http_error(
         f"X refused the request while {what} ({status}: {explanation})",
         status_code=status,
     )
+
+
+def _is_access_level(body: object, text: str) -> bool:
+    """Error code 453 (v1.1-style ``errors[].code``), or its wording."""
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    codes = (
+        [e.get("code") for e in errors if isinstance(e, Mapping)]
+        if isinstance(errors, list)
+        else []
+    )
+    return _ACCESS_LEVEL_CODE in codes or _ACCESS_LEVEL_MARKER in text
 
 
 def retry_time(headers: Mapping[str, str], *, now: datetime | None = None) -> datetime:

@@ -1,0 +1,347 @@
+"""What a lost answer means: the one place that decides whether a post whose outcome we never
+heard went out.
+
+A publish request can end without an answer (connection dropped, timeout, 5xx, the process
+killed mid-request). Before anything is sent again, the account's recent posts are read and
+matched against the text (bot.channels.base.texts_match): found means posted, with the remote
+id; not found, once the request can no longer land (the settle grace), means it is safe to send
+again. When the account's posts cannot be read at all (X error 453: the app's access level is
+write-only) or the reads keep failing, nobody can tell, so the post waits for the operator
+(bot/posting/decisions.py) and the rest of the queue goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.channels.base import Channel, ChannelError, ErrorKind, Published, texts_match
+from bot.posting.attempts import (
+    close_interrupted,
+    load_pair,
+    mark_posted,
+    open_attempt,
+    record_published,
+)
+from bot.posting.decisions import decision_message, mark_awaiting_decision
+from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
+from bot.store.engine import session_scope
+from bot.store.models import Attempt, EntryStatus, Post, PostStatus
+from bot.store.queue import record_failure, unsettled_posts
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+log = logging.getLogger("paperbot")
+
+# How far back to look on the timeline for a post whose outcome we did not see.
+SETTLE_LOOKBACK = timedelta(hours=2)
+LOOKUP_FAILED = "lookup-failed"
+
+
+@dataclass
+class Settler:
+    """Settles one channel's unknown outcomes. ``emit`` reports each outcome (and returns it)."""
+
+    engine: Engine
+    channel: Channel
+    retry: RetryPolicy
+    settle_grace: timedelta
+    emit: Callable[[Outcome], Outcome]
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def settle_all(self, now: datetime) -> list[Outcome]:
+        """Every post a crash or a lost answer left `posting` (not those awaiting a decision).
+
+        Raises ChannelPaused for rejected credentials, and ChannelError when the timeline
+        cannot be read for now (each entry looks again on its own turn, with backoff).
+        """
+        with session_scope(self.engine) as session:
+            pending = [
+                (e.id, p.id) for e, p in unsettled_posts(session=session, channel=self.channel.name)
+            ]
+        outcomes: list[Outcome] = []
+        refused: ChannelError | None = None
+        for entry_id, post_id in pending:
+            assert entry_id is not None and post_id is not None
+            if refused is not None:  # no access now means no access for the next one either
+                outcomes.append(self._await_decision(entry_id, post_id, refused, now))
+                continue
+            try:
+                outcomes.append(self._settle_one(entry_id, post_id, now))
+            except ChannelError as error:
+                if error.kind is ErrorKind.AUTH:
+                    raise ChannelPaused(error.message) from None
+                if error.kind is not ErrorKind.READ_REFUSED:
+                    raise
+                refused = error
+                outcomes.append(self._await_decision(entry_id, post_id, error, now))
+        return outcomes
+
+    def settle_entry(self, entry_id: int, post_id: int, now: datetime) -> Outcome:
+        """Settle the entry's unknown post before it is tried again (raises ChannelPaused)."""
+        with session_scope(self.engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            waiting = post.decision_needed_at is not None
+            message = post.last_error or ""
+        if waiting:
+            return self.emit(Outcome(entry_id, "needs-decision", message))
+        try:
+            return self._settle_one(entry_id, post_id, now)
+        except ChannelError as error:
+            if error.kind is ErrorKind.AUTH:
+                raise ChannelPaused(error.message) from None
+            if error.kind is ErrorKind.READ_REFUSED:
+                return self._await_decision(entry_id, post_id, error, now)
+            return self._lookup_failed(entry_id, post_id, error, now)
+
+    def after_error(
+        self,
+        entry_id: int,
+        post_id: int,
+        attempt_id: int,
+        text: str,
+        error: ChannelError,
+        now: datetime,
+    ) -> Outcome | None:
+        """A publish error that may hide a post (maybe posted, or a duplicate): look for it.
+
+        Returns None when the error stands as it is (a duplicate of a post that is not ours).
+        """
+        maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
+        lookup: ChannelError | None = None
+        try:
+            match = self.find_on_timeline(text, now - SETTLE_LOOKBACK)
+        except ChannelError as failed:
+            match, lookup = None, failed
+            log.warning("could not read the timeline to settle entry %s: %s", entry_id, failed)
+        if match is not None:
+            record_published(self.engine, entry_id, post_id, attempt_id, match, now, "settled")
+            log.info(
+                "settled entry %s from the timeline after %s: %s",
+                entry_id,
+                error.kind.value,
+                match.remote_url,
+            )
+            return self.emit(Outcome(entry_id, "settled", error.message, match.remote_url))
+        if lookup is not None and lookup.kind is ErrorKind.READ_REFUSED:
+            self._close_attempt(attempt_id, error, now)
+            return self._await_decision(entry_id, post_id, lookup, now)
+        if maybe_posted or lookup is not None:
+            # Not visible yet is not proof of absence: look again before the retry.
+            return self._keep_unknown(entry_id, post_id, attempt_id, error, now)
+        return None
+
+    def find_on_timeline(self, text: str, since: datetime) -> Published | None:
+        """The remote post with this text, if the account has one (raises ChannelError).
+
+        Entries may share a sentence and differ only by their link: a remote post already
+        recorded for another entry is never taken for this one.
+        """
+        from sqlmodel import col, select
+
+        with session_scope(self.engine) as session:
+            claimed = set(
+                session.exec(
+                    select(Post.remote_id).where(
+                        Post.channel == self.channel.name,
+                        col(Post.remote_id).is_not(None),
+                        col(Post.updated_at) >= since - timedelta(days=1),
+                    )
+                ).all()
+            )
+        for remote in self.channel.recent_posts(since):
+            if remote.remote_id not in claimed and texts_match(text, remote.text):
+                return Published(remote.remote_id, remote.remote_url, (), remote.created_at)
+        return None
+
+    # --- the decisions --------------------------------------------------------------------
+
+    def _settle_one(self, entry_id: int, post_id: int, now: datetime) -> Outcome:
+        with session_scope(self.engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            since = min(post.updated_at, post.created_at) - SETTLE_LOOKBACK
+            text = post.text
+        match = self.find_on_timeline(text, since)
+        with session_scope(self.engine) as session:
+            entry, post = load_pair(session, entry_id, post_id)
+            ready = post.updated_at + self.settle_grace
+            give_up = entry.attempts >= self.retry.max_attempts
+            if match is None and not give_up and now < ready:
+                # The lost request may still be on its way (X slow, or the process killed
+                # mid-request): posting again now could post twice. Look again at `ready`.
+                entry.next_attempt_at = ready
+                session.add(entry)
+                log.info(
+                    "entry %s is not on the timeline yet; it is looked for again at %s",
+                    entry_id,
+                    ready.isoformat(timespec="seconds"),
+                )
+                return self.emit(
+                    Outcome(
+                        entry_id,
+                        "retry",
+                        f"outcome unknown: not on the timeline yet, looked for again at {ready}",
+                    )
+                )
+            close_interrupted(session, post, now)
+            attempt = open_attempt(session, post, now, outcome="settle")
+            if match is not None:
+                found = Published(
+                    match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
+                )
+                mark_posted(session, entry, post, attempt, found, now, "settled")
+                log.info(
+                    "settled: entry %s was posted before the interruption: %s",
+                    entry_id,
+                    match.remote_url,
+                )
+                return self.emit(
+                    Outcome(entry_id, "settled", "found on the timeline", match.remote_url)
+                )
+            if give_up:
+                # Known not posted and out of attempts: without this, a create that keeps
+                # answering 5xx (maybe posted, so never counted as failed) retries forever.
+                message = (
+                    f"gave up after {entry.attempts} attempts: "
+                    f"{post.last_error or 'the last attempt was interrupted'}"
+                )
+                record_failure(
+                    session=session,
+                    entry=entry,
+                    post=post,
+                    attempt=attempt,
+                    outcome="settled-not-posted",
+                    error=message,
+                    now=now,
+                    permanent=True,
+                )
+                log.warning("failed entry %s: %s", entry_id, message)
+                return self.emit(Outcome(entry_id, "failed", message))
+            # Not on the timeline: the earlier attempt never landed, so trying again is safe.
+            post.status = PostStatus.RETRYING.value
+            attempt.outcome = "settled-not-posted"
+            attempt.finished_at = now
+            if entry.status == EntryStatus.POSTING:
+                entry.status = EntryStatus.QUEUED.value
+            session.add_all([post, attempt, entry])
+            log.info("settled: entry %s was not posted; it stays queued", entry_id)
+            return self.emit(Outcome(entry_id, "retry", "not found on the timeline"))
+
+    def _lookup_failed(
+        self, entry_id: int, post_id: int, error: ChannelError, now: datetime
+    ) -> Outcome:
+        """The timeline could not be read this time: back off, or after too many failed looks
+        in a row, leave the post to the operator."""
+        with session_scope(self.engine) as session:
+            entry, post = load_pair(session, entry_id, post_id)
+            failures = _trailing_lookup_failures(session, post_id) + 1
+            if failures >= self.retry.max_attempts:
+                why = (
+                    f"{self.channel.name} failed {failures} times in a row to show the account's "
+                    f"posts (last: {error.message})"
+                )
+                give_up = True
+            else:
+                close_interrupted(session, post, now)
+                attempt = open_attempt(session, post, now, outcome=LOOKUP_FAILED)
+                attempt.error, attempt.http_status = error.message, error.status_code
+                attempt.finished_at = now
+                # Back off, or the daemon re-reads the timeline in a tight loop while X fails.
+                entry.next_attempt_at = error.retry_at or now + self.retry.delay(entry_id, failures)
+                session.add_all([attempt, entry])
+                give_up = False
+        if give_up:
+            return self._await_decision(entry_id, post_id, error, now, why=why)
+        return self.emit(
+            Outcome(entry_id, "retry", f"outcome of the last attempt unknown: {error}")
+        )
+
+    def _await_decision(
+        self,
+        entry_id: int,
+        post_id: int,
+        error: ChannelError,
+        now: datetime,
+        *,
+        why: str | None = None,
+    ) -> Outcome:
+        """Nobody can look the post up: it waits for `paperbot resolve`; the queue goes on."""
+        message = decision_message(entry_id, why or error.message)
+        with session_scope(self.engine) as session:
+            entry, post = load_pair(session, entry_id, post_id)
+            close_interrupted(session, post, now)
+            mark_awaiting_decision(
+                session=session,
+                entry=entry,
+                post=post,
+                now=now,
+                message=message,
+                error=error.message,
+                http_status=error.status_code,
+            )
+        log.warning("entry %s needs a decision: %s", entry_id, message)
+        return self.emit(Outcome(entry_id, "needs-decision", message))
+
+    def _keep_unknown(
+        self, entry_id: int, post_id: int, attempt_id: int, error: ChannelError, now: datetime
+    ) -> Outcome:
+        """Outcome unknown and the timeline unreadable: leave `posting` to settle later."""
+        with session_scope(self.engine) as session:
+            entry, post = load_pair(session, entry_id, post_id)
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = "unknown"
+            attempt.error = error.message
+            attempt.http_status = error.status_code
+            attempt.finished_at = now
+            post.last_error = error.message
+            entry.status = EntryStatus.QUEUED.value
+            entry.last_error = error.message
+            # Not before the grace: the request may still land (see _settle_one).
+            entry.next_attempt_at = max(
+                now + self.retry.delay(entry_id, entry.attempts),
+                post.updated_at + self.settle_grace,
+            )
+            session.add_all([entry, post, attempt])
+            retry_at = entry.next_attempt_at
+        log.warning(
+            "outcome of entry %s unknown (%s); the timeline is checked again before the "
+            "retry at %s",
+            entry_id,
+            error.message,
+            retry_at,
+        )
+        return self.emit(Outcome(entry_id, "retry", f"outcome unknown: {error.message}"))
+
+    def _close_attempt(self, attempt_id: int, error: ChannelError, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = "unknown"
+            attempt.error = error.message
+            attempt.http_status = error.status_code
+            attempt.finished_at = now
+            session.add(attempt)
+
+
+def _trailing_lookup_failures(session: Session, post_id: int) -> int:
+    """Failed looks at the timeline since the post's last other attempt."""
+    from sqlmodel import col, select
+
+    outcomes = session.exec(
+        select(Attempt.outcome).where(Attempt.post_id == post_id).order_by(col(Attempt.id).desc())
+    ).all()
+    count = 0
+    for outcome in outcomes:
+        if outcome != LOOKUP_FAILED:
+            break
+        count += 1
+    return count
