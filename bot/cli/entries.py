@@ -11,8 +11,8 @@ import click
 from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
 
 if TYPE_CHECKING:
-    from bot.models import Entry
     from bot.queue import NewEntry
+    from bot.read_records import EntryRecord
 
 KINDS = ("paper", "article", "application")
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
@@ -163,34 +163,17 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     from bot.weeks import parse_week
 
     the_week = parse_week(week) if week else None
-    from bot.fastread import list_rows
-
-    app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
-    fast = list_rows(app.environ, week=the_week, statuses=statuses)
-    if fast is not None:
-        rows, posts_by_entry = fast
+    with app.reader() as reader:
         if as_json:
-            from bot.serialize import entry_to_json
+            from bot.entry_report import entry_documents
 
-            emit_json([entry_to_json(e, app.tz, posts_by_entry.get(e.id, [])) for e in rows])
-        else:
-            _print_entries(app, rows)
-        return
-    from bot.db import session_scope
-    from bot.queue import list_entries, posts_for
-
-    with session_scope(app.engine) as session:
-        entries = list_entries(session=session, week=the_week, statuses=statuses)
-        if as_json:
-            from bot.serialize import entry_to_json
-
-            posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
-            emit_json([entry_to_json(e, app.tz, posts.get(e.id or 0, [])) for e in entries])
+            emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
             return
-        _print_entries(app, entries)
+        entries = reader.entries(week=the_week, statuses=statuses)
+    _print_entries(app, entries)
 
 
-def _print_entries(app: App, entries: Sequence[Entry]) -> None:
+def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
     from rich.table import Table
 
     if not entries:
@@ -223,15 +206,10 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     Example:
       paperbot show 12 --json
     """
-    from bot.db import session_scope
-    from bot.queue import attempts_for, get_entry, posts_for
-    from bot.serialize import entry_to_json
+    from bot.entry_report import entry_document
 
-    with session_scope(app.engine) as session:
-        entry = get_entry(session=session, entry_id=entry_id)
-        posts = posts_for(session=session, entry_ids=[entry_id]).get(entry_id, [])
-        attempts = attempts_for(session=session, post_ids=[p.id for p in posts if p.id])
-        document = entry_to_json(entry, app.tz, posts, attempts)
+    with app.reader() as reader:
+        document = entry_document(reader, entry_id, app.tz)
     if as_json:
         emit_json(document)
         return

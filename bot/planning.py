@@ -1,0 +1,38 @@
+"""The timetable's plan for the queue as a reader sees it: shared by the daemon, `run --once`,
+`schedule` and `status`, so all of them show the same answer for the same `now`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.weeks import week_of
+
+if TYPE_CHECKING:
+    from bot.reader import Reader
+    from bot.timetable import Assignment, TimetableConfig
+
+#: How far back posts count for the daily cap and the rolling 24 h limit.
+RECENT_POSTS = timedelta(days=2)
+
+
+def plan_queue(
+    reader: Reader,
+    config: TimetableConfig,
+    now: datetime,
+    *,
+    channel: str,
+    last_run: datetime | None,
+    horizon: timedelta = timedelta(days=7),
+) -> list[Assignment]:
+    from bot.timetable import plan
+
+    return plan(
+        config,
+        now,
+        reader.plan_entries(channel),
+        current_week=week_of(now, config.tz),
+        recent_posts=reader.recent_post_times(channel, now - RECENT_POSTS),
+        horizon=horizon,
+        last_run=last_run,
+    )
