@@ -32,7 +32,9 @@ def entries_to_preview(
     return reader.entries(week=week, statuses=PREVIEWED_STATUSES)
 
 
-def preview_items(entries: Sequence[EntryRecord], settings: ComposeSettings) -> list[dict[str, Any]]:
+def preview_items(
+    entries: Sequence[EntryRecord], settings: ComposeSettings
+) -> list[dict[str, Any]]:
     """One preview item per entry: id, url, text, weighted_length, limit, images, warnings."""
     from bot.compose import ComposeInput, ImageSpec, compose
 

@@ -234,8 +234,7 @@ class SqliteReader:
 
     def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:
         sql = (
-            "SELECT posted_at FROM post WHERE channel = ? AND status = 'posted' "
-            "AND posted_at >= ?"
+            "SELECT posted_at FROM post WHERE channel = ? AND status = 'posted' AND posted_at >= ?"
         )
         rows = self._db.execute(sql, [channel, stored_time(since)])
         return [moment for (value,) in rows if (moment := _time(value)) is not None]
