@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import regex
 
-from bot import textlen
+from bot import textlen, url_extract
 from bot.sentences import ELLIPSIS, first_sentence, shorten
 
 PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
@@ -188,7 +188,7 @@ def _without_link(sentence: str, key: str) -> str:
         return sentence  # (the usual case, without extracting links)
     spans = [
         (start, end)
-        for start, end in textlen.extract_urls(sentence)
+        for start, end in url_extract.extract_urls(sentence)
         if _url_key(sentence[start:end]) == key
     ]
     for start, end in reversed(spans):

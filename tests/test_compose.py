@@ -17,7 +17,8 @@ from bot.compose import (
     validate_template,
 )
 from bot.sentences import ELLIPSIS, first_sentence
-from bot.textlen import extract_urls, weighted_length
+from bot.textlen import weighted_length
+from bot.url_extract import extract_urls
 
 URL = "https://arxiv.org/abs/2009.01835"
 TITLE = "Flow-edge Guided Video Completion"
