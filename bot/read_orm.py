@@ -108,7 +108,9 @@ class OrmReader:
         found = self._all(query)
         return from_object(EntryRecord, found[0]) if found else None
 
-    def plan_entries(self, channel: str) -> list[PlanEntry]:
+    def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
+        from bot.planning import keep_for_plan
+
         query = select(Entry).where(col(Entry.status).in_(["queued", "posting"]))
         if channel == DRY_RUN_CHANNEL:
             rehearsed = (
@@ -121,7 +123,7 @@ class OrmReader:
                 .exists()
             )
             query = query.where(~rehearsed)
-        return [
+        entries = [
             PlanEntry(
                 id=entry.id or 0,
                 position=entry.position,
@@ -131,6 +133,7 @@ class OrmReader:
             )
             for entry in self._all(query.order_by(col(Entry.id)))
         ]
+        return entries if per_week is None else keep_for_plan(entries, per_week)
 
     def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:
         query = select(Post.posted_at).where(

@@ -214,22 +214,38 @@ class SqliteReader:
         found = self._records(EntryRecord, sql)
         return found[0] if found else None
 
-    def plan_entries(self, channel: str) -> list[PlanEntry]:
-        sql = (
-            "SELECT id, position, week, at, next_attempt_at FROM entry "
-            "WHERE status IN ('queued', 'posting')"
-        )
+    def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
+        # bot/planning.py's keep_for_plan in SQL: one indexed query per week (a 100,000-entry
+        # queue holds a few dozen weeks), plus the entries with `at` or a retry time.
+        where = "status IN ('queued', 'posting')"
         params: list[Any] = []
         if channel == DRY_RUN_CHANNEL:
-            sql += (
+            where += (
                 " AND NOT EXISTS (SELECT 1 FROM post WHERE post.entry_id = entry.id"
                 " AND post.channel = ? AND post.created_at >= entry.updated_at)"
             )
             params.append(DRY_RUN_CHANNEL)
-        sql += " ORDER BY id"
+        columns = "SELECT id, position, week, at, next_attempt_at FROM entry WHERE "
+        if per_week is None:
+            queries = [(columns + where, params)]
+        else:
+            weeks = [week for (week,) in self._db.execute("SELECT DISTINCT week FROM entry")]
+            queries = [
+                (columns + where + f" AND {column} IS NOT NULL", params)
+                for column in ("at", "next_attempt_at")
+            ]
+            queries += [
+                (
+                    columns + where + " AND week = ? AND at IS NULL AND next_attempt_at IS NULL"
+                    " ORDER BY position, id LIMIT ?",
+                    [*params, week, per_week],
+                )
+                for week in weeks
+            ]
+        rows = {row[0]: row for sql, values in queries for row in self._db.execute(sql, values)}
         return [
             PlanEntry(id=i, position=p, week=w, at=_time(a), next_attempt_at=_time(n))
-            for i, p, w, a, n in self._db.execute(sql, params)
+            for i, p, w, a, n in (rows[key] for key in sorted(rows))
         ]
 
     def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:

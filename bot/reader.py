@@ -72,11 +72,12 @@ class Reader(Protocol):
         """The most recently updated entry that carries an error."""
         ...
 
-    def plan_entries(self, channel: str) -> list[PlanEntry]:
-        """Queued and `posting` entries in the timetable's terms.
+    def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
+        """Queued and `posting` entries in the timetable's terms, by id.
 
         On the dry-run channel an entry already rehearsed since its last edit is left out, so a
-        dry-run daemon records each entry once instead of at every slot.
+        dry-run daemon records each entry once instead of at every slot. With `per_week`, only
+        what bot/planning.py's `keep_for_plan` keeps.
         """
         ...
 

@@ -143,6 +143,10 @@ def _documents(reader: Reader, paperbot: Paperbot) -> dict[str, Any]:
         )[0]
     for channel in ("x", DRY_RUN_CHANNEL):
         documents[f"plan {channel}"] = reader.plan_entries(channel)
+        for per_week in (1, 2, 50):
+            documents[f"plan {channel} {per_week}"] = reader.plan_entries(
+                channel, per_week=per_week
+            )
         documents[f"recent {channel}"] = reader.recent_post_times(channel, NOW - timedelta(1))
     return documents
 
