@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Literal
 
 from bot.sources.markdown import escape_alt, escape_comment_line, escape_title
-from bot.sources.records import KINDS, ImageRef, ParsedImport, normalize_comment, parse_week
+from bot.sources.records import KINDS, ImageRef, ParsedImport, normalize_comment
+from bot.weeks import parse_week
 
 Language = Literal["en", "zh", "ja"]
 

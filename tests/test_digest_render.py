@@ -17,9 +17,9 @@ from bot.sources.records import (
     ParsedImport,
     normalize_comment,
     normalize_title,
-    weeks_in_year,
 )
 from bot.urls import canonicalize
+from bot.weeks import weeks_in_year
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OUT = Path("/nonexistent/paperbot/digests").resolve()  # images are not checked in these tests

@@ -41,12 +41,11 @@ from bot.sources.records import (
     drop_duplicates,
     normalize_comment,
     normalize_title,
-    parse_at,
     parse_kind,
-    parse_week,
     resolve_image,
 )
 from bot.urls import InvalidURL, canonicalize
+from bot.weeks import parse_local_datetime, parse_week
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -103,7 +102,7 @@ class _Reader:
                 self.error(row.number, "url", str(exc))
         kind = self._checked(row, "kind", parse_kind, default="paper")
         week = self._checked(row, "week", parse_week, default=None)
-        at = self._checked(row, "at", parse_at, default=None)
+        at = self._checked(row, "at", parse_local_datetime, default=None)
         images = self._images(row)
         if len(self.errors.errors) > before:
             return None
