@@ -77,7 +77,8 @@ def queue_entries(
 ) -> list[datetime]:
     """Queue `count` entries through the real queue code, `spacing` seconds apart from `first`."""
     from bot.db import open_database, session_scope
-    from bot.queue import NewEntry, add_entry
+    from bot.new_entry import NewEntry
+    from bot.queue import add_entry
     from bot.weeks import week_of
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})

@@ -65,7 +65,8 @@ def figure(width: int, height: int, seed: int) -> bytes:
 def queue_entries(db: Path, workdir: Path, count: int, size: tuple[int, int]) -> int:
     """Queue ``count`` due entries through bot.queue (the rules `add` uses); returns image bytes."""
     from bot.db import open_database, session_scope
-    from bot.queue import NewEntry, add_entry
+    from bot.new_entry import NewEntry
+    from bot.queue import add_entry
     from bot.weeks import week_of
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})

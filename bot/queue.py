@@ -21,6 +21,7 @@ from bot.models import (
     PostStatus,
     utcnow,
 )
+from bot.new_entry import NewEntry
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -45,20 +46,6 @@ class DuplicateEntry(QueueError):
             f"{existing.url} is already queued for {existing.week} as entry {existing.id}"
         )
         self.existing = existing
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    url: str
-    week: str
-    kind: str = "paper"
-    title: str = ""
-    arxiv_id: str | None = None
-    comment: str = ""
-    images: tuple[dict[str, str], ...] = ()
-    at: datetime | None = None
-    authors: str = ""
-    abstract: str = ""
 
 
 @dataclass(frozen=True)

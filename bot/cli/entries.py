@@ -11,7 +11,7 @@ import click
 from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
 
 if TYPE_CHECKING:
-    from bot.queue import NewEntry
+    from bot.new_entry import NewEntry
     from bot.read_records import EntryRecord
 
 KINDS = ("paper", "article", "application")
@@ -119,8 +119,7 @@ def add(
       paperbot add https://arxiv.org/pdf/2009.01835v2.pdf \\
         --comment "Video completion guided by flow edges." --image fig1.png --alt "Figure 1"
     """
-    from bot.db import session_scope
-    from bot.queue import NewEntry, add_entry
+    from bot.new_entry import NewEntry
     from bot.urls import canonicalize
     from bot.weeks import parse_datetime
 
@@ -140,9 +139,26 @@ def add(
     )
     if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
         new = _enrich(app, new)
+    click.echo(_store(app, new))
+
+
+def _store(app: App, new: NewEntry) -> int:
+    """The new entry's id: written directly on a SQLite file at head, else through the ORM."""
+    from datetime import UTC, datetime
+
+    from bot.add_sqlite import add_entry_directly
+
+    app.settings  # noqa: B018  (validate config, and load .env, before choosing a path)
+    entry_id = add_entry_directly(app.environ, new, now=datetime.now(UTC))
+    if entry_id is not None:
+        return entry_id
+    from bot.db import session_scope
+    from bot.queue import add_entry
+
     with session_scope(app.engine) as session:
         entry = add_entry(session=session, new=new)
-        click.echo(entry.id)
+        assert entry.id is not None
+        return entry.id
 
 
 @click.command(name="list")
