@@ -78,7 +78,8 @@ def queue_entries(
     """Queue `count` entries through the real queue code, `spacing` seconds apart from `first`."""
     from bot.schedule.weeks import week_of
     from bot.store.engine import open_database, session_scope
-    from bot.store.queue import NewEntry, add_entry
+    from bot.store.new_entry import NewEntry
+    from bot.store.queue import add_entry
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     times = [first + timedelta(seconds=i * spacing) for i in range(count)]

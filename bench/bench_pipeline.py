@@ -67,7 +67,8 @@ def queue_entries(db: Path, workdir: Path, count: int, size: tuple[int, int]) ->
     bytes."""
     from bot.schedule.weeks import week_of
     from bot.store.engine import open_database, session_scope
-    from bot.store.queue import NewEntry, add_entry
+    from bot.store.new_entry import NewEntry
+    from bot.store.queue import add_entry
 
     engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
     now = datetime.now(UTC)

@@ -17,7 +17,8 @@ from bot.text.compose import (
     validate_template,
 )
 from bot.text.sentences import ELLIPSIS, first_sentence
-from bot.text.twitter_text import extract_urls, weighted_length
+from bot.text.twitter_text import weighted_length
+from bot.text.url_extract import extract_urls
 
 URL = "https://arxiv.org/abs/2009.01835"
 TITLE = "Flow-edge Guided Video Completion"

@@ -16,9 +16,9 @@ from bot.digests.records import (
     ParsedImport,
     normalize_comment,
     normalize_title,
-    weeks_in_year,
 )
 from bot.digests.writer import DigestItem, Language, items_from_import, render_digest
+from bot.schedule.weeks import weeks_in_year
 from bot.text.urls import canonicalize
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -131,7 +131,10 @@ https://example.com/x,Extra cell,,,,,,,surprise
     assert (
         message[2] == "list.csv:4: field 'kind': 'tweet' is not one of paper, article, application"
     )
-    assert message[3] == "list.csv:5: field 'week': 2021 has weeks 1 to 52, not 53"
+    assert message[3] == (
+        "list.csv:5: field 'week': '2021-W53' is not an ISO week of that year: "
+        "2021 has weeks 01 to 52"
+    )
     assert "needs a date and a time" in message[4]
     assert "img/missing.png' does not exist" in message[5]
     assert message[6] == "list.csv:9: field 'alt': 2 alt texts for 1 images"

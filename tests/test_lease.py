@@ -16,6 +16,7 @@ import pytest
 
 from bot.store import lease
 from bot.store.engine import make_engine
+from bot.store.liveness import owner_gone
 from tests.conftest import Paperbot
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -23,6 +24,7 @@ HOLDER = """\
 import sys
 from datetime import UTC, datetime
 from bot.store import lease
+from bot.store.liveness import owner_gone
 from bot.store.engine import open_database
 engine = open_database({"PAPERBOT_DATABASE_URL": sys.argv[1]})
 held = lease.acquire(engine, now=datetime.now(UTC))
@@ -59,7 +61,7 @@ def test_the_lock_of_a_sigkilled_holder_is_free_at_once(paperbot: Paperbot) -> N
     state = lease.read_state(engine)
     assert state is not None and state.owner == held.owner
     lease.release(engine, held, now=NOW)
-    assert lease.owner_gone(f"{held.owner.split(':')[0]}:{holder.pid}:x")
+    assert owner_gone(f"{held.owner.split(':')[0]}:{holder.pid}:x")
 
 
 def test_one_holder_at_a_time_even_inside_one_process(paperbot: Paperbot) -> None:

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text.sentences import ELLIPSIS, first_sentence, shorten
-from bot.text.twitter_text import extract_urls, weighted_length
+from bot.text.twitter_text import weighted_length
+from bot.text.url_extract import extract_urls
 
 # Comments from shared/seeds/000_3da92728f249aa70.txt (AkiraTOSEI's ML news, week 37 2020).
 SEED_FLOW = (

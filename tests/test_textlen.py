@@ -14,9 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text import twitter_text as textlen
-from bot.text.twitter_text import check, extract_urls, is_valid_url, weighted_length
+from bot.text.twitter_text import check, is_valid_url, weighted_length
+from bot.text.url_extract import extract_urls
+from tests import url_reference
 
-VALIDATE_YML = Path(__file__).parents[2] / "shared" / "reference" / "twitter-text" / "validate.yml"
+# ../shared beside the checkout (or beside the folder of worktrees, for a git worktree).
+_REFERENCE = Path("shared") / "reference" / "twitter-text" / "validate.yml"
+VALIDATE_YML = next(
+    (p / _REFERENCE for p in Path(__file__).parents[2:4] if (p / _REFERENCE).exists()),
+    Path(__file__).parents[2] / _REFERENCE,
+)
 _SKIP = pytest.mark.skip(reason=f"twitter-text conformance file not found at {VALIDATE_YML}")
 _EMOJI_START = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")
 
@@ -170,16 +177,6 @@ def test_check_flags_invalid_characters_and_limits() -> None:
     assert check("中" * 140).weighted_length == 280
 
 
-def _reference_extract(text: str) -> list[tuple[int, int]]:
-    """twitter-text's loop as written: the full pattern tried at every position."""
-    if "." not in text:
-        return []
-    spans: list[tuple[int, int]] = []
-    for match in textlen._EXTRACT_URL_LAZY.get().finditer(text):
-        textlen._accept(match, spans)
-    return spans
-
-
 _URLISH = st.lists(
     st.sampled_from(
         [
@@ -196,7 +193,7 @@ _URLISH = st.lists(
 @given(_URLISH)
 def test_fast_extraction_matches_the_reference_loop(text: str) -> None:
     """The candidate-skipping search finds exactly what trying every position finds."""
-    assert extract_urls(text) == _reference_extract(text)
+    assert extract_urls(text) == url_reference.extract_urls(text)
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,13 +18,13 @@ from bot.schedule.timetable import (
     TimetableConfig,
     TimetableError,
     due_now,
-    iso_week,
     parse_slot,
     plan,
     settled_until,
     slots_between,
     validate,
 )
+from bot.schedule.weeks import week_of as iso_week
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

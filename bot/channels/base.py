@@ -200,7 +200,7 @@ def _split(text: str) -> tuple[str, list[str]]:
     with
     a scheme, so a link counts as one whichever side spelled it how.
     """
-    from bot.text.twitter_text import extract_urls
+    from bot.text.url_extract import extract_urls
 
     text = unicodedata.normalize("NFC", text)
     spans = extract_urls(text)

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from zoneinfo import ZoneInfo
 
     from sqlalchemy.engine import Engine
 
     from bot.config import Secrets, Settings
+    from bot.store.reader import Reader
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -77,6 +79,13 @@ class App:
             except DatabaseError as exc:
                 raise Failure(str(exc)) from None
         return self._engine
+
+    def reader(self) -> AbstractContextManager[Reader]:
+        """The read layer for read-only commands: no ORM import on a SQLite file at head."""
+        from bot.store.reader import open_reader
+
+        self.settings  # noqa: B018  (validate config, and load .env, before choosing a path)
+        return open_reader(self.environ, lambda: self.engine)
 
     def secrets(self) -> Secrets | None:
         from bot.config import ConfigError, load_secrets

@@ -11,8 +11,8 @@ import click
 from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
 
 if TYPE_CHECKING:
-    from bot.store.models import Entry
-    from bot.store.queue import NewEntry
+    from bot.store.new_entry import NewEntry
+    from bot.store.read_records import EntryRecord
 
 KINDS = ("paper", "article", "application")
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
@@ -120,8 +120,7 @@ def add(
         --comment "Video completion guided by flow edges." --image fig1.png --alt "Figure 1"
     """
     from bot.schedule.weeks import parse_datetime
-    from bot.store.engine import session_scope
-    from bot.store.queue import NewEntry, add_entry
+    from bot.store.new_entry import NewEntry
     from bot.text.urls import canonicalize
 
     canonical = canonicalize(url)
@@ -140,9 +139,26 @@ def add(
     )
     if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
         new = _enrich(app, new)
+    click.echo(_store(app, new))
+
+
+def _store(app: App, new: NewEntry) -> int:
+    """The new entry's id: written directly on a SQLite file at head, else through the ORM."""
+    from datetime import UTC, datetime
+
+    from bot.store.add_sqlite import add_entry_directly
+
+    app.settings  # noqa: B018  (validate config, and load .env, before choosing a path)
+    entry_id = add_entry_directly(app.environ, new, now=datetime.now(UTC))
+    if entry_id is not None:
+        return entry_id
+    from bot.store.engine import session_scope
+    from bot.store.queue import add_entry
+
     with session_scope(app.engine) as session:
         entry = add_entry(session=session, new=new)
-        click.echo(entry.id)
+        assert entry.id is not None
+        return entry.id
 
 
 @click.command(name="list")
@@ -163,34 +179,17 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     from bot.schedule.weeks import parse_week
 
     the_week = parse_week(week) if week else None
-    from bot.store.fastread import list_rows
-
-    app.settings  # noqa: B018  (a bad config fails here too, as on the ORM path)
-    fast = list_rows(app.environ, week=the_week, statuses=statuses)
-    if fast is not None:
-        rows, posts_by_entry = fast
+    with app.reader() as reader:
         if as_json:
-            from bot.store.documents import entry_to_json
+            from bot.reports.entries import entry_documents
 
-            emit_json([entry_to_json(e, app.tz, posts_by_entry.get(e.id, [])) for e in rows])
-        else:
-            _print_entries(app, rows)
-        return
-    from bot.store.engine import session_scope
-    from bot.store.queue import list_entries, posts_for
-
-    with session_scope(app.engine, write=False) as session:
-        entries = list_entries(session=session, week=the_week, statuses=statuses)
-        if as_json:
-            from bot.store.documents import entry_to_json
-
-            posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
-            emit_json([entry_to_json(e, app.tz, posts.get(e.id or 0, [])) for e in entries])
+            emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
             return
-        _print_entries(app, entries)
+        entries = reader.entries(week=the_week, statuses=statuses)
+    _print_entries(app, entries)
 
 
-def _print_entries(app: App, entries: Sequence[Entry]) -> None:
+def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
     from rich.table import Table
 
     if not entries:
@@ -223,15 +222,10 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     Example:
       paperbot show 12 --json
     """
-    from bot.store.documents import entry_to_json
-    from bot.store.engine import session_scope
-    from bot.store.queue import attempts_for, get_entry, posts_for
+    from bot.reports.entries import entry_document
 
-    with session_scope(app.engine, write=False) as session:
-        entry = get_entry(session=session, entry_id=entry_id)
-        posts = posts_for(session=session, entry_ids=[entry_id]).get(entry_id, [])
-        attempts = attempts_for(session=session, post_ids=[p.id for p in posts if p.id])
-        document = entry_to_json(entry, app.tz, posts, attempts)
+    with app.reader() as reader:
+        document = entry_document(reader, entry_id, app.tz)
     if as_json:
         emit_json(document)
         return

@@ -37,41 +37,21 @@ def history(
     Example:
       paperbot history --since 2026-11-23 --csv > week.csv
     """
-    from sqlmodel import col, select
-
     from bot.cli.context import BadInput
+    from bot.reports.history import history_items
     from bot.schedule.weeks import parse_date, parse_week
-    from bot.store.documents import iso, post_to_json
-    from bot.store.engine import session_scope
-    from bot.store.models import Entry, Post
-    from bot.store.queue import attempts_for
+    from bot.store.read_records import HistoryFilter
 
     if as_json and as_csv:
         raise BadInput("choose one of --json and --csv")
-    query = select(Post, Entry).join(Entry, col(Entry.id) == col(Post.entry_id))
-    if week:
-        query = query.where(Entry.week == parse_week(week))
-    if since:
-        query = query.where(col(Post.updated_at) >= parse_date(since, app.tz))
-    if status:
-        query = query.where(Post.status == status)
-    if channel:
-        query = query.where(Post.channel == channel)
-    query = query.order_by(col(Post.updated_at).desc(), col(Post.id).desc())
-    with session_scope(app.engine, write=False) as session:
-        rows = session.exec(query).all()
-        attempts = attempts_for(session=session, post_ids=[p.id for p, _ in rows if p.id])
-    items: list[dict[str, Any]] = []
-    for post, entry in rows:
-        item = post_to_json(post, app.tz, attempts.get(post.id or 0, []))
-        item.update(
-            entry_id=entry.id,
-            title=entry.title,
-            url=entry.url,
-            week=entry.week,
-            updated_at=iso(post.updated_at, app.tz),
-        )
-        items.append(item)
+    filters = HistoryFilter(
+        week=parse_week(week) if week else None,
+        since=parse_date(since, app.tz) if since else None,
+        status=status,
+        channel=channel,
+    )
+    with app.reader() as reader:
+        items = history_items(reader, filters, app.tz)
     if as_json:
         emit_json(items)
     elif as_csv:

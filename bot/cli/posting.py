@@ -26,24 +26,14 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
       paperbot preview --week 2026-W48
     """
     from bot.config import checked_compose_settings
-    from bot.posting.previews import preview_items
+    from bot.posting.previews import entries_to_preview, preview_items
     from bot.schedule.weeks import parse_week
-    from bot.store.engine import session_scope
-    from bot.store.queue import get_entry, list_entries
 
     if entry_id is not None and week:
         raise BadInput("give an ID or --week, not both")
-    with session_scope(app.engine, write=False) as session:
-        if entry_id is not None:
-            entries = [get_entry(session=session, entry_id=entry_id)]
-            if entries[0].status == "posted":
-                raise BadInput(f"entry {entry_id} is already posted (see `paperbot show`)")
-        else:
-            entries = list_entries(
-                session=session,
-                week=parse_week(week) if week else None,
-                statuses=("queued", "failed"),
-            )
+    the_week = parse_week(week) if week else None
+    with app.reader() as reader:
+        entries = entries_to_preview(reader, entry_id=entry_id, week=the_week)
     items = preview_items(entries, checked_compose_settings(app.settings))
     if as_json:
         emit_json(items)
@@ -307,57 +297,16 @@ def schedule(app: App, days: int, as_json: bool) -> None:
       paperbot schedule --days 3
     """
     from bot.config import timetable_config
-    from bot.posting.one_pass import make_plan
-    from bot.schedule.timetable import slots_between
-    from bot.store.documents import iso
-    from bot.store.engine import session_scope
-    from bot.store.lease import read_state
-    from bot.store.models import Entry
+    from bot.reports.schedule import schedule_report
 
-    now = app.now()
     config = timetable_config(app.settings)
-    state = read_state(app.engine)
-    # Plan a day further than shown: an `at` entry just past the horizon takes its day's room
-    # under the caps, as it will when the daemon (planning a week ahead) gets there.
-    plan = make_plan(
-        app.engine,
-        config,
-        now,
-        channel="x",
-        last_run=state.last_run_at if state else None,
-        horizon=timedelta(days=days + 1),
-    )
-    plan = [a for a in plan if a.when < now + timedelta(days=days)]
-    with session_scope(app.engine, write=False) as session:
-        entries = {a.entry_id: session.get(Entry, a.entry_id) for a in plan}
-    rows = []
-    for assignment in plan:
-        entry = entries[assignment.entry_id]
-        rows.append(
-            {
-                "when": iso(assignment.when, app.tz),
-                "entry_id": assignment.entry_id,
-                "reason": assignment.reason,
-                "title": entry.title if entry else "",
-                "url": entry.url if entry else "",
-                "week": entry.week if entry else "",
-            }
+    with app.reader() as reader:
+        document, plan = schedule_report(
+            reader, config, app.now(), days=days, timezone=app.settings.timezone
         )
-    taken = {a.when for a in plan}
-    free = [
-        iso(s, app.tz)
-        for s in slots_between(config, now, now + timedelta(days=days))
-        if s not in taken
-    ]
+    rows, free = document["posts"], document["free_slots"]
     if as_json:
-        emit_json(
-            {
-                "timezone": app.settings.timezone,
-                "now": iso(now, app.tz),
-                "posts": rows,
-                "free_slots": free,
-            }
-        )
+        emit_json(document)
         return
     from rich.markup import escape
     from rich.table import Table
@@ -393,9 +342,17 @@ def status(app: App, as_json: bool) -> None:
     Example:
       paperbot status --json
     """
+    from bot.config import timetable_config
     from bot.posting.status import gather_status
 
-    document = gather_status(app)
+    with app.reader() as reader:
+        document = gather_status(
+            reader,
+            config=timetable_config(app.settings),
+            stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
+            now=app.now(),
+            tz=app.tz,
+        )
     if as_json:
         emit_json(document)
         return

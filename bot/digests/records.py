@@ -13,9 +13,13 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
+
+# bot/digests/markdown.py still imports these two from here; they live in bot/schedule/weeks.py.
+from bot.schedule.weeks import make_week as make_week
+from bot.schedule.weeks import parse_week as parse_week
 
 KINDS = ("paper", "article", "application")
 MAX_IMAGES = 4
@@ -196,42 +200,6 @@ def check_text_size(text: str, *, source_name: str) -> None:
 
 
 # -- field checks ----------------------------------------------------------------------------
-
-_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
-
-
-def weeks_in_year(year: int) -> int:
-    """52 or 53: an ISO year has week 53 exactly when 28 December falls in it."""
-    return date(year, 12, 28).isocalendar().week
-
-
-def make_week(year: int, week: int) -> str:
-    """``YYYY-Www`` for a year and week number, or ValueError saying why it does not exist."""
-    if not 1 <= year <= 9999:
-        raise ValueError(f"year {year} is out of range")
-    last = weeks_in_year(year)
-    if not 1 <= week <= last:
-        raise ValueError(f"{year} has weeks 1 to {last}, not {week}")
-    return f"{year:04d}-W{week:02d}"
-
-
-def parse_week(text: str) -> str:
-    """Normalise an ISO week (``2020-W37``, ``2020w37``) or raise ValueError with the reason."""
-    match = _WEEK.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not an ISO week like 2020-W37")
-    return make_week(int(match.group(1)), int(match.group(2)))
-
-
-def parse_at(text: str) -> datetime:
-    """An ISO 8601 date and time; naive when it has no offset (the caller applies the tz)."""
-    raw = text.strip()
-    if not re.search(r"\d[T ]\d", raw):
-        raise ValueError(f"{raw!r} needs a date and a time, e.g. 2020-09-10T09:30")
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{raw!r} is not an ISO 8601 date and time") from None
 
 
 def parse_kind(text: str) -> str:

@@ -41,11 +41,10 @@ from bot.digests.records import (
     drop_duplicates,
     normalize_comment,
     normalize_title,
-    parse_at,
     parse_kind,
-    parse_week,
     resolve_image,
 )
+from bot.schedule.weeks import parse_local_datetime, parse_week
 from bot.text.urls import InvalidURL, canonicalize
 
 T = TypeVar("T")
@@ -103,7 +102,7 @@ class _Reader:
                 self.error(row.number, "url", str(exc))
         kind = self._checked(row, "kind", parse_kind, default="paper")
         week = self._checked(row, "week", parse_week, default=None)
-        at = self._checked(row, "at", parse_at, default=None)
+        at = self._checked(row, "at", parse_local_datetime, default=None)
         images = self._images(row)
         if len(self.errors.errors) > before:
             return None

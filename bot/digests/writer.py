@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from bot.digests.markdown_escape import escape_alt, escape_comment, escape_title
-from bot.digests.records import KINDS, ImageRef, ParsedImport, normalize_comment, parse_week
+from bot.digests.records import KINDS, ImageRef, ParsedImport, normalize_comment
+from bot.schedule.weeks import parse_week
 
 Language = Literal["en", "zh", "ja"]
 

@@ -10,13 +10,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.posting.outcome import ChannelPaused, Outcome
+from bot.posting.planning import plan_queue
 from bot.posting.publisher import Worker
-from bot.schedule.weeks import week_of
-from bot.store.engine import session_scope
-from bot.store.models import Entry, EntryStatus, Post, PostStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -44,74 +42,6 @@ class RunSummary:
         return ", ".join(parts)
 
 
-def plan_entries(engine: Engine, channel: str) -> list[Any]:
-    """The queue in the timetable's terms (queued entries, and those left `posting`).
-
-    A post awaiting the operator's decision (bot/posting/decisions.py) keeps its entry out of the
-    plan,
-    so it takes no slot while the rest of the queue goes on. Dry runs leave entries queued; an
-    entry already dry-run since its last edit is left out of a dry-run plan, so a dry-run daemon
-    records each entry once instead of at every slot.
-    """
-    from sqlmodel import col, select
-
-    from bot.schedule.timetable import PlanEntry
-    from bot.store.queue import DRY_RUN_CHANNEL
-
-    with session_scope(engine, write=False) as session:
-        undecided = (
-            select(Post.id)
-            .where(
-                col(Post.entry_id) == col(Entry.id),
-                Post.channel == channel,
-                Post.status == PostStatus.POSTING.value,
-                col(Post.decision_needed_at).is_not(None),
-            )
-            .exists()
-        )
-        query = select(Entry).where(
-            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value]),
-            ~undecided,
-        )
-        if channel == DRY_RUN_CHANNEL:
-            rehearsed = (
-                select(Post.id)
-                .where(
-                    col(Post.entry_id) == col(Entry.id),
-                    Post.channel == DRY_RUN_CHANNEL,
-                    col(Post.created_at) >= col(Entry.updated_at),
-                )
-                .exists()
-            )
-            query = query.where(~rehearsed)
-        rows = session.exec(query).all()
-        return [
-            PlanEntry(
-                id=entry.id or 0,
-                position=entry.position,
-                week=entry.week,
-                at=entry.at,
-                next_attempt_at=entry.next_attempt_at,
-            )
-            for entry in rows
-        ]
-
-
-def recent_post_times(engine: Engine, channel: str, now: datetime) -> list[datetime]:
-    """When this channel posted in the last two days (for the daily cap and the 24 h limit)."""
-    from sqlmodel import col, select
-
-    with session_scope(engine, write=False) as session:
-        rows = session.exec(
-            select(Post.posted_at).where(
-                Post.channel == channel,
-                Post.status == PostStatus.POSTED.value,
-                col(Post.posted_at) >= now - timedelta(days=2),
-            )
-        ).all()
-    return [moment for moment in rows if moment is not None]
-
-
 def make_plan(
     engine: Engine,
     config: TimetableConfig,
@@ -121,16 +51,11 @@ def make_plan(
     last_run: datetime | None,
     horizon: timedelta = timedelta(days=7),
 ) -> list[Assignment]:
-    from bot.schedule.timetable import plan
+    """The plan over the ORM reader: the daemon holds an engine anyway."""
+    from bot.store.read_orm import OrmReader
 
-    return plan(
-        config,
-        now,
-        plan_entries(engine, channel),
-        current_week=week_of(now, config.tz),
-        recent_posts=recent_post_times(engine, channel, now),
-        horizon=horizon,
-        last_run=last_run,
+    return plan_queue(
+        OrmReader(engine), config, now, channel=channel, last_run=last_run, horizon=horizon
     )
 
 

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.schedule.wall_clock import as_utc, local_monday, week_monday
+from bot.schedule.wall_clock import as_utc, local_monday
+from bot.schedule.weeks import week_monday_ordinal
 
 if TYPE_CHECKING:
     from bot.schedule.timetable import PlanEntry
@@ -36,7 +37,7 @@ class EntryPicker:
         self.week_now = week_now
         self.monday_now = local_monday(now, tz)
         self.entries = entries
-        self.weeks = [week_monday(e.week) for e in entries]
+        self.weeks = [week_monday_ordinal(e.week) for e in entries]
         ready = [
             as_utc(e.next_attempt_at, f"entry {e.id} next_attempt_at")
             if e.next_attempt_at is not None

@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo
 from bot.schedule.caps import CapLedger
 from bot.schedule.entry_picker import EntryPicker
 from bot.schedule.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
-from bot.schedule.wall_clock import as_utc, iso_week, wall_to_utc, week_monday
+from bot.schedule.wall_clock import as_utc, wall_to_utc
+from bot.schedule.weeks import week_monday_ordinal
 
 # Slot parsing lives in bot.schedule.slots and time-zone helpers in bot.schedule.wall_clock; these
 # names stay
@@ -66,7 +67,6 @@ __all__ = [
     "TimetableConfig",
     "TimetableError",
     "due_now",
-    "iso_week",
     "parse_slot",
     "plan",
     "settled_until",
@@ -236,16 +236,18 @@ def plan(
 ) -> list[Assignment]:
     """Who posts when over [now, now + horizon), plus anything already due; sorted by `when`.
 
-    `current_week` is the week in force at `now` (normally `iso_week(now, config.tz)`); later
-    weeks follow it. `recent_posts` are the instants of posts already made on the channel being
-    planned (any entry); only the last few days matter, and they also tell which past slots were
-    served. Entries that find no time within the horizon are left out: they stay queued.
+    `current_week` is the week in force at `now` (normally `week_of(now, config.tz)`, from
+    bot/schedule/weeks.py); later weeks follow it. `recent_posts` are the instants of posts already
+    made
+    on the channel being planned (any entry); only the last few days matter, and they also tell
+    which past slots were served. Entries that find no time within the horizon are left out:
+    they stay queued.
     """
     now = as_utc(now, "now")
     if horizon < timedelta(0):
         raise ValueError(f"horizon must not be negative, got {horizon}")
     settled = None if last_run is None else as_utc(last_run, "last_run")
-    week_now = week_monday(current_week)
+    week_now = week_monday_ordinal(current_week)
     relevant_from = now - CATCH_UP_LOOKBACK - 2 * DAY
     posts = sorted(
         t for t in (as_utc(p, "recent_posts") for p in recent_posts) if t >= relevant_from

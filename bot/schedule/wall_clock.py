@@ -7,14 +7,10 @@ shared by slot planning and queue ordering, and are easiest to check on their ow
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["as_utc", "iso_week", "local_monday", "wall_to_utc", "week_monday"]
-
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+__all__ = ["as_utc", "local_monday", "wall_to_utc"]
 
 
 def as_utc(value: datetime, name: str) -> datetime:
@@ -37,25 +33,8 @@ def wall_to_utc(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
     return max(first, wall.replace(tzinfo=tz, fold=1).astimezone(UTC))
 
 
-def iso_week(d: datetime, tz: ZoneInfo) -> str:
-    """The ISO week ("2026-W48") of the calendar date `d` falls on in `tz`."""
-    iso = as_utc(d, "d").astimezone(tz).isocalendar()
-    return f"{iso.year:04d}-W{iso.week:02d}"
-
-
-@lru_cache(maxsize=256)
-def week_monday(week: str) -> int:
-    """Ordinal of the week's Monday: weeks compare and subtract as plain integers."""
-    match = _WEEK.match(week)
-    if not match:
-        raise ValueError(f"{week!r} is not an ISO week (expected YYYY-Www)")
-    try:
-        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1).toordinal()
-    except ValueError:
-        raise ValueError(f"{week!r} is not an ISO week of that year") from None
-
-
 def local_monday(t: datetime, tz: ZoneInfo) -> int:
-    """Ordinal of the Monday of the local week `t` falls in, comparable with `week_monday`."""
+    """Ordinal of the Monday of the local week `t` falls in, comparable with
+    bot/schedule/weeks.py's `week_monday_ordinal`."""
     local = t.astimezone(tz).date()
     return local.toordinal() - local.weekday()

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # also fed plain rows by bot.store.fastread: only attribute access is needed
-    from bot.store.models import Attempt, Entry, Post
+if TYPE_CHECKING:
+    from bot.store.read_records import AttemptRecord as Attempt
+    from bot.store.read_records import EntryRecord as Entry
+    from bot.store.read_records import PostRecord as Post
 
 
 def iso(moment: datetime | None, tz: tzinfo) -> str | None:

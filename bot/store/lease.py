@@ -140,21 +140,6 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def owner_gone(owner: str) -> bool:
-    """Whether the poster named by `owner` (see new_owner) is known to be dead: its host is
-    this one and no process has its pid. Another host's poster is never known gone."""
-    host, pid, _ = [*owner.split(":"), "", ""][:3]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def holder(engine: Engine) -> str:
     """Who holds the lock, as the heartbeat row tells it (for messages only)."""
     try:

@@ -21,6 +21,7 @@ from bot.store.models import (
     PostStatus,
     utcnow,
 )
+from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
 if TYPE_CHECKING:
@@ -46,20 +47,6 @@ class DuplicateEntry(QueueError):
             f"{existing.url} is already queued for {existing.week} as entry {existing.id}"
         )
         self.existing = existing
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    url: str
-    week: str
-    kind: str = "paper"
-    title: str = ""
-    arxiv_id: str | None = None
-    comment: str = ""
-    images: tuple[dict[str, str], ...] = ()
-    at: datetime | None = None
-    authors: str = ""
-    abstract: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from functools import lru_cache
 import regex
 
 from bot.text import twitter_text as textlen
+from bot.text import url_extract
 from bot.text.length_rules import LengthRule, XRule
 from bot.text.sentences import ELLIPSIS, first_sentence, shorten
 
@@ -192,7 +193,7 @@ def _without_link(sentence: str, key: str) -> str:
         return sentence  # (the usual case, without extracting links)
     spans = [
         (start, end)
-        for start, end in textlen.extract_urls(sentence)
+        for start, end in url_extract.extract_urls(sentence)
         if _url_key(sentence[start:end]) == key
     ]
     for start, end in reversed(spans):

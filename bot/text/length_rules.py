@@ -54,4 +54,6 @@ class XRule:
         return textlen.weighted_length(text)
 
     def links(self, text: str) -> list[tuple[int, int]]:
-        return textlen.extract_urls(text)
+        from bot.text.url_extract import extract_urls
+
+        return extract_urls(text)

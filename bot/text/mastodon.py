@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import regex
 
-from bot.text.twitter_text import extract_urls
+from bot.text.url_extract import extract_urls
 
 __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
 

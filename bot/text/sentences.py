@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 
 from bot.text import twitter_text as textlen
+from bot.text import url_extract
 
 ELLIPSIS = "…"
 _ELLIPSIS_WEIGHT = textlen.weighted_length(ELLIPSIS)
@@ -167,9 +168,9 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
         # Only now ask whether the terminator is part of a link. Links never span a space, so
         # the links of the text up to the end of this word are those of the whole text.
         if start >= scanned:
-            space = textlen.SPACES.search(text, start)
+            space = url_extract.SPACES.search(text, start)
             scanned = space.start() if space else len(text)
-            urls = textlen.extract_urls(text[:scanned])
+            urls = url_extract.extract_urls(text[:scanned])
         if any(url_start <= start < url_end for url_start, url_end in urls):
             continue
         return after

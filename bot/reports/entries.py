@@ -1,0 +1,31 @@
+"""The `--json` documents of `list` and `show`: entries with their posts (and attempts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.store.documents import entry_to_json
+from bot.store.reader import require_entry
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from bot.store.reader import Reader
+
+
+def entry_documents(
+    reader: Reader, *, week: str | None, statuses: Sequence[str], tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Every entry that passes the filters, in queue order, with its posts (no attempts)."""
+    entries = reader.entries(week=week, statuses=statuses)
+    posts = reader.posts_for([e.id for e in entries])
+    return [entry_to_json(e, tz, posts.get(e.id, [])) for e in entries]
+
+
+def entry_document(reader: Reader, entry_id: int, tz: ZoneInfo) -> dict[str, Any]:
+    """One entry with its posts and every attempt; EntryMissing (bad input) if there is none."""
+    entry = require_entry(reader, entry_id)
+    posts = reader.posts_for([entry_id]).get(entry_id, [])
+    attempts = reader.attempts_for([p.id for p in posts])
+    return entry_to_json(entry, tz, posts, attempts)

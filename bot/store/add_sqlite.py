@@ -1,0 +1,90 @@
+"""`paperbot add` on a SQLite file at the current schema, with the standard library.
+
+Adding is what a curator does all day, and the ORM alone costs more to import (~0.5 s) than
+the command needs. When the file is at head, the entry is written here with the same rules and
+the same row as bot/store/queue.py's `add_entry` (a URL once per week, at the end of the queue,
+`queued`); tests/test_add_paths.py adds the same entries both ways and compares the rows column
+by column. The connection is set up as bot/store/engine.py sets up the ORM's (busy timeout, foreign
+keys,
+synchronous=NORMAL on a WAL file) and writes in one BEGIN IMMEDIATE transaction, so the check
+for a duplicate and the insert cannot race another writer. Anything else (no file yet, an
+outdated file, PostgreSQL) returns None: the caller takes the ORM path, which also migrates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.store.engine import BUSY_TIMEOUT_MS, HEAD_REVISION
+from bot.store.new_entry import NewEntry
+from bot.store.read_sqlite import sqlite_path, stored_time
+
+MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
+
+
+class DuplicateURL(ValueError):
+    """The URL is queued for that week already: bad input, worded as bot/store/queue.py's."""
+
+
+def add_entry_directly(environ: Mapping[str, str], new: NewEntry, *, now: datetime) -> int | None:
+    """The new entry's id, or None when the ORM path must add it."""
+    path = sqlite_path(environ)
+    if path is None or not path.is_file():
+        return None
+    if len(new.images) > MAX_IMAGES:
+        raise ValueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            entry_id = _insert(connection, new, now)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT" if entry_id is not None else "ROLLBACK")
+        return entry_id
+    finally:
+        connection.close()
+
+
+def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int | None:
+    try:
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    if revision is None or revision[0] != HEAD_REVISION:
+        return None
+    existing = connection.execute(
+        "SELECT id FROM entry WHERE url = ? AND week = ?", (new.url, new.week)
+    ).fetchone()
+    if existing is not None:
+        raise DuplicateURL(f"{new.url} is already queued for {new.week} as entry {existing[0]}")
+    (last,) = connection.execute("SELECT max(position) FROM entry").fetchone()
+    stamp = stored_time(now)
+    cursor = connection.execute(
+        "INSERT INTO entry (kind, title, url, arxiv_id, comment, images, authors, abstract, "
+        "week, at, position, status, attempts, last_error, next_attempt_at, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, ?)",
+        (
+            new.kind,
+            new.title,
+            new.url,
+            new.arxiv_id,
+            new.comment,
+            json.dumps([dict(image) for image in new.images]),
+            new.authors,
+            new.abstract,
+            new.week,
+            stored_time(new.at) if new.at is not None else None,
+            int(last or 0) + 1,
+            stamp,
+            stamp,
+        ),
+    )
+    return cursor.lastrowid

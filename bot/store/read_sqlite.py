@@ -1,0 +1,271 @@
+"""The read layer on a SQLite file with the standard library: no SQLAlchemy import at all.
+
+Used only when the file is already at the current schema (bot/store/engine.py's HEAD_REVISION);
+rows are
+given the shapes the ORM gives them (aware UTC datetimes, decoded JSON), so every command prints
+the same document either way (tests/test_read_layer.py compares them on one database). The
+queries run in one read transaction, so a command sees one snapshot while the daemon writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bot.schedule.timetable import PlanEntry
+from bot.store.engine import DEFAULT_DATABASE_URL, HEAD_REVISION
+from bot.store.read_records import (
+    AttemptRecord,
+    ChannelRecord,
+    DaemonRecord,
+    EntryRecord,
+    HistoryFilter,
+    PostRecord,
+    field_names,
+)
+from bot.store.reader import DRY_RUN_CHANNEL
+
+_JSON_COLUMNS = frozenset(("images", "media_ids"))
+_TIME_COLUMNS = frozenset(
+    (
+        "at",
+        "next_attempt_at",
+        "decision_needed_at",
+        "created_at",
+        "updated_at",
+        "posted_at",
+        "started_at",
+        "finished_at",
+        "paused_at",
+        "rate_limited_until",
+        "heartbeat_at",
+        "stopped_at",
+        "last_run_at",
+    )
+)
+
+
+def sqlite_path(environ: Mapping[str, str]) -> Path | None:
+    """The file of a plain `sqlite:///` URL, else None (memory, other drivers, options)."""
+    url = environ.get("PAPERBOT_DATABASE_URL") or environ.get("DATABASE_URL") or ""
+    url = url.strip() or DEFAULT_DATABASE_URL
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or url == prefix:
+        return None
+    return Path(url[len(prefix) :])
+
+
+def open_sqlite_reader(environ: Mapping[str, str]) -> SqliteReader | None:
+    """A reader on the configured SQLite file if it is at head, else None (use the ORM)."""
+    path = sqlite_path(environ)
+    if path is None or not path.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None
+        )
+    except sqlite3.Error:
+        return None
+    try:
+        connection.execute("BEGIN")
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        revision = None
+    if revision is None or revision[0] != HEAD_REVISION:
+        connection.close()
+        return None
+    return SqliteReader(connection)
+
+
+def stored_time(moment: datetime) -> str:
+    """A UTC instant as SQLAlchemy stores it on SQLite, so comparisons in SQL agree."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _time(value: str | None) -> datetime | None:
+    # SQLAlchemy stores UTC without an offset ("2026-11-27 23:50:33.386439").
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _columns(record_type: type, table: str) -> str:
+    return ", ".join(f"{table}.{name}" for name in field_names(record_type))
+
+
+def _converters(names: Sequence[str]) -> list[tuple[int, Any]]:
+    converters: list[tuple[int, Any]] = []
+    for index, name in enumerate(names):
+        if name in _TIME_COLUMNS:
+            converters.append((index, _time))
+        elif name in _JSON_COLUMNS:
+            converters.append((index, lambda text: json.loads(text or "[]")))
+    return converters
+
+
+class SqliteReader:
+    """`bot.store.reader.Reader` on one read-only connection, inside one read transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def __enter__(self) -> SqliteReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._db.close()
+
+    def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        names = field_names(record_type)
+        converters = _converters(names)
+        records = []
+        for row in self._db.execute(sql, params):
+            values = list(row)
+            for index, convert in converters:
+                values[index] = convert(values[index])
+            records.append(record_type(*values))
+        return records
+
+    def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
+        where, params = ["1"], []
+        if week:
+            where.append("week = ?")
+            params.append(week)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        sql = f"SELECT {_columns(EntryRecord, 'entry')} FROM entry WHERE {' AND '.join(where)}"
+        return self._records(EntryRecord, sql + " ORDER BY week, position", params)
+
+    def entries_by_id(self, entry_ids: Sequence[int]) -> dict[int, EntryRecord]:
+        sql = (
+            f"SELECT {_columns(EntryRecord, 'entry')} FROM entry "
+            "WHERE id IN (SELECT value FROM json_each(?))"
+        )
+        return {e.id: e for e in self._records(EntryRecord, sql, [json.dumps(list(entry_ids))])}
+
+    def posts_for(self, entry_ids: Sequence[int]) -> dict[int, list[PostRecord]]:
+        grouped: dict[int, list[PostRecord]] = {entry_id: [] for entry_id in entry_ids}
+        if entry_ids:
+            sql = (
+                f"SELECT {_columns(PostRecord, 'post')} FROM post "
+                "WHERE entry_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+            )
+            for post in self._records(PostRecord, sql, [json.dumps(list(entry_ids))]):
+                grouped.setdefault(post.entry_id, []).append(post)
+        return grouped
+
+    def attempts_for(self, post_ids: Sequence[int]) -> dict[int, list[AttemptRecord]]:
+        grouped: dict[int, list[AttemptRecord]] = {post_id: [] for post_id in post_ids}
+        if post_ids:
+            sql = (
+                f"SELECT {_columns(AttemptRecord, 'attempt')} FROM attempt "
+                "WHERE post_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+            )
+            for attempt in self._records(AttemptRecord, sql, [json.dumps(list(post_ids))]):
+                grouped.setdefault(attempt.post_id, []).append(attempt)
+        return grouped
+
+    def history(self, filters: HistoryFilter) -> list[tuple[PostRecord, EntryRecord]]:
+        where, params = ["1"], []
+        for clause, value in (
+            ("entry.week = ?", filters.week),
+            ("post.updated_at >= ?", stored_time(filters.since) if filters.since else None),
+            ("post.status = ?", filters.status),
+            ("post.channel = ?", filters.channel),
+        ):
+            if value:
+                where.append(clause)
+                params.append(value)
+        sql = (
+            f"SELECT post.id FROM post JOIN entry ON entry.id = post.entry_id "
+            f"WHERE {' AND '.join(where)} ORDER BY post.updated_at DESC, post.id DESC"
+        )
+        post_ids = [row[0] for row in self._db.execute(sql, params)]
+        posts_sql = (
+            f"SELECT {_columns(PostRecord, 'post')} FROM post "
+            "WHERE id IN (SELECT value FROM json_each(?))"
+        )
+        posts = {p.id: p for p in self._records(PostRecord, posts_sql, [json.dumps(post_ids)])}
+        entries = self.entries_by_id(sorted({p.entry_id for p in posts.values()}))
+        return [(posts[i], entries[posts[i].entry_id]) for i in post_ids]
+
+    def count_by_status(self) -> dict[str, int]:
+        sql = "SELECT status, count(*) FROM entry GROUP BY status"
+        return {status: count for status, count in self._db.execute(sql)}
+
+    def channel_states(self) -> list[ChannelRecord]:
+        sql = f"SELECT {_columns(ChannelRecord, 'channel_state')} FROM channel_state"
+        return self._records(ChannelRecord, sql)
+
+    def daemon_state(self) -> DaemonRecord | None:
+        sql = f"SELECT {_columns(DaemonRecord, 'daemon_state')} FROM daemon_state WHERE id = 1"
+        found = self._records(DaemonRecord, sql)
+        return found[0] if found else None
+
+    def last_failed_entry(self) -> EntryRecord | None:
+        sql = (
+            f"SELECT {_columns(EntryRecord, 'entry')} FROM entry WHERE last_error IS NOT NULL "
+            "ORDER BY updated_at DESC, id DESC LIMIT 1"
+        )
+        found = self._records(EntryRecord, sql)
+        return found[0] if found else None
+
+    def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
+        # bot/posting/planning.py's keep_for_plan in SQL: one indexed query per week (a
+        # 100,000-entry
+        # queue holds a few dozen weeks), plus the entries with `at` or a retry time.
+        # A post awaiting the operator's decision (bot/posting/decisions.py) takes no slot.
+        where = (
+            "status IN ('queued', 'posting') AND NOT EXISTS (SELECT 1 FROM post"
+            " WHERE post.entry_id = entry.id AND post.channel = ? AND post.status = 'posting'"
+            " AND post.decision_needed_at IS NOT NULL)"
+        )
+        params: list[Any] = [channel]
+        if channel == DRY_RUN_CHANNEL:
+            where += (
+                " AND NOT EXISTS (SELECT 1 FROM post WHERE post.entry_id = entry.id"
+                " AND post.channel = ? AND post.created_at >= entry.updated_at)"
+            )
+            params.append(DRY_RUN_CHANNEL)
+        columns = "SELECT id, position, week, at, next_attempt_at FROM entry WHERE "
+        if per_week is None:
+            queries = [(columns + where, params)]
+        else:
+            weeks = [week for (week,) in self._db.execute("SELECT DISTINCT week FROM entry")]
+            queries = [
+                (columns + where + f" AND {column} IS NOT NULL", params)
+                for column in ("at", "next_attempt_at")
+            ]
+            queries += [
+                (
+                    columns + where + " AND week = ? AND at IS NULL AND next_attempt_at IS NULL"
+                    " ORDER BY position, id LIMIT ?",
+                    [*params, week, per_week],
+                )
+                for week in weeks
+            ]
+        rows = {row[0]: row for sql, values in queries for row in self._db.execute(sql, values)}
+        return [
+            PlanEntry(id=i, position=p, week=w, at=_time(a), next_attempt_at=_time(n))
+            for i, p, w, a, n in (rows[key] for key in sorted(rows))
+        ]
+
+    def undecided_posts(self) -> list[PostRecord]:
+        sql = (
+            f"SELECT {_columns(PostRecord, 'post')} FROM post WHERE status = 'posting'"
+            " AND decision_needed_at IS NOT NULL ORDER BY entry_id, id"
+        )
+        return self._records(PostRecord, sql)
+
+    def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:
+        sql = (
+            "SELECT posted_at FROM post WHERE channel = ? AND status = 'posted' AND posted_at >= ?"
+        )
+        rows = self._db.execute(sql, [channel, stored_time(since)])
+        return [moment for (value,) in rows if (moment := _time(value)) is not None]
