@@ -166,8 +166,19 @@ def display_url(uri: str) -> str:
 
 def render(text: str) -> Rendered:
     """``text`` (with full URLs) as Bluesky shows it: links shortened, each one a facet."""
+    return _render_with_spans(text)[0]
+
+
+@lru_cache(maxsize=64)
+def _render_with_spans(text: str) -> tuple[Rendered, list[tuple[int, int]]]:
+    """``render`` and the spans of the links in ``text`` itself, found in the same pass.
+
+    Kept for the last few texts: composition measures a post, checks its links and then
+    renders it to send, all on the same text.
+    """
     pieces: list[str] = []
     facets: list[LinkFacet] = []
+    spans: list[tuple[int, int]] = []
     position = 0
     offset = 0  # UTF-8 bytes shown so far
     for start, end, uri in find_links(text):
@@ -176,12 +187,14 @@ def render(text: str) -> Rendered:
         offset += len(before.encode())
         size = len(shown.encode())
         facets.append(LinkFacet(offset, offset + size, uri))
+        spans.append((start, end))
         pieces += (before, shown)
         offset += size
         position = end
     pieces.append(text[position:])
     shown_text = "".join(pieces)
-    return Rendered(shown_text, tuple(facets), graphemes(shown_text), len(shown_text.encode()))
+    rendered = Rendered(shown_text, tuple(facets), graphemes(shown_text), len(shown_text.encode()))
+    return rendered, spans
 
 
 @dataclass(frozen=True)
@@ -197,12 +210,20 @@ class BlueskyRule:
     unit: str = "characters"
 
     def measure(self, text: str) -> int:
-        shown = render(text)
-        return max(shown.graphemes, math.ceil(shown.utf8_bytes / _BYTES_PER_GRAPHEME))
+        return _folded(render(text))
 
     def links(self, text: str) -> list[tuple[int, int]]:
         """Spans of the links in the composed text (full URLs, before shortening)."""
-        return [(start, end) for start, end, _ in find_links(text)]
+        return list(_render_with_spans(text)[1])
+
+    def measure_links(self, text: str) -> tuple[int, list[tuple[int, int]]]:
+        """``measure`` and ``links`` in one pass."""
+        shown, spans = _render_with_spans(text)
+        return _folded(shown), list(spans)
+
+
+def _folded(shown: Rendered) -> int:
+    return max(shown.graphemes, math.ceil(shown.utf8_bytes / _BYTES_PER_GRAPHEME))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,15 +19,15 @@ from functools import lru_cache
 import regex
 
 from bot.text import twitter_text as textlen
+from bot.text.entry_text import nfc, prepare
 from bot.text.length_rules import LengthRule, XRule
-from bot.text.sentences import ELLIPSIS, first_sentence, shorten
+from bot.text.sentences import ELLIPSIS, shorten
 
 PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
 _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in for the real one
 # Characters that may sit right before / after {url} without joining the link.
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
-_SCHEME = re.compile(r"^https?://(?:www\.)?", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACE_RUN = re.compile(r"[ \t]{2,}")
 _WHITESPACE = re.compile(r"\s+")
@@ -181,25 +180,6 @@ def validate_template(settings: ComposeSettings, rule: LengthRule | None = None)
         )
 
 
-def _url_key(url: str) -> str:
-    """A link compared loosely: scheme, 'www.', case and a trailing '/' do not matter."""
-    return _SCHEME.sub("", url.strip()).rstrip("/").lower()
-
-
-def _without_link(sentence: str, key: str) -> str:
-    """The sentence with any copy of the post's own link (``_url_key``) removed."""
-    if key not in sentence.lower():
-        return sentence  # (the usual case, without extracting links)
-    spans = [
-        (start, end)
-        for start, end in textlen.extract_urls(sentence)
-        if _url_key(sentence[start:end]) == key
-    ]
-    for start, end in reversed(spans):
-        sentence = sentence[:start] + sentence[end:]
-    return _WHITESPACE.sub(" ", sentence).strip()
-
-
 def _truncate_alt(alt: str, limit: int) -> str:
     """At most ``limit`` code points, cut at a grapheme boundary, "…" marking the cut."""
     if len(alt) <= limit:
@@ -229,7 +209,7 @@ def _images(
         )
     images: list[ImageSpec] = []
     for number, image in enumerate(given[: settings.max_images], start=1):
-        alt = _nfc(image.alt).strip() or title
+        alt = nfc(image.alt).strip() or title
         if not alt:
             warnings.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
@@ -239,10 +219,6 @@ def _images(
             alt = _truncate_alt(alt, settings.alt_max)
         images.append(ImageSpec(source=image.source, alt=alt))
     return tuple(images)
-
-
-def _nfc(text: str) -> str:
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 _Measured = tuple[str, str, int, list[tuple[int, int]]]
@@ -264,14 +240,18 @@ class _Meter:
     budget: bool
 
     @staticmethod
+    @lru_cache(maxsize=64)
     def of(rule: LengthRule) -> _Meter:
+        """The meter of ``rule`` (one per rule value: rules are small frozen values)."""
         if isinstance(rule, XRule):
             return _Meter(
                 rule.limit, rule.unit, "X", textlen.weighted_length, textlen.measure, True
             )
+        measure = getattr(rule, "measure_links", None)  # one pass, where the rule has one
+        if measure is None:
 
-        def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
-            return rule.measure(text), rule.links(text)
+            def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
+                return rule.measure(text), rule.links(text)
 
         return _Meter(rule.limit, rule.unit, rule.name.capitalize(), rule.measure, measure, False)
 
@@ -332,28 +312,12 @@ def compose(
     url = entry.url.strip()
     if not url:
         raise ValueError("an entry needs a link to be posted")
-    warnings: list[str] = []
     limit = meter.limit
     weigh = meter.weigh
-    key = _url_key(url)
-    title = " ".join(_nfc(entry.title).split())
-    if title and _without_link(title, key) != title:
-        warnings.append("the link was removed from the title (the template adds it)")
-        title = _without_link(title, key)
     has_title = "title" in names
-
-    chosen = first_sentence(_nfc(entry.comment))
-    source = "comment"
-    if chosen:
-        without = _without_link(chosen, key)
-        if without != chosen:
-            warnings.append("the link was removed from the comment (the template adds it)")
-            chosen = without
-    if not chosen:
-        warnings.append("no comment")
-        if not title:
-            warnings.append("no title")
-        chosen, source = ("", "title") if has_title else (title, "title")
+    prepared = prepare(url, entry.comment, entry.title, has_title)
+    title, chosen, source = prepared.title, prepared.sentence, prepared.source
+    warnings = list(prepared.warnings)
 
     values = {
         "sentence": chosen,

@@ -23,7 +23,9 @@ class LengthRule(Protocol):
 
     ``measure`` is compared with ``limit``; ``links`` gives the ``(start, end)`` spans of the
     text that the platform will make links of, so composition can check the post's own link is
-    there exactly once. ``unit`` names what ``measure`` counts, for warnings.
+    there exactly once. ``unit`` names what ``measure`` counts, for warnings. A rule may also
+    have ``measure_links(text)`` returning both at once, when one pass over the text finds them
+    (composition then uses it: a post is measured many times while it is shortened).
     """
 
     @property
