@@ -132,6 +132,14 @@ def _render(template: str, values: Mapping[str, str]) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=64)
+def _fill(template: str, sentence: str, url: str, title: str, hashtags: str, emoji: str) -> str:
+    """``_render`` of these values; the same post is filled for each channel in turn."""
+    values = {"sentence": sentence, "url": url, "title": title}
+    values.update(hashtags=hashtags, emoji=emoji)
+    return _render(template, values)
+
+
 def validate_template(settings: ComposeSettings, rule: LengthRule | None = None) -> None:
     """Raise TemplateError unless the settings can produce a post.
 
@@ -256,15 +264,26 @@ class _Meter:
         return _Meter(rule.limit, rule.unit, rule.name.capitalize(), rule.measure, measure, False)
 
 
-def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | None) -> _Measured:
+def _fit(
+    part: str,
+    render: Callable[[str], str],
+    meter: _Meter,
+    rest: int | None,
+    part_weight: int = 0,
+) -> _Measured:
     """``part`` shortened so that ``render(part)`` weighs at most the limit ("" if impossible).
 
     Returns the part, the rendered text, its weight and its links. ``rest`` is what the
-    template adds to the part's weight, when known: the part is usually set off by
-    whitespace, so weights add up and one shortening with that budget is right; if the
-    estimate was wrong, whole posts are measured at each step instead.
+    template adds to the part's weight (``part_weight``), when known: the part is usually set
+    off by whitespace, so weights add up and one shortening with that budget is right; if the
+    estimate was wrong, whole posts are measured at each step instead. A rule other than X's
+    is always measured on whole posts, the search starting at the share of the part that
+    the budget suggests.
     """
     limit = meter.limit
+    hint = None
+    if rest is not None and not meter.budget and part_weight > 0:
+        hint = min(max((limit - rest) / part_weight, 0.0), 1.0)
     if rest is not None and meter.budget:
         short = shorten(part, limit - rest)
         if short:
@@ -276,7 +295,7 @@ def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | Non
     def fits(candidate: str) -> bool:
         return meter.weigh(render(candidate)) <= limit
 
-    short = shorten(part, fits)
+    short = shorten(part, fits, hint=hint)
     text = render(short)
     length, spans = meter.measure(text)
     return short, text, length, spans
@@ -319,18 +338,12 @@ def compose(
     title, chosen, source = prepared.title, prepared.sentence, prepared.source
     warnings = list(prepared.warnings)
 
-    values = {
-        "sentence": chosen,
-        "url": url,
-        "title": title if has_title else "",
-        "hashtags": _hashtags(settings.hashtags),
-        "emoji": settings.emoji,
-    }
+    template, hashtags, emoji = settings.template, _hashtags(settings.hashtags), settings.emoji
 
     def render(sentence: str, title: str) -> str:
-        return _render(settings.template, {**values, "sentence": sentence, "title": title})
+        return _fill(template, sentence, url, title, hashtags, emoji)
 
-    sentence, short_title = chosen, values["title"]
+    sentence, short_title = chosen, title if has_title else ""
     text = render(sentence, short_title)
     length, spans = meter.measure(text)  # (text is NFC: all its parts are)
     shortened = length > limit
@@ -338,7 +351,11 @@ def compose(
     if shortened:
         chosen_weight = weigh(chosen)
         sentence, text, length, spans = _fit(
-            chosen, lambda part: render(part, short_title), meter, length - chosen_weight
+            chosen,
+            lambda part: render(part, short_title),
+            meter,
+            length - chosen_weight,
+            chosen_weight,
         )
         if not sentence and short_title:
             if chosen:
