@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text import twitter_text as textlen
-from bot.text.bluesky import BYTE_LIMIT, GRAPHEME_LIMIT, display_url, render
+from bot.text.bluesky import (
+    BYTE_LIMIT,
+    GRAPHEME_LIMIT,
+    _display_url_parsed,
+    display_url,
+    render,
+)
 from bot.text.compose import ComposeInput, ComposeSettings
 from bot.text.mastodon import MastodonRule
 from bot.text.per_channel import ChannelDraft, compose_for
@@ -135,3 +141,18 @@ def test_every_mastodon_post_is_valid_for_the_instance(
     links = [draft.text[start:end] for start, end in MastodonRule().links(draft.text)]
     assert links.count(url) == 1 and draft.text.count(url) == 1
     _common(draft, comment, template)
+
+
+_URL_PARTS = st.sampled_from(
+    [
+        *("http://", "https://", "HTTPS://", "a", "Z", "0", "-", ".", "/", "?", "#", "%", ":"),
+        *("@", "ü", " ", "\t", "(", ")", "~", "p" * 20, "example.org", "xn--bcher-kva.de"),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_URL_PARTS, max_size=12).map("".join))
+def test_display_url_fast_path_agrees_with_the_parser(tail: str) -> None:
+    for uri in (tail, "https://" + tail, "https://example.org" + tail):
+        assert display_url(uri) == _display_url_parsed(uri), uri

@@ -50,10 +50,13 @@ _LINK = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CLUSTER = regex.compile(r"\X")
-_TOKEN = re.compile(r"\S+")
+# A whitespace-separated token holding a "." (the lookbehind keeps the scan linear).
+_DOTTED_TOKEN = re.compile(r"(?<!\S)[^\s.]*\.\S*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # What a JavaScript URL parser leaves alone in a path, query or fragment (it encodes the rest).
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+# A link that needs no parser: http(s), an ASCII host without port or user, printable ASCII.
+_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)([/?#][!-~]*)?", re.I | re.A)
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,8 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
     links: list[tuple[int, int, str]] = []
     # A link starts a whitespace-separated token or follows a "(" in one, and holds a ".": only
     # such tokens are tried (scanning all of a long text with the pattern is far slower).
-    for token in _TOKEN.finditer(text):
+    for token in _DOTTED_TOKEN.finditer(text):
         position, token_end = token.span()
-        if text.find(".", position, token_end) < 0:
-            continue
         while position < token_end:
             match = _LINK.match(text, position)
             if match is None:
@@ -140,7 +141,27 @@ def _link(match: re.Match[str]) -> tuple[int, int, str] | None:
 
 @lru_cache(maxsize=4096)
 def display_url(uri: str) -> str:
-    """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "..."."""
+    """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "...".
+
+    A plain ASCII link (the usual case: every entry has a new one) is taken apart by a pattern;
+    anything else by ``urlsplit``, with the host in IDNA and the rest percent-encoded.
+    """
+    plain = _PLAIN_URL.fullmatch(uri)
+    if plain is None:
+        return _display_url_parsed(uri)
+    # As urlsplit: the fragment starts at the first "#", the query at the first "?" before it.
+    rest, _, fragment = (plain.group(2) or "").partition("#")
+    path, _, query = rest.partition("?")
+    shown = "" if path in ("", "/") else path
+    if query:
+        shown += "?" + query
+    if fragment:
+        shown += "#" + fragment
+    host = plain.group(1).lower()
+    return host + shown[:13] + "..." if len(shown) > 15 else host + shown
+
+
+def _display_url_parsed(uri: str) -> str:
     try:
         parts = urlsplit(uri)
         host = parts.hostname or ""

@@ -225,7 +225,8 @@ def _images(
                 f"alt text of image {number} cut from {len(alt)} to {settings.alt_max} characters"
             )
             alt = _truncate_alt(alt, settings.alt_max)
-        images.append(ImageSpec(source=image.source, alt=alt))
+        same = alt == image.alt and type(image) is ImageSpec  # (frozen: shared, not copied)
+        images.append(image if same else ImageSpec(source=image.source, alt=alt))
     return tuple(images)
 
 
@@ -301,6 +302,11 @@ def _fit(
     return short, text, length, spans
 
 
+@lru_cache(maxsize=8)
+def _x_rule(limit: int) -> XRule:
+    return XRule(limit)
+
+
 @lru_cache(maxsize=64)
 def _checked(settings: ComposeSettings, rule: LengthRule) -> frozenset[str]:
     validate_template(settings, rule)
@@ -325,7 +331,7 @@ def compose(
     """
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
-    rule = rule or XRule(settings.limit)
+    rule = rule or _x_rule(settings.limit)
     meter = _Meter.of(rule)
     names = _checked(settings, rule)
     url = entry.url.strip()
