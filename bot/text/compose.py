@@ -20,7 +20,7 @@ import regex
 
 from bot.text import twitter_text as textlen
 from bot.text.entry_text import nfc, prepare
-from bot.text.length_rules import LengthRule, XRule
+from bot.text.length_rules import LengthRule, XRule, measure_x
 from bot.text.sentences import ELLIPSIS, shorten
 
 PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
@@ -253,9 +253,7 @@ class _Meter:
     def of(rule: LengthRule) -> _Meter:
         """The meter of ``rule`` (one per rule value: rules are small frozen values)."""
         if isinstance(rule, XRule):
-            return _Meter(
-                rule.limit, rule.unit, "X", textlen.weighted_length, textlen.measure, True
-            )
+            return _Meter(rule.limit, rule.unit, "X", textlen.weighted_length, measure_x, True)
         measure = getattr(rule, "measure_links", None)  # one pass, where the rule has one
         if measure is None:
 

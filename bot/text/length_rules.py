@@ -11,11 +11,12 @@ composition results can be cached by it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from bot.text import twitter_text as textlen
 
-__all__ = ["LengthRule", "XRule"]
+__all__ = ["LengthRule", "XRule", "measure_x"]
 
 
 class LengthRule(Protocol):
@@ -57,3 +58,14 @@ class XRule:
 
     def links(self, text: str) -> list[tuple[int, int]]:
         return textlen.extract_urls(text)
+
+
+@lru_cache(maxsize=64)
+def measure_x(text: str) -> tuple[int, list[tuple[int, int]]]:
+    """twitter-text's ``measure`` of NFC ``text`` (weight and link spans), kept for a while.
+
+    An entry composed for X and then for Mastodon usually gives the same text, and Mastodon
+    finds links with twitter-text too (bot/text/mastodon.py): one search serves both. The
+    spans list is shared: callers must not change it.
+    """
+    return textlen.measure(text)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import regex
 
 from bot.text.bluesky import graphemes
-from bot.text.twitter_text import extract_urls
+from bot.text.length_rules import measure_x
 
 __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
 
@@ -48,7 +48,8 @@ _SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:
-    return [(start, end) for start, end in extract_urls(text) if _SCHEME.match(text, start)]
+    # (measure_x: the same text was often just measured for X, and its links found)
+    return [(start, end) for start, end in measure_x(text)[1] if _SCHEME.match(text, start)]
 
 
 def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
