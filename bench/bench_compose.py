@@ -7,7 +7,8 @@ Mastodon). Settings alternate between the default template and one with title, h
 emoji. Each entry is composed through ``bot.text.per_channel.compose_for`` for X, for Bluesky,
 for Mastodon (a stock instance: 500 characters), and for all three in turn, as the poster does
 (the composer keeps a little per entry: its sentence, X's link search, grapheme counts, so the
-next channel reuses them; every link is new, so nothing carries over between entries).
+next channel reuses them; every link is new, so little carries over between entries: emptying
+those caches before each entry measured the same, within this machine's noise).
 Target: all three together at least 5,000 entries/s (a week's digest is a few dozen entries;
 this guards against a pathological counter).
 
