@@ -50,10 +50,13 @@ _LINK = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CLUSTER = regex.compile(r"\X")
-_TOKEN = re.compile(r"\S+")
+# A whitespace-separated token holding a "." (the lookbehind keeps the scan linear).
+_DOTTED_TOKEN = re.compile(r"(?<!\S)[^\s.]*\.\S*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # What a JavaScript URL parser leaves alone in a path, query or fragment (it encodes the rest).
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+# A link that needs no parser: http(s), an ASCII host without port or user, printable ASCII.
+_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)([/?#][!-~]*)?", re.I | re.A)
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,15 @@ def graphemes(text: str) -> int:
         return count
     for run in _NON_ASCII_RUN.finditer(text):
         start, end = run.span()
-        before = max(start - 1, 0)
-        count += len(_CLUSTER.findall(text, before, end)) - (end - before)
+        count += _joined(text[max(start - 1, 0) : end])
     return count
+
+
+@lru_cache(maxsize=256)
+def _joined(stretch: str) -> int:
+    """How many fewer clusters than characters ``stretch`` has (kept: Bluesky's shown text
+    and Mastodon's counted text of one post share their non-ASCII stretches)."""
+    return len(_CLUSTER.findall(stretch)) - len(stretch)
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:
@@ -107,10 +116,8 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
     links: list[tuple[int, int, str]] = []
     # A link starts a whitespace-separated token or follows a "(" in one, and holds a ".": only
     # such tokens are tried (scanning all of a long text with the pattern is far slower).
-    for token in _TOKEN.finditer(text):
+    for token in _DOTTED_TOKEN.finditer(text):
         position, token_end = token.span()
-        if text.find(".", position, token_end) < 0:
-            continue
         while position < token_end:
             match = _LINK.match(text, position)
             if match is None:
@@ -140,7 +147,27 @@ def _link(match: re.Match[str]) -> tuple[int, int, str] | None:
 
 @lru_cache(maxsize=4096)
 def display_url(uri: str) -> str:
-    """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "..."."""
+    """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "...".
+
+    A plain ASCII link (the usual case: every entry has a new one) is taken apart by a pattern;
+    anything else by ``urlsplit``, with the host in IDNA and the rest percent-encoded.
+    """
+    plain = _PLAIN_URL.fullmatch(uri)
+    if plain is None:
+        return _display_url_parsed(uri)
+    # As urlsplit: the fragment starts at the first "#", the query at the first "?" before it.
+    rest, _, fragment = (plain.group(2) or "").partition("#")
+    path, _, query = rest.partition("?")
+    shown = "" if path in ("", "/") else path
+    if query:
+        shown += "?" + query
+    if fragment:
+        shown += "#" + fragment
+    host = plain.group(1).lower()
+    return host + shown[:13] + "..." if len(shown) > 15 else host + shown
+
+
+def _display_url_parsed(uri: str) -> str:
     try:
         parts = urlsplit(uri)
         host = parts.hostname or ""
@@ -166,8 +193,19 @@ def display_url(uri: str) -> str:
 
 def render(text: str) -> Rendered:
     """``text`` (with full URLs) as Bluesky shows it: links shortened, each one a facet."""
+    return _render_with_spans(text)[0]
+
+
+@lru_cache(maxsize=64)
+def _render_with_spans(text: str) -> tuple[Rendered, list[tuple[int, int]]]:
+    """``render`` and the spans of the links in ``text`` itself, found in the same pass.
+
+    Kept for the last few texts: composition measures a post, checks its links and then
+    renders it to send, all on the same text.
+    """
     pieces: list[str] = []
     facets: list[LinkFacet] = []
+    spans: list[tuple[int, int]] = []
     position = 0
     offset = 0  # UTF-8 bytes shown so far
     for start, end, uri in find_links(text):
@@ -176,12 +214,14 @@ def render(text: str) -> Rendered:
         offset += len(before.encode())
         size = len(shown.encode())
         facets.append(LinkFacet(offset, offset + size, uri))
+        spans.append((start, end))
         pieces += (before, shown)
         offset += size
         position = end
     pieces.append(text[position:])
     shown_text = "".join(pieces)
-    return Rendered(shown_text, tuple(facets), graphemes(shown_text), len(shown_text.encode()))
+    rendered = Rendered(shown_text, tuple(facets), graphemes(shown_text), len(shown_text.encode()))
+    return rendered, spans
 
 
 @dataclass(frozen=True)
@@ -197,12 +237,20 @@ class BlueskyRule:
     unit: str = "characters"
 
     def measure(self, text: str) -> int:
-        shown = render(text)
-        return max(shown.graphemes, math.ceil(shown.utf8_bytes / _BYTES_PER_GRAPHEME))
+        return _folded(render(text))
 
     def links(self, text: str) -> list[tuple[int, int]]:
         """Spans of the links in the composed text (full URLs, before shortening)."""
-        return [(start, end) for start, end, _ in find_links(text)]
+        return list(_render_with_spans(text)[1])
+
+    def measure_links(self, text: str) -> tuple[int, list[tuple[int, int]]]:
+        """``measure`` and ``links`` in one pass."""
+        shown, spans = _render_with_spans(text)
+        return _folded(shown), list(spans)
+
+
+def _folded(shown: Rendered) -> int:
+    return max(shown.graphemes, math.ceil(shown.utf8_bytes / _BYTES_PER_GRAPHEME))
 
 
 @dataclass(frozen=True)

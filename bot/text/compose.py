@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,16 +19,15 @@ from functools import lru_cache
 import regex
 
 from bot.text import twitter_text as textlen
-from bot.text import url_extract
-from bot.text.length_rules import LengthRule, XRule
-from bot.text.sentences import ELLIPSIS, first_sentence, shorten
+from bot.text.entry_text import nfc, prepare
+from bot.text.length_rules import LengthRule, XRule, measure_x
+from bot.text.sentences import ELLIPSIS, shorten
 
 PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
 _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in for the real one
 # Characters that may sit right before / after {url} without joining the link.
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
-_SCHEME = re.compile(r"^https?://(?:www\.)?", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACE_RUN = re.compile(r"[ \t]{2,}")
 _WHITESPACE = re.compile(r"\s+")
@@ -134,6 +132,14 @@ def _render(template: str, values: Mapping[str, str]) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=64)
+def _fill(template: str, sentence: str, url: str, title: str, hashtags: str, emoji: str) -> str:
+    """``_render`` of these values; the same post is filled for each channel in turn."""
+    values = {"sentence": sentence, "url": url, "title": title}
+    values.update(hashtags=hashtags, emoji=emoji)
+    return _render(template, values)
+
+
 def validate_template(settings: ComposeSettings, rule: LengthRule | None = None) -> None:
     """Raise TemplateError unless the settings can produce a post.
 
@@ -182,25 +188,6 @@ def validate_template(settings: ComposeSettings, rule: LengthRule | None = None)
         )
 
 
-def _url_key(url: str) -> str:
-    """A link compared loosely: scheme, 'www.', case and a trailing '/' do not matter."""
-    return _SCHEME.sub("", url.strip()).rstrip("/").lower()
-
-
-def _without_link(sentence: str, key: str) -> str:
-    """The sentence with any copy of the post's own link (``_url_key``) removed."""
-    if key not in sentence.lower():
-        return sentence  # (the usual case, without extracting links)
-    spans = [
-        (start, end)
-        for start, end in url_extract.extract_urls(sentence)
-        if _url_key(sentence[start:end]) == key
-    ]
-    for start, end in reversed(spans):
-        sentence = sentence[:start] + sentence[end:]
-    return _WHITESPACE.sub(" ", sentence).strip()
-
-
 def _truncate_alt(alt: str, limit: int) -> str:
     """At most ``limit`` code points, cut at a grapheme boundary, "…" marking the cut."""
     if len(alt) <= limit:
@@ -230,7 +217,7 @@ def _images(
         )
     images: list[ImageSpec] = []
     for number, image in enumerate(given[: settings.max_images], start=1):
-        alt = _nfc(image.alt).strip() or title
+        alt = nfc(image.alt).strip() or title
         if not alt:
             warnings.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
@@ -238,12 +225,9 @@ def _images(
                 f"alt text of image {number} cut from {len(alt)} to {settings.alt_max} characters"
             )
             alt = _truncate_alt(alt, settings.alt_max)
-        images.append(ImageSpec(source=image.source, alt=alt))
+        same = alt == image.alt and type(image) is ImageSpec  # (frozen: shared, not copied)
+        images.append(image if same else ImageSpec(source=image.source, alt=alt))
     return tuple(images)
-
-
-def _nfc(text: str) -> str:
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 _Measured = tuple[str, str, int, list[tuple[int, int]]]
@@ -265,27 +249,40 @@ class _Meter:
     budget: bool
 
     @staticmethod
+    @lru_cache(maxsize=64)
     def of(rule: LengthRule) -> _Meter:
+        """The meter of ``rule`` (one per rule value: rules are small frozen values)."""
         if isinstance(rule, XRule):
-            return _Meter(
-                rule.limit, rule.unit, "X", textlen.weighted_length, textlen.measure, True
-            )
+            return _Meter(rule.limit, rule.unit, "X", textlen.weighted_length, measure_x, True)
+        measure = getattr(rule, "measure_links", None)  # one pass, where the rule has one
+        if measure is None:
 
-        def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
-            return rule.measure(text), rule.links(text)
+            def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
+                return rule.measure(text), rule.links(text)
 
         return _Meter(rule.limit, rule.unit, rule.name.capitalize(), rule.measure, measure, False)
 
 
-def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | None) -> _Measured:
+def _fit(
+    part: str,
+    render: Callable[[str], str],
+    meter: _Meter,
+    rest: int | None,
+    part_weight: int = 0,
+) -> _Measured:
     """``part`` shortened so that ``render(part)`` weighs at most the limit ("" if impossible).
 
     Returns the part, the rendered text, its weight and its links. ``rest`` is what the
-    template adds to the part's weight, when known: the part is usually set off by
-    whitespace, so weights add up and one shortening with that budget is right; if the
-    estimate was wrong, whole posts are measured at each step instead.
+    template adds to the part's weight (``part_weight``), when known: the part is usually set
+    off by whitespace, so weights add up and one shortening with that budget is right; if the
+    estimate was wrong, whole posts are measured at each step instead. A rule other than X's
+    is always measured on whole posts, the search starting at the share of the part that
+    the budget suggests.
     """
     limit = meter.limit
+    hint = None
+    if rest is not None and not meter.budget and part_weight > 0:
+        hint = min(max((limit - rest) / part_weight, 0.0), 1.0)
     if rest is not None and meter.budget:
         short = shorten(part, limit - rest)
         if short:
@@ -297,10 +294,15 @@ def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | Non
     def fits(candidate: str) -> bool:
         return meter.weigh(render(candidate)) <= limit
 
-    short = shorten(part, fits)
+    short = shorten(part, fits, hint=hint)
     text = render(short)
     length, spans = meter.measure(text)
     return short, text, length, spans
+
+
+@lru_cache(maxsize=8)
+def _x_rule(limit: int) -> XRule:
+    return XRule(limit)
 
 
 @lru_cache(maxsize=64)
@@ -327,47 +329,25 @@ def compose(
     """
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
-    rule = rule or XRule(settings.limit)
+    rule = rule or _x_rule(settings.limit)
     meter = _Meter.of(rule)
     names = _checked(settings, rule)
     url = entry.url.strip()
     if not url:
         raise ValueError("an entry needs a link to be posted")
-    warnings: list[str] = []
     limit = meter.limit
     weigh = meter.weigh
-    key = _url_key(url)
-    title = " ".join(_nfc(entry.title).split())
-    if title and _without_link(title, key) != title:
-        warnings.append("the link was removed from the title (the template adds it)")
-        title = _without_link(title, key)
     has_title = "title" in names
+    prepared = prepare(url, entry.comment, entry.title, has_title)
+    title, chosen, source = prepared.title, prepared.sentence, prepared.source
+    warnings = list(prepared.warnings)
 
-    chosen = first_sentence(_nfc(entry.comment))
-    source = "comment"
-    if chosen:
-        without = _without_link(chosen, key)
-        if without != chosen:
-            warnings.append("the link was removed from the comment (the template adds it)")
-            chosen = without
-    if not chosen:
-        warnings.append("no comment")
-        if not title:
-            warnings.append("no title")
-        chosen, source = ("", "title") if has_title else (title, "title")
-
-    values = {
-        "sentence": chosen,
-        "url": url,
-        "title": title if has_title else "",
-        "hashtags": _hashtags(settings.hashtags),
-        "emoji": settings.emoji,
-    }
+    template, hashtags, emoji = settings.template, _hashtags(settings.hashtags), settings.emoji
 
     def render(sentence: str, title: str) -> str:
-        return _render(settings.template, {**values, "sentence": sentence, "title": title})
+        return _fill(template, sentence, url, title, hashtags, emoji)
 
-    sentence, short_title = chosen, values["title"]
+    sentence, short_title = chosen, title if has_title else ""
     text = render(sentence, short_title)
     length, spans = meter.measure(text)  # (text is NFC: all its parts are)
     shortened = length > limit
@@ -375,7 +355,11 @@ def compose(
     if shortened:
         chosen_weight = weigh(chosen)
         sentence, text, length, spans = _fit(
-            chosen, lambda part: render(part, short_title), meter, length - chosen_weight
+            chosen,
+            lambda part: render(part, short_title),
+            meter,
+            length - chosen_weight,
+            chosen_weight,
         )
         if not sentence and short_title:
             if chosen:

@@ -11,11 +11,12 @@ composition results can be cached by it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from bot.text import twitter_text as textlen
 
-__all__ = ["LengthRule", "XRule"]
+__all__ = ["LengthRule", "XRule", "measure_x"]
 
 
 class LengthRule(Protocol):
@@ -23,7 +24,9 @@ class LengthRule(Protocol):
 
     ``measure`` is compared with ``limit``; ``links`` gives the ``(start, end)`` spans of the
     text that the platform will make links of, so composition can check the post's own link is
-    there exactly once. ``unit`` names what ``measure`` counts, for warnings.
+    there exactly once. ``unit`` names what ``measure`` counts, for warnings. A rule may also
+    have ``measure_links(text)`` returning both at once, when one pass over the text finds them
+    (composition then uses it: a post is measured many times while it is shortened).
     """
 
     @property
@@ -57,3 +60,14 @@ class XRule:
         from bot.text.url_extract import extract_urls
 
         return extract_urls(text)
+
+
+@lru_cache(maxsize=64)
+def measure_x(text: str) -> tuple[int, list[tuple[int, int]]]:
+    """twitter-text's ``measure`` of NFC ``text`` (weight and link spans), kept for a while.
+
+    An entry composed for X and then for Mastodon usually gives the same text, and Mastodon
+    finds links with twitter-text too (bot/text/mastodon.py): one search serves both. The
+    spans list is shared: callers must not change it.
+    """
+    return textlen.measure(text)

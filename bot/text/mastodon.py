@@ -16,8 +16,8 @@ counts extended grapheme clusters:
 The limit is the instance's ``configuration.statuses.max_characters`` (500 by default, often more),
 read from the instance by bot.channels.mastodon.channel and passed in here: this module does no I/O.
 Link spans come from bot.text.twitter_text's twitter-text extractor (the same library Mastodon
-calls), kept
-to those with a scheme.
+calls), kept to those with a scheme; graphemes are counted as for Bluesky
+(bot.text.bluesky.graphemes: ``regex``'s ``\\X`` only over the non-ASCII stretches).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import regex
 
-from bot.text.url_extract import extract_urls
+from bot.text.bluesky import graphemes
+from bot.text.length_rules import measure_x
 
 __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
 
@@ -43,12 +44,12 @@ _MENTION = regex.compile(
 # twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
 # not a mention at all.
 _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
-_GRAPHEME = regex.compile(r"\X")
 _SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:
-    return [(start, end) for start, end in extract_urls(text) if _SCHEME.match(text, start)]
+    # (measure_x: the same text was often just measured for X, and its links found)
+    return [(start, end) for start, end in measure_x(text)[1] if _SCHEME.match(text, start)]
 
 
 def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -63,11 +64,19 @@ def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, s
     return found
 
 
-def countable_text(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> str:
-    """The text as the validator counts it: links as placeholders, mentions without domain."""
-    if "http" not in text.lower() and "@" not in text:
+def countable_text(
+    text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
+) -> str:
+    """The text as the validator counts it: links as placeholders, mentions without domain.
+
+    ``links`` are the text's link spans (``MastodonRule.links``) when already known.
+    """
+    if links is None:
+        if "http" not in text.lower() and "@" not in text:
+            return text
+        links = _link_spans(text)
+    elif not links and "@" not in text:
         return text
-    links = _link_spans(text)
     entities = [(start, end, "x" * url_length) for start, end in links]
     entities += _mentions(text, links) if "@" in text else []
     entities.sort()
@@ -81,18 +90,18 @@ def countable_text(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> str:
     return "".join(parts)
 
 
-def mastodon_length(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
+def mastodon_length(
+    text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
+) -> int:
     """Graphemes of ``countable_text``: the number the instance compares with its limit."""
-    rewritten = countable_text(text, url_length=url_length)
-    if rewritten.isascii():
-        return len(rewritten.replace("\r\n", "\n"))  # CR LF is one grapheme cluster
-    return len(_GRAPHEME.findall(rewritten))
+    return graphemes(countable_text(text, url_length=url_length, links=links))
 
 
 @dataclass(frozen=True)
 class MastodonRule:
-    """One instance's length rule, in the shape the composer takes (``name``, ``limit``,
-    ``measure``), so composing for Mastodon is composing against this rule.
+    """One instance's length rule, in the shape the composer takes
+    (``bot.text.length_rules.LengthRule``: ``name``, ``limit``, ``unit``, ``measure``,
+    ``links``), so composing for Mastodon is composing against this rule.
 
     Build it from the instance's limits (bot.channels.mastodon.limits.InstanceLimits:
     ``max_characters`` and ``characters_reserved_per_url``), not from the defaults, which are
@@ -102,6 +111,7 @@ class MastodonRule:
     limit: int = DEFAULT_MAX_CHARACTERS
     url_length: int = DEFAULT_URL_LENGTH
     name: str = "mastodon"
+    unit: str = "characters"
 
     def __post_init__(self) -> None:
         if self.limit <= 0 or self.url_length < 0:
@@ -109,6 +119,15 @@ class MastodonRule:
 
     def measure(self, text: str) -> int:
         return mastodon_length(text, url_length=self.url_length)
+
+    def links(self, text: str) -> list[tuple[int, int]]:
+        """Spans of what the instance makes links of: twitter-text's links with a scheme."""
+        return _link_spans(text)
+
+    def measure_links(self, text: str) -> tuple[int, list[tuple[int, int]]]:
+        """``measure`` and ``links`` with one search for links."""
+        links = _link_spans(text)
+        return mastodon_length(text, url_length=self.url_length, links=links), links
 
     def fits(self, text: str) -> bool:
         return self.measure(text) <= self.limit

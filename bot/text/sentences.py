@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 
 from bot.text import twitter_text as textlen
@@ -254,7 +255,46 @@ def _candidate(text: str, end: int, floor: int) -> str | None:
 _Cut = tuple[int, int, int]  # (position, weight of the text before it, end of the last link)
 
 
-def shorten(text: str, limit: int | Callable[[str], bool]) -> str:
+def _search(cuts: list[_Cut], fitting: Callable[[int], bool], hint: float | None) -> int:
+    """The last index whose candidate fits (-1 if none), assuming longer ones weigh more.
+
+    Without a hint: binary search. With one: start at the cut nearest that share of the
+    weight, step outwards by doubling until the answer is bracketed, then halve the bracket.
+    """
+    count = len(cuts)
+    low, high = -1, count  # the candidate at low fits (or low is -1); at high it does not
+    if hint is not None and count:
+        target = hint * cuts[-1][1]
+        guess = min(max(bisect_right(cuts, target, key=_weight) - 1, 0), count - 1)
+        step = 1
+        if fitting(guess):
+            low = guess
+            while low + step < count:
+                if not fitting(low + step):
+                    high = low + step
+                    break
+                low, step = low + step, step * 2
+        else:
+            high = guess
+            while high - step >= 0:
+                if fitting(high - step):
+                    low = high - step
+                    break
+                high, step = high - step, step * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fitting(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _weight(cut: _Cut) -> int:
+    return cut[1]
+
+
+def shorten(text: str, limit: int | Callable[[str], bool], *, hint: float | None = None) -> str:
     """``text`` if it fits, else its longest presentable prefix that does, ending in "…".
 
     ``limit`` is a maximum weighted length (X's count) or a predicate telling whether a
@@ -263,6 +303,10 @@ def shorten(text: str, limit: int | Callable[[str], bool]) -> str:
     trailing comma or a dangling opener is dropped and brackets or quotes left open are
     closed after the "…". Falls back to any grapheme boundary when not even the first word
     fits; returns "" when nothing does. The result is NFC-normalised, as X counts it.
+
+    With a predicate, ``hint`` (0 to 1) may say about which share of the text (by X's weight)
+    will fit: the search starts there and widens, instead of halving the whole text, so a good
+    hint measures two or three candidates instead of ten. The answer is the same.
     """
     text = _nfc(text)
     fits: Callable[[str], bool]
@@ -303,10 +347,10 @@ def shorten(text: str, limit: int | Callable[[str], bool]) -> str:
             or (text[end - 1] >= "\u3000" and is_cjk(text[end - 1]))
         ):
             word_cuts.append(cut)
-    found = _longest_fitting(text, word_cuts, fits, budget)
+    found = _longest_fitting(text, word_cuts, fits, budget, hint)
     if found is None:
         # Not even the first word fits: cut it at any grapheme boundary instead.
-        found = _longest_fitting(text, every_cut, fits, budget)
+        found = _longest_fitting(text, every_cut, fits, budget, hint)
     return found or ""
 
 
@@ -315,6 +359,7 @@ def _longest_fitting(
     cuts: list[_Cut],
     fits: Callable[[str], bool],
     budget: int | None,
+    hint: float | None = None,
 ) -> str | None:
     """The candidate at the rightmost cut that fits (cuts ascending by position)."""
     ellipsis_weight = _ELLIPSIS_WEIGHT
@@ -324,15 +369,17 @@ def _longest_fitting(
         while index >= 0 and cuts[index][1] + ellipsis_weight > budget:
             index -= 1
     else:
-        low, high = 0, len(cuts) - 1
-        index = -1
-        while low <= high:  # binary search, assuming longer candidates weigh more
-            middle = (low + high) // 2
-            candidate = _candidate(text, cuts[middle][0], cuts[middle][2])
-            if candidate is not None and fits(candidate):
-                index, low = middle, middle + 1
-            else:
-                high = middle - 1
+        tried: dict[int, str | None] = {}
+
+        def fitting(position: int) -> bool:
+            candidate = _candidate(text, cuts[position][0], cuts[position][2])
+            ok = candidate is not None and fits(candidate)
+            tried[position] = candidate if ok else None
+            return ok
+
+        index = _search(cuts, fitting, hint)
+        if index >= 0 and tried.get(index) is not None:
+            return tried[index]
     while index >= 0:
         candidate = _candidate(text, cuts[index][0], cuts[index][2])
         if candidate is not None and fits(candidate):
