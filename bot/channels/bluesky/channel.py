@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -67,6 +67,7 @@ class BlueskyChannel:
     """
 
     name = "bluesky"
+    key_memory: timedelta | None = None  # getRecord answers at once: always asked
 
     def __init__(
         self,
