@@ -75,14 +75,14 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     Example:
       paperbot post 12
     """
-    from bot.cli.wiring import build_worker, configure_logging
-    from bot.posting.outcome import ChannelPaused
+    from bot.cli.wiring import build_worker, build_workers, configure_logging
     from bot.store.engine import session_scope
     from bot.store.queue import get_entry
 
     configure_logging(log_format)
     with session_scope(app.engine, write=False) as session:
         entry = get_entry(session=session, entry_id=entry_id)
+        channels = list(entry.channels)
         if entry.status not in ("queued", "posting"):
             raise BadInput(
                 f"entry {entry_id} is {entry.status}; "
@@ -106,21 +106,50 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
         _hand_to_daemon(app, entry_id)
         return
     try:
-        worker = build_worker(app, dry_run=False)
+        workers = [w for w in build_workers(app, dry_run=False) if w.channel.name in channels]
     except BaseException:
         lease.release(app.engine, held, now=app.now())
         raise
     try:
-        outcome = worker.post(entry_id, app.now())
-    except ChannelPaused as paused:
-        raise Failure(_pause_message(str(paused))) from None
+        outcomes = _post_on_each(workers, entry_id, app.now())
     finally:
         lease.release(app.engine, held, now=app.now())
-        worker.channel.close()
-    if outcome.result in ("posted", "settled"):
-        click.echo(outcome.remote_url or "posted")
-        return
-    raise Failure(f"entry {entry_id} not posted ({outcome.result}): {outcome.detail}")
+        for worker in workers:
+            worker.channel.close()
+    _report_posted(entry_id, outcomes)
+
+
+def _post_on_each(workers: list[Any], entry_id: int, now: Any) -> list[tuple[str, Any]]:
+    """The entry on each channel in turn; a paused channel fails the command after the rest."""
+    from bot.posting.outcome import ChannelPaused
+
+    outcomes: list[tuple[str, Any]] = []
+    paused: list[str] = []
+    for worker in workers:
+        try:
+            outcomes.append((worker.channel.name, worker.post(entry_id, now)))
+        except ChannelPaused as exc:
+            paused.append(_pause_message(str(exc), worker.channel.name))
+    if paused:
+        raise Failure("; ".join(paused))
+    return outcomes
+
+
+def _report_posted(entry_id: int, outcomes: list[tuple[str, Any]]) -> None:
+    if not outcomes:
+        raise Failure(
+            f"entry {entry_id} targets no channel enabled in [channels] post_to (see "
+            f"`paperbot show {entry_id}`)"
+        )
+    failed = []
+    for channel, outcome in outcomes:
+        if outcome.result in ("posted", "settled"):
+            link = outcome.remote_url or "posted"
+            click.echo(link if len(outcomes) == 1 else f"{channel}: {link}")
+        else:
+            failed.append(f"{channel}: {outcome.result}: {outcome.detail}")
+    if failed:
+        raise Failure(f"entry {entry_id} not posted on " + "; ".join(failed))
 
 
 def _hand_to_daemon(app: App, entry_id: int) -> None:
@@ -136,7 +165,19 @@ def _hand_to_daemon(app: App, entry_id: int) -> None:
     )
 
 
-def _pause_message(reason: str) -> str:
+def _pause_message(reason: str, channel: str = "x") -> str:
+    if channel == "bluesky":
+        return (
+            f"Bluesky rejected the credentials ({reason}); posting there is paused. Fix: check "
+            "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings → Privacy "
+            "and security → App passwords), then `paperbot check`"
+        )
+    if channel == "mastodon":
+        return (
+            f"Mastodon rejected the access token ({reason}); posting there is paused. Fix: "
+            "check MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN (scopes write:statuses, "
+            "write:media, read:accounts, read:statuses), then `paperbot check`"
+        )
     return (
         f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
         "keys in .env and that the app has Read and Write permission (regenerate the "
@@ -175,7 +216,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
       paperbot run --log-format json
       paperbot run --standby
     """
-    from bot.cli.wiring import build_worker, configure_logging
+    from bot.cli.wiring import build_workers, configure_logging
     from bot.config import timetable_config
 
     if once and standby:
@@ -189,41 +230,47 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     if held is None and not standby:
         raise Failure(lease.refusal(app.engine))
     try:
-        worker = build_worker(app, dry_run=dry_run)
+        workers = build_workers(app, dry_run=dry_run)
     except BaseException:
         if held is not None:
             lease.release(app.engine, held, now=app.now())
         raise
     if once and held is not None:
-        _run_once(app, worker, config, held)
+        _run_once(app, workers, config, held)
         return
     from bot.posting.daemon import Daemon
 
     daemon = Daemon(
-        worker=worker, config=config, settings=app.settings.daemon, standby=standby, lease=held
+        workers=workers, config=config, settings=app.settings.daemon, standby=standby, lease=held
     )
     code = daemon.run()
     if code:
         raise SystemExit(code)
 
 
-def _run_once(app: App, worker: Any, config: Any, held: Any) -> None:
+def _run_once(app: App, workers: list[Any], config: Any, held: Any) -> None:
     import logging
 
-    from bot.posting.one_pass import run_due
+    from bot.posting.one_pass import run_all
     from bot.store import lease
 
     try:
         state = lease.read_state(app.engine)
         last_run = state.last_run_at if state else None
-        summary = run_due(worker, config, app.now, last_run=last_run)
+        summary = run_all(workers, config, app.now, last_run=last_run)
         lease.record_run(app.engine, held, now=summary.settled_until or app.now())
     finally:
         lease.release(app.engine, held, now=app.now())
-        worker.channel.close()
+        for worker in workers:
+            worker.channel.close()
     logging.getLogger("paperbot").info("run finished: %s", summary.line())
-    if summary.paused:
-        raise Failure(_pause_message(summary.paused))
+    if summary.paused_channels:
+        raise Failure(
+            "; ".join(
+                _pause_message(reason, channel)
+                for channel, reason in summary.paused_channels.items()
+            )
+        )
 
 
 @click.command()
