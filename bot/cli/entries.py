@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.store.read_records import EntryRecord
 
 KINDS = ("paper", "article", "application")
+CHANNELS = ("x", "bluesky", "mastodon")  # the same as bot/store/queue.py's (a test checks)
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
 
 
@@ -43,6 +44,13 @@ def entry_options(func: Any) -> Any:
             "at_text",
             metavar="DATETIME",
             help="Post at this exact time (ISO 8601; no offset = the configured time zone).",
+        ),
+        click.option(
+            "--channel",
+            "channels",
+            multiple=True,
+            type=click.Choice(CHANNELS),
+            help="Post on this channel (repeat for several; default: [channels] post_to).",
         ),
     ]
     for option in reversed(options):
@@ -110,6 +118,7 @@ def add(
     kind: str | None,
     week: str | None,
     at_text: str | None,
+    channels: tuple[str, ...],
     no_fetch: bool,
 ) -> None:
     """Queue a paper, article or application example; prints the new entry's id.
@@ -136,6 +145,7 @@ def add(
         comment=comment or "",
         images=image_specs,
         at=at,
+        channels=tuple(dict.fromkeys(channels)) or app.settings.channels.post_to,
     )
     if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
         new = _enrich(app, new)
@@ -273,6 +283,7 @@ def edit(
     kind: str | None,
     week: str | None,
     at_text: str | None,
+    channels: tuple[str, ...],
     no_at: bool,
     clear_images: bool,
 ) -> None:
@@ -301,6 +312,7 @@ def edit(
         week=parse_week(week) if week else None,
         at=parse_datetime(at_text, app.tz) if at_text else None,
         clear_at=no_at,
+        channels=channels or None,
     )
     with session_scope(app.engine) as session:
         entry = edit_entry(session=session, entry_id=entry_id, changes=changes)
@@ -330,12 +342,36 @@ skip = _simple_transition(
     "\b\nExample:\n  paperbot skip 12",
     "skipped",
 )
-retry = _simple_transition(
-    "retry",
-    "Queue a failed or skipped entry again, with a fresh attempt count.\n\n"
-    "\b\nExample:\n  paperbot retry 12",
-    "queued again",
+
+
+@click.command()
+@click.argument("entry_id", type=int)
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    help="Only this channel's failed post (default: every failed one).",
 )
+@pass_app
+@translate_errors
+def retry(app: App, entry_id: int, channel: str | None) -> None:
+    """Queue what failed again (or a skipped entry), with a fresh attempt count.
+
+    Posts already made on other channels stay as they are: only the failed ones go out again.
+
+    \b
+    Example:
+      paperbot retry 12
+      paperbot retry 12 --channel mastodon
+    """
+    from bot.store.engine import session_scope
+    from bot.store.post_state import retry_posts
+
+    with session_scope(app.engine) as session:
+        retry_posts(session=session, entry_id=entry_id, channel=channel, now=app.now())
+    where = f" on {channel}" if channel else ""
+    click.echo(f"entry {entry_id} queued again{where}")
+
+
 remove = _simple_transition(
     "remove",
     "Delete an entry that has not been posted.\n\n\b\nExample:\n  paperbot remove 12",

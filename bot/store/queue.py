@@ -220,13 +220,6 @@ def skip_entry(*, session: Session, entry_id: int) -> Entry:
     return entry
 
 
-def retry_entry(*, session: Session, entry_id: int) -> Entry:
-    """Put what failed (or a skipped entry) back in the queue: bot/store/post_state.py."""
-    from bot.store.post_state import retry_posts
-
-    return retry_posts(session=session, entry_id=entry_id, channel=None, now=utcnow())
-
-
 def remove_entry(*, session: Session, entry_id: int) -> Entry:
     entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "removed")
