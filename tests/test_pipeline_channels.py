@@ -363,3 +363,38 @@ def test_an_enabled_channel_without_credentials_is_refused_unless_dry_run(
         "run", "--once", "--dry-run", **{**env, "BLUESKY_HANDLE": "", "BLUESKY_APP_PASSWORD": ""}
     )
     assert result.exit_code == 0, result.stderr
+
+
+def test_check_asks_every_enabled_channel_and_preview_shows_each(platforms: Platforms) -> None:
+    p = platforms
+    _, out, _ = p.cli("check")
+    assert "channels: x, bluesky, mastodon" in out
+    assert f"bluesky: posting as @{p.bluesky.handle}" in out
+    assert "mastodon: posting as @" in out and "allows 500 characters" in out
+    entry_id = p.add(1, figures=1)
+    items = p.json("preview", str(entry_id))
+    assert [item["channel"] for item in items] == ["x", "bluesky", "mastodon"]
+    limits = {item["channel"]: (item["limit"], item["unit"]) for item in items}
+    assert limits["x"][0] == 280 and limits["bluesky"][0] == 300 and limits["mastodon"][0] == 500
+    [only] = p.json("preview", str(entry_id), "--channel", "bluesky")
+    assert only["channel"] == "bluesky" and only["weighted_length"] <= 300
+    p.mastodon.reject_token = True
+    _, _, err = p.cli("check", code=1)
+    assert "Mastodon refused the access token" in err and MASTODON_TOKEN not in err
+
+
+def test_add_and_edit_choose_channels_and_unknown_names_write_nothing(
+    platforms: Platforms,
+) -> None:
+    p = platforms
+    before = p.paperbot.dump()
+    _, _, err = p.cli("add", "https://example.org/a", "--no-fetch", "--channel", "myspace", code=2)
+    assert "myspace" in err
+    assert p.paperbot.dump() == before
+    _, out, _ = p.cli("add", "https://example.org/b", "--no-fetch", "--channel", "bluesky")
+    entry_id = int(out)
+    assert p.json("show", out.strip())["channels"] == ["bluesky"]
+    p.cli("edit", str(entry_id), "--channel", "mastodon", "--channel", "x")
+    assert p.json("show", str(entry_id))["channels"] == ["mastodon", "x"]
+    default = int(p.cli("add", "https://example.org/c", "--no-fetch")[1])
+    assert p.json("show", str(default))["channels"] == list(ALL)

@@ -87,13 +87,31 @@ def build_mastodon(app: App) -> BuiltChannel:
         timeout=CHANNEL_TIMEOUT_SECONDS,
         max_media=limits.max_media_attachments,
     )
-    options = {
+    return BuiltChannel(channel, secrets.fingerprint(), secrets.values(), _options(limits))
+
+
+def cached_mastodon_options(app: App) -> dict[str, int]:
+    """The composer's Mastodon options from the cached instance limits, without any network
+    (for `preview`); the defaults when nothing is cached yet."""
+    from datetime import timedelta
+
+    from bot.channels.mastodon.limits import InstanceLimits, cache_path, load_cached
+
+    base_url = app.environ.get("MASTODON_BASE_URL", "").strip().rstrip("/")
+    limits = None
+    if base_url:
+        path = cache_path(database_file(app))
+        limits = load_cached(path, instance=base_url, now=app.now(), max_age=timedelta(days=365))
+    return _options(limits or InstanceLimits())
+
+
+def _options(limits: Any) -> dict[str, int]:
+    return {
         "mastodon_limit": limits.max_characters,
         "mastodon_url_length": limits.characters_reserved_per_url,
         "mastodon_alt_max": limits.description_limit,
         "mastodon_max_images": limits.max_media_attachments,
     }
-    return BuiltChannel(channel, secrets.fingerprint(), secrets.values(), options)
 
 
 def _instance_limits(app: App, base_url: str, token: str) -> Any:

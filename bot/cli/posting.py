@@ -13,11 +13,19 @@ from bot.cli.context import App, BadInput, Failure, console, emit_json, pass_app
 @click.command()
 @click.argument("entry_id", type=int, required=False)
 @click.option("--week", help="Preview every unposted entry of this ISO week.")
+@click.option(
+    "--channel",
+    type=click.Choice(["x", "bluesky", "mastodon"]),
+    help="Only this channel (default: every channel each entry targets).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_app
 @translate_errors
-def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> None:
-    """Show exactly what would be posted, with its weighted length, images and warnings.
+def preview(
+    app: App, entry_id: int | None, week: str | None, channel: str | None, as_json: bool
+) -> None:
+    """Show exactly what would be posted on each channel, with its length by that platform's
+    rules, images and warnings.
 
     Without ID or --week: every queued entry.
 
@@ -34,7 +42,14 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
     the_week = parse_week(week) if week else None
     with app.reader() as reader:
         entries = entries_to_preview(reader, entry_id=entry_id, week=the_week)
-    items = preview_items(entries, checked_compose_settings(app.settings))
+    from bot.cli.channel_wiring import cached_mastodon_options
+
+    items = preview_items(
+        entries,
+        checked_compose_settings(app.settings),
+        channel=channel,
+        compose_options=cached_mastodon_options(app),
+    )
     if as_json:
         emit_json(items)
         return
@@ -55,7 +70,7 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
         out.print(
             Panel(
                 body,
-                title=f"#{item['id']}",
+                title=f"#{item['id']} {item['channel']}",
                 subtitle=f"{item['weighted_length']}/{item['limit']}",
                 expand=False,
             )
@@ -277,9 +292,11 @@ def _run_once(app: App, workers: list[Any], config: Any, held: Any) -> None:
 @pass_app
 @translate_errors
 def check(app: App) -> None:
-    """Validate the config, ask X who the credentials post as, and whether the app's access
-    level can read the account's posts (without it, a post whose answer is lost cannot be
-    looked up and waits for `paperbot resolve`).
+    """Validate the config and the credentials of every enabled channel: ask X who the
+    credentials post as, and whether the app's access level can read the account's posts
+    (without it, a post whose answer is lost cannot be looked up and waits for `paperbot
+    resolve`); ask Bluesky and Mastodon who the account is, and the Mastodon instance its
+    limits.
 
     \b
     Example:
@@ -293,17 +310,24 @@ def check(app: App) -> None:
     click.echo(
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
+    from bot.cli.check_channels import check_bluesky, check_mastodon
     from bot.cli.wiring import build_channel
 
-    channel, _ = build_channel(app, dry_run=False)
-    try:
-        name = channel.whoami()
-        click.echo(f"posting as {name}")
-        click.echo(_read_access(channel, app.now()))
-    except ChannelError as exc:
-        raise Failure(f"X refused the credentials: {exc.message}") from None
-    finally:
-        channel.close()
+    click.echo(f"channels: {', '.join(settings.channels.post_to)}")
+    if "x" in settings.channels.post_to:
+        channel, _ = build_channel(app, dry_run=False)
+        try:
+            name = channel.whoami()
+            click.echo(f"posting as {name}")
+            click.echo(_read_access(channel, app.now()))
+        except ChannelError as exc:
+            raise Failure(f"X refused the credentials: {exc.message}") from None
+        finally:
+            channel.close()
+    for name, probe in (("bluesky", check_bluesky), ("mastodon", check_mastodon)):
+        if name in settings.channels.post_to:
+            for line in probe(app):
+                click.echo(line)
 
 
 def _read_access(channel: Any, now: Any) -> str:

@@ -330,11 +330,11 @@ class Daemon:
             max_instances=2,
         )
         log.info(
-            "planned on %s: entry %s at %s (%s)",
-            name,
+            "planned: entry %s at %s (%s) on %s",
             plan[0].entry_id,
             when.astimezone(self.config.tz).isoformat(timespec="seconds"),
             plan[0].reason,
+            name,
         )
 
     def _read_data_version(self) -> int | None:

@@ -217,7 +217,7 @@ class Worker:
                     return looked
             return self.failures.after_publish(entry_id, post_id, attempt_id, error, now)
         record_published(self.engine, entry_id, post_id, attempt_id, published, now, "posted")
-        log.info("posted entry %s on %s: %s", entry_id, self.channel.name, published.remote_url)
+        log.info("posted entry %s: %s (%s)", entry_id, published.remote_url, self.channel.name)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
     def _compose(self, entry: Entry) -> ChannelDraft:

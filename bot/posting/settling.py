@@ -220,10 +220,10 @@ class Settler:
             )
             mark_posted(session, entry, post, attempt, found, now, "settled")
             log.info(
-                "settled: entry %s was posted on %s before the interruption: %s",
+                "settled: entry %s was posted before the interruption: %s (%s)",
                 entry.id,
-                post.channel,
                 match.remote_url,
+                post.channel,
             )
             return self.emit(Outcome(entry.id, "settled", where, match.remote_url))
         if post.attempts >= self.retry.max_attempts:
@@ -252,7 +252,7 @@ class Settler:
         attempt.finished_at = now
         session.add_all([post, attempt])
         sum_up_entry(session=session, entry=entry, now=now)
-        log.info("settled: entry %s was not posted on %s; it stays queued", entry.id, post.channel)
+        log.info("settled: entry %s was not posted (%s); it stays queued", entry.id, post.channel)
         return self.emit(Outcome(entry.id, "retry", "not found on the timeline"))
 
     def _lookup_failed(
