@@ -117,6 +117,7 @@ def import_(
             tz=app.tz,
             dry_run=dry_run,
             progress=progress,
+            channels=app.settings.channels.post_to,
         )
     finally:
         if bar is not None:

@@ -12,7 +12,7 @@ from bot.cli.context import App, BadInput, console, emit_json, pass_app, transla
 
 if TYPE_CHECKING:
     from bot.store.new_entry import NewEntry
-    from bot.store.read_records import EntryRecord
+    from bot.store.read_records import EntryRecord, PostRecord
 
 KINDS = ("paper", "article", "application")
 CHANNELS = ("x", "bluesky", "mastodon")  # the same as bot/store/queue.py's (a test checks)
@@ -196,17 +196,20 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
             emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
             return
         entries = reader.entries(week=the_week, statuses=statuses)
-    _print_entries(app, entries)
+        posts = reader.posts_for([entry.id for entry in entries])
+    _print_entries(app, entries, posts)
 
 
-def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
+def _print_entries(
+    app: App, entries: Sequence[EntryRecord], posts: dict[int, list[PostRecord]]
+) -> None:
     from rich.table import Table
 
     if not entries:
         click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
         return
     table = Table(show_lines=False)
-    for column in ("id", "week", "status", "kind", "at", "title / url"):
+    for column in ("id", "week", "status", "kind", "at", "title / url", "channels"):
         table.add_column(column, overflow="fold")
     for entry in entries:
         at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
@@ -216,8 +219,33 @@ def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
         status = entry.status
         if entry.last_error and entry.status in ("queued", "failed"):
             status += f"\n[dim]{entry.last_error[:60]}[/dim]"
-        table.add_row(str(entry.id), entry.week, status, entry.kind, at, label)
+        table.add_row(
+            str(entry.id),
+            entry.week,
+            status,
+            entry.kind,
+            at,
+            label,
+            _channel_cells(entry, posts.get(entry.id, [])),
+        )
     console().print(table)
+
+
+_MARKS = {"posted": "✓", "failed": "✗", "posting": "…"}
+
+
+def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> str:
+    """Each targeted channel with its post's state and link (`x ✓ https://...`)."""
+    from rich.markup import escape
+
+    by_channel = {post.channel: post for post in posts}
+    lines = []
+    for name in entry.channels:
+        post = by_channel.get(name)
+        mark = _MARKS.get(post.status, "·") if post is not None else "·"
+        link = f" [dim]{escape(post.remote_url)}[/dim]" if post and post.remote_url else ""
+        lines.append(f"{name} {mark}{link}")
+    return "\n".join(lines)
 
 
 @click.command()
@@ -243,9 +271,21 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     from rich.markup import escape
 
     out.print(f"[bold]#{document['id']}[/bold] {escape(document['title'] or '(no title)')}")
-    for key in ("url", "kind", "week", "status", "at", "attempts", "next_attempt_at", "last_error"):
-        if document[key] not in (None, ""):
-            out.print(f"  [dim]{key}:[/dim] {escape(str(document[key]))}")
+    for key in (
+        "url",
+        "kind",
+        "week",
+        "status",
+        "channels",
+        "at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ):
+        value = document[key]
+        if value not in (None, ""):
+            shown = ", ".join(value) if isinstance(value, list) else str(value)
+            out.print(f"  [dim]{key}:[/dim] {escape(shown)}")
     if document["comment"]:
         out.print(f"  [dim]comment:[/dim] {escape(document['comment'])}")
     for image in document["images"]:

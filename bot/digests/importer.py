@@ -56,8 +56,11 @@ def import_entries(
     tz: tzinfo,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    channels: Sequence[str] = ("x",),
 ) -> ImportReport:
-    """Queue `entries` in file order; a URL already queued for its week is reported, not added."""
+    """Queue `entries` in file order; a URL already queued for its week is reported, not added.
+
+    Every new entry targets `channels` (the config's `[channels] post_to`)."""
     from sqlalchemy import func
     from sqlmodel import Session, col, select
 
@@ -102,6 +105,7 @@ def import_entries(
                     at=resolve_at(item.at, tz),
                     position=position,
                     status=EntryStatus.QUEUED.value,
+                    channels=list(channels),
                     created_at=now,
                     updated_at=now,
                 )
