@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Paperbot
+from tests.e2e.test_pipeline_x import picture
 from tests.fakes.fake_x import FakePost, FakeX, FaultMode
-from tests.test_pipeline_x import picture
 
 pytestmark = pytest.mark.slow
 

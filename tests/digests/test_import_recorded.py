@@ -18,7 +18,7 @@ import pytest
 from bot.digests.markdown import parse_markdown_bytes
 from bot.digests.records import ParsedImport
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 DIGESTS = {
     "seed": (FIXTURES / "seed_2020_w37.md", FIXTURES / "seed_2020_w37.expected.json"),

@@ -2,7 +2,7 @@
 appended, 453 for an access level that cannot read posts): never twice, never lost.
 
 The real CLI, a real SQLite file, the fake X over HTTP; the clock is ``PAPERBOT_NOW``, stepped by
-the test (no sleeps). See tests/test_pipeline_x.py for the harness.
+the test (no sleeps). See tests/e2e/test_pipeline_x.py for the harness.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import Paperbot
+from tests.e2e.test_pipeline_x import CONFIG, CREDS, Pipeline, fake_for, picture, post_of, wait_for
 from tests.fakes.fake_x import FaultMode
-from tests.test_pipeline_x import CONFIG, CREDS, Pipeline, fake_for, picture, post_of, wait_for
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.text import tlds
 from bot.text.url_extract import extract_urls
-from tests import url_reference
+from tests.text import url_reference
 
 # Not "httpſ://": `re.IGNORECASE` reads it as a scheme, twitter-text (Java, JS) and our search
 # for run starts do not (unchanged from the trie-pattern version).

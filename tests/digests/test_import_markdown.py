@@ -23,7 +23,7 @@ from bot.digests.records import (
 )
 from tests.conftest import Paperbot
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED = FIXTURES / "seed_2020_w37.md"
 SEED_IMAGES = [
     "d744d44c739ca0dc49040596b2ee43ad",
@@ -753,7 +753,7 @@ def test_markdown_it_is_loaded_only_by_the_markdown_commands(
 def test_importing_a_digest_does_load_markdown_it(paperbot: Paperbot) -> None:
     """The test above would pass for a reader that never used markdown-it-py at all."""
     assert paperbot("db", "upgrade").exit_code == 0
-    example = Path(__file__).resolve().parents[1] / "examples" / "2020-W37.md"
+    example = Path(__file__).resolve().parents[2] / "examples" / "2020-W37.md"
     done = subprocess.run(
         [
             sys.executable,

@@ -19,7 +19,7 @@ import pytest
 from bot.digests.arxiv import ArxivClient, ArxivError, ArxivMeta, normalize_id
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 EMPTY_FEED = (FIXTURES / "arxiv_unknown.xml").read_bytes()
 

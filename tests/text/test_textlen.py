@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from bot.text import twitter_text as textlen
 from bot.text.twitter_text import check, is_valid_url, weighted_length
 from bot.text.url_extract import extract_urls
-from tests import url_reference
+from tests.text import url_reference
 
 # ../shared beside the checkout (or beside the folder of worktrees, for a git worktree).
 _REFERENCE = Path("shared") / "reference" / "twitter-text" / "validate.yml"
 VALIDATE_YML = next(
-    (p / _REFERENCE for p in Path(__file__).parents[2:4] if (p / _REFERENCE).exists()),
-    Path(__file__).parents[2] / _REFERENCE,
+    (p / _REFERENCE for p in Path(__file__).parents[3:5] if (p / _REFERENCE).exists()),
+    Path(__file__).parents[3] / _REFERENCE,
 )
 _SKIP = pytest.mark.skip(reason=f"twitter-text conformance file not found at {VALIDATE_YML}")
 _EMOJI_START = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")

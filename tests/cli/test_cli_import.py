@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import Paperbot
 from tests.fakes.http_server import FakeHTTPServer, Reply
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 SEED_EXPECTED = [
     ("paper", "流动边缘引导的视频完成", "https://arxiv.org/abs/2009.01835"),

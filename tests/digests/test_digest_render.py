@@ -21,7 +21,7 @@ from bot.digests.writer import DigestItem, Language, items_from_import, render_d
 from bot.schedule.weeks import weeks_in_year
 from bot.text.urls import canonicalize
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OUT = Path("/nonexistent/paperbot/digests").resolve()  # images are not checked in these tests
 
 
