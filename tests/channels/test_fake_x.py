@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from tests.fakes.fake_x import (
     signature_base_string,
 )
 from tests.fakes.x_text import link_spans, weighted_length
+from tests.waiting import wait_until
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -468,10 +468,7 @@ def test_hold_keeps_the_request_until_released_then_does_the_work(fake: FakeX) -
         )
     assert fake.held == 1 and fake.posts == []
     fake.release()
-    deadline = time.monotonic() + 10
-    while not fake.posts:
-        assert time.monotonic() < deadline, "the held request never went on"
-        time.sleep(0.01)
+    wait_until(lambda: fake.posts, "the held request to go on")
     assert [p.text for p in fake.posts] == ["held"]
 
 

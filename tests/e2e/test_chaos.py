@@ -26,6 +26,7 @@ import pytest
 from bench.chaos import ChaosConfig, run_chaos
 from tests.conftest import Paperbot
 from tests.fakes.fake_x import FakeX, FaultMode
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.chaos
 
@@ -155,10 +156,7 @@ def test_a_post_landing_after_the_client_gave_up_is_not_posted_again(setup: Setu
     assert setup.creates() == 0 and setup.fake.posts == []
 
     setup.fake.release()  # X creates the post at last; its answer goes to nobody
-    deadline = time.monotonic() + 30  # a safety net only: the wait ends on the post's arrival
-    while not setup.fake.posts:
-        assert time.monotonic() < deadline, "the held post never landed"
-        time.sleep(0.02)
+    wait_until(lambda: setup.fake.posts, "the held post to land")
     setup.run("run", "--once", now=start + timedelta(seconds=2 * TIMEOUT + 1))
     [remote] = setup.fake.posts
     # One create request (the held one, answered to a client that had given up); no second
@@ -211,10 +209,12 @@ def test_a_timeline_that_stays_down_is_not_polled_in_a_tight_loop(setup: Setup) 
     reader = threading.Thread(target=lambda: lines.extend(daemon.stderr or ()), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 30
-        while len(setup.fake.posts) == 0:
-            assert time.monotonic() < deadline and daemon.poll() is None, lines
-            time.sleep(0.05)
+
+        def posted() -> bool:
+            assert daemon.poll() is None, lines
+            return len(setup.fake.posts) > 0
+
+        wait_until(posted, lambda: f"the daemon's first post; its stderr: {lines}")
         before = sum(1 for r in setup.fake.requests if r.route == "user_tweets")
         time.sleep(4)
         reads = sum(1 for r in setup.fake.requests if r.route == "user_tweets") - before

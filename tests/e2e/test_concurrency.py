@@ -30,6 +30,7 @@ from PIL import Image
 
 from tests.fakes.fake_x import FakeX
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -151,13 +152,6 @@ def in_parallel(jobs: list[Callable[[], None]]) -> None:
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(job) for job in jobs]:
             future.result()
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_cli_processes_and_the_daemon_write_at_once_without_losing_anything(site: Site) -> None:

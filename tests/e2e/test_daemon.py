@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ import pytest
 from tests.conftest import Paperbot
 from tests.e2e.test_pipeline_x import picture
 from tests.fakes.fake_x import FakePost, FakeX, FaultMode
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -54,24 +55,6 @@ stale_after_seconds = {STALE_AFTER}
 [x]
 timeout_seconds = 30
 """
-
-
-def wait_until(
-    condition: Callable[[], Any],
-    timeout: float = EVENTUALLY,
-    what: str | Callable[[], str] = "condition",
-) -> Any:
-    """Poll until `condition()` is truthy; return its value or fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"timed out after {timeout} s waiting for {what() if callable(what) else what}"
-            )
-        time.sleep(0.05)
 
 
 @dataclass
@@ -120,7 +103,7 @@ class Daemon:
             return None
 
         found: dict[str, Any] = wait_until(
-            find, timeout, lambda: f"log line {text!r}; the log so far:\n{self.log()}"
+            find, lambda: f"log line {text!r}; the log so far:\n{self.log()}", timeout
         )
         return found
 

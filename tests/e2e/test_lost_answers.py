@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import Paperbot
-from tests.e2e.test_pipeline_x import CONFIG, CREDS, Pipeline, fake_for, picture, post_of, wait_for
+from tests.e2e.test_pipeline_x import CONFIG, CREDS, Pipeline, fake_for, picture, post_of
 from tests.fakes.fake_x import FaultMode
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -220,7 +221,7 @@ def test_killed_mid_post_with_reads_refused_waits_for_a_decision(pipeline: Pipel
     pipeline.fake.fail_next("create_tweet", FaultMode.DROP_AFTER, delay=60)
     process = pipeline.spawn("post", str(lost))
     try:
-        wait_for(lambda: len(pipeline.fake.posts) == 1, "X to create the post")
+        wait_until(lambda: len(pipeline.fake.posts) == 1, "X to create the post")
     finally:
         process.send_signal(signal.SIGKILL)
     assert pipeline.finish(process) == -signal.SIGKILL

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from bot.text.twitter_text import weighted_length
 from tests.conftest import REPO, Paperbot
 from tests.fakes.fake_x import DUPLICATE_MESSAGE, FakePost, FakeX, FaultMode
 from tests.fakes.http_server import FakeHTTPServer
+from tests.waiting import wait_until
 
 # Distinctive values, so a leak into any output or into the database is easy to find.
 CREDS = {
@@ -196,13 +197,6 @@ def pipeline(paperbot: Paperbot) -> Iterator[Pipeline]:
     paperbot.write_config(CONFIG.format(timeout=2))
     with fake_for(CREDS) as fake:
         yield Pipeline(paperbot, fake, dict(CREDS), datetime.now(UTC).replace(microsecond=0))
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def post_of(entry: dict[str, Any]) -> dict[str, Any]:
@@ -543,7 +537,7 @@ def test_killed_after_x_created_the_post_settles_without_posting_again(
     pipeline.fake.fail_next("create_tweet", FaultMode.DROP_AFTER, delay=60)
     process = pipeline.spawn("post", str(entry_id))
     try:
-        wait_for(lambda: len(pipeline.fake.posts) == 1, "X to create the post")
+        wait_until(lambda: len(pipeline.fake.posts) == 1, "X to create the post")
         assert pipeline.db_status(entry_id) == "posting"
     finally:
         process.send_signal(signal.SIGKILL)
@@ -576,7 +570,7 @@ def test_killed_before_the_post_reached_x_posts_it_exactly_once(pipeline: Pipeli
     pipeline.fake.fail_next("create_tweet", FaultMode.DROP_BEFORE, delay=60)
     process = pipeline.spawn("run", "--once")  # holds the daemon lease when killed
     try:
-        wait_for(lambda: pipeline.fake.pending_faults() == 0, "the create request to reach X")
+        wait_until(lambda: pipeline.fake.pending_faults() == 0, "the create request to reach X")
         assert pipeline.db_status(entry_id) == "posting"
     finally:
         process.send_signal(signal.SIGKILL)

@@ -23,6 +23,7 @@ from bot.store.models import Entry, Post
 from bot.store.pg_lock import AdvisoryLock
 from bot.store.queue import NewEntry, QueueError, add_entry, begin_attempt, claim_entry
 from tests.conftest import REPO, postgres_required
+from tests.waiting import wait_until
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -65,16 +66,6 @@ sys.stdin.read()
 """
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> float:
-    """Seconds until `check()` held (a safety-net timeout only: the check is the event)."""
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-    return time.monotonic() - start
-
-
 def test_lock_of_a_sigkilled_holder_is_free_at_once(pg_url: str) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, pg_url],
@@ -90,7 +81,9 @@ def test_lock_of_a_sigkilled_holder_is_free_at_once(pg_url: str) -> None:
         assert not standby.try_acquire()  # polling does not steal it either
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=30)
-        took = wait_until(standby.try_acquire, "the standby to take the lock")
+        started = time.monotonic()
+        wait_until(standby.try_acquire, "the standby to take the lock")
+        took = time.monotonic() - started
         print(f"standby took the lock {took * 1000:.0f} ms after the SIGKILL")
         assert took < 5.0
         assert standby.try_acquire()  # held now, and asking again says so
