@@ -29,7 +29,8 @@ from bot.channels.base import (
 from bot.channels.dryrun import DryRunChannel
 from bot.channels.x.channel import XChannel, XCredentials, classify_http_error, retry_time
 from bot.channels.x.oauth1 import OAuth1
-from tests.fakes.fake_x import FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
+from tests.fakes.x_model import FaultMode
 
 # Distinctive, so a leak anywhere in a message or repr is easy to find.
 SECRETS = XCredentials(

@@ -17,15 +17,9 @@ import pytest
 from oauthlib.oauth1 import Client as OAuthClient
 from PIL import Image
 
-from tests.fakes.fake_x import (
-    DUPLICATE_MESSAGE,
-    READ_ACCESS_MESSAGE,
-    TOO_LONG_MESSAGE,
-    FakeX,
-    FaultMode,
-    oauth_signature,
-    signature_base_string,
-)
+from tests.fakes.fake_x import FakeX
+from tests.fakes.x_auth import oauth_signature, signature_base_string
+from tests.fakes.x_model import DUPLICATE_MESSAGE, READ_ACCESS_MESSAGE, TOO_LONG_MESSAGE, FaultMode
 from tests.fakes.x_text import link_spans, weighted_length
 from tests.waiting import wait_until
 

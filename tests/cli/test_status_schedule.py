@@ -21,7 +21,8 @@ import pytest
 
 from bot.store import lease
 from tests.conftest import Paperbot
-from tests.fakes.fake_x import FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
+from tests.fakes.x_model import FaultMode
 
 # Thursday of ISO week 2026-W43, three days before London's clocks go back.
 PINNED = "2026-10-22T12:00:00+01:00"

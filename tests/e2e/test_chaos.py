@@ -25,7 +25,8 @@ import pytest
 
 from bench.chaos import ChaosConfig, run_chaos
 from tests.conftest import Paperbot
-from tests.fakes.fake_x import FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
+from tests.fakes.x_model import FaultMode
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.chaos

@@ -29,7 +29,8 @@ import pytest
 
 from tests.conftest import Paperbot
 from tests.e2e.test_pipeline_x import picture
-from tests.fakes.fake_x import FakePost, FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
+from tests.fakes.x_model import FakePost, FaultMode
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import Paperbot
 from tests.e2e.test_pipeline_x import CONFIG, CREDS, Pipeline, fake_for, picture, post_of
-from tests.fakes.fake_x import FaultMode
+from tests.fakes.x_model import FaultMode
 from tests.waiting import wait_until
 
 

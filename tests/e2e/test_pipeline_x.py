@@ -26,8 +26,9 @@ from PIL import Image
 
 from bot.text.twitter_text import weighted_length
 from tests.conftest import REPO, Paperbot
-from tests.fakes.fake_x import DUPLICATE_MESSAGE, FakePost, FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
 from tests.fakes.http_server import FakeHTTPServer
+from tests.fakes.x_model import DUPLICATE_MESSAGE, FakePost, FaultMode
 from tests.waiting import wait_until
 
 # Distinctive values, so a leak into any output or into the database is easy to find.

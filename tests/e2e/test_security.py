@@ -27,8 +27,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import REPO, Paperbot
-from tests.fakes.fake_x import FakeX, FaultMode
+from tests.fakes.fake_x import FakeX
 from tests.fakes.http_server import FakeHTTPServer, Reply
+from tests.fakes.x_model import FaultMode
 
 PAPERBOT = str(Path(sys.executable).with_name("paperbot"))
 SECRETS = {
