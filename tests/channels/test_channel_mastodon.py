@@ -14,7 +14,8 @@ from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication
 from bot.channels.mastodon.channel import MastodonChannel
 from bot.channels.mastodon.limits import cache_path, cached_limits, load_cached, store
 from bot.channels.mastodon.statuses import html_to_text
-from tests.fakes.fake_mastodon import FakeMastodon, FaultMode
+from tests.fakes.fake_mastodon import FakeMastodon
+from tests.fakes.mastodon_model import FaultMode
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 BIG_PNG = PNG * 100

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from bot.channels.mastodon.statuses import html_to_text, links_of
-from tests.fakes.fake_mastodon import NOT_READY, FakeMastodon, FaultMode, render_content
+from tests.fakes.fake_mastodon import FakeMastodon
+from tests.fakes.mastodon_model import NOT_READY, FaultMode
+from tests.fakes.mastodon_text import render_content
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text.mastodon import MastodonRule, countable_text, mastodon_length
-from tests.fakes.fake_mastodon import status_length
+from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
 PHOENIX = "🐦\u200d🔥"
