@@ -24,7 +24,8 @@ from PIL import Image
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, texts_match
 from bot.channels.bluesky.channel import BlueskyChannel, BlueskyCredentials
 from bot.channels.bluesky.session import TID_ALPHABET, is_tid, new_tid
-from tests.fakes.fake_bluesky import FakeBluesky, FaultMode
+from tests.fakes.bluesky_model import FaultMode
+from tests.fakes.fake_bluesky import FakeBluesky
 
 PASSWORD = "leak-check-app-pass-7731"
 TEXT = "Transformers, revisited: a careful ablation.\nhttps://arxiv.org/abs/2401.00001v3"

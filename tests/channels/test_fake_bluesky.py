@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.fake_bluesky import FakeBluesky, FaultMode
+from tests.fakes.bluesky_model import FaultMode
+from tests.fakes.fake_bluesky import FakeBluesky
 
 PASSWORD = "abcd-efgh-ijkl-mnop"
 POST = "app.bsky.feed.post"
