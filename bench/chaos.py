@@ -20,7 +20,7 @@ The report counts daemon runs, kills, posts, duplicates, lost entries, refused r
 takeover time (from a SIGKILL to the next daemon's "daemon started").
 
 Usage: .venv/bin/python bench/chaos.py [--entries 200] [--kills 20] [--seed 1] [--keep]
-`tests/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
+`tests/e2e/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """bot/text/url_extract.py and bot/text/tlds.py against twitter-text's pattern as written (tests/
-url_reference.py): the same links in the same places, and the same TLD at every position."""
+text/url_reference.py): the same links in the same places, and the same TLD at every position."""
 
 from __future__ import annotations
 
