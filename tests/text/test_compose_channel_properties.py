@@ -2,7 +2,7 @@
 platform, carries the entry's link exactly once and starts with a prefix of the first sentence.
 
 Each platform's count is checked against a second counter where there is one: Mastodon's by the
-fake instance's own validator (tests/fakes/fake_mastodon.py), Bluesky's by counting clusters of
+fake instance's own validator (tests/fakes/mastodon_text.py), Bluesky's by counting clusters of
 the shown text with the plain ``\\X`` pattern.
 """
 
@@ -26,7 +26,7 @@ from bot.text.compose import ComposeInput, ComposeSettings
 from bot.text.mastodon import MastodonRule
 from bot.text.per_channel import ChannelDraft, compose_for
 from bot.text.sentences import ELLIPSIS, first_sentence
-from tests.fakes.fake_mastodon import status_length
+from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
 PHOENIX = "🐦\u200d🔥"

@@ -12,7 +12,7 @@ from bot.text.compose import ComposeInput, ComposeSettings, ImageSpec, TemplateE
 from bot.text.mastodon import mastodon_length
 from bot.text.per_channel import ChannelDraft, UnknownChannel, compose_for
 from bot.text.sentences import ELLIPSIS, first_sentence
-from tests.fakes.fake_mastodon import status_length
+from tests.fakes.mastodon_text import status_length
 
 URL = "https://arxiv.org/abs/2401.12345v2"
 SHOWN_URL = "arxiv.org/abs/2401.123..."  # as Bluesky's app shows it
