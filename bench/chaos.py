@@ -20,7 +20,7 @@ The report counts daemon runs, kills, posts, duplicates, lost entries, refused r
 takeover time (from a SIGKILL to the next daemon's "daemon started").
 
 Usage: .venv/bin/python bench/chaos.py [--entries 200] [--kills 20] [--seed 1] [--keep]
-`tests/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
+`tests/e2e/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes.fake_x import FakeX, FaultMode, _Fault  # noqa: E402  (needs ROOT on sys.path)
+from tests.fakes.fake_x import FakeX  # noqa: E402  (needs ROOT on sys.path)
+from tests.fakes.x_model import Fault, FaultMode  # noqa: E402
 
 PAPERBOT = str(Path(sys.executable).with_name("paperbot"))
 
@@ -190,7 +191,7 @@ class ChaosX(FakeX):
                 with self._chaos_lock:
                     self._in_flight -= 1
 
-    def _take_fault(self, route: str) -> _Fault | None:
+    def _take_fault(self, route: str) -> Fault | None:
         fault = super()._take_fault(route)  # faults a test queued with fail_next come first
         if fault is not None:
             return fault
@@ -200,7 +201,7 @@ class ChaosX(FakeX):
                 self.injected[f"{route}:{label}"] += 1
         return fault
 
-    def _random_fault(self, route: str) -> tuple[_Fault | None, str]:
+    def _random_fault(self, route: str) -> tuple[Fault | None, str]:
         """A fault for one request to `route` and its label ("pace": a healthy slow answer)."""
         rng, config = self.rng, self.config
         creating = route == "create_tweet"
@@ -249,8 +250,8 @@ def _fault(
     status: int | None = None,
     reset: int | None = None,
     delay: float = 0.0,
-) -> _Fault:
-    return _Fault(route, mode, 1, status, reset, None, delay, None)
+) -> Fault:
+    return Fault(route, mode, 1, status, reset, None, delay, None)
 
 
 class Installation:

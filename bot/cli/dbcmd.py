@@ -9,7 +9,13 @@ from bot.cli.context import App, Failure, pass_app, translate_errors
 
 @click.group()
 def db() -> None:
-    """Database maintenance (migrations run automatically; these are for operators)."""
+    """Database maintenance (migrations run automatically; these are for operators).
+
+    \b
+    Examples:
+      paperbot db upgrade
+      paperbot db copy --to "postgresql://paperbot:secret@db.example.org/paperbot"
+    """
 
 
 @db.command()

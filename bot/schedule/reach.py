@@ -34,7 +34,7 @@ def keep_for_plan(entries: Sequence[PlanEntry], per_week: int) -> list[PlanEntry
 
     Within one week the timetable hands entries out in that order whatever else is queued, so
     with at most `per_week` slots the rest of a week can never be reached; leaving them out
-    changes no plan (tests/test_planning.py) and keeps a 100,000-entry queue cheap to plan.
+    changes no plan (tests/posting/test_planning.py) and keeps a 100,000-entry queue cheap to plan.
     """
     timed = [e for e in entries if e.at is not None or e.next_attempt_at is not None]
     waiting = sorted(

@@ -3,7 +3,8 @@
 Adding is what a curator does all day, and the ORM alone costs more to import (~0.5 s) than
 the command needs. When the file is at head, the entry is written here with the same rules and
 the same row as bot/store/queue.py's `add_entry` (a URL once per week, at the end of the queue,
-`queued`); tests/test_add_paths.py adds the same entries both ways and compares the rows column
+`queued`); tests/store/test_add_paths.py adds the same entries both ways and compares the rows
+column
 by column. The connection is set up as bot/store/engine.py sets up the ORM's (busy timeout, foreign
 keys,
 synchronous=NORMAL on a WAL file) and writes in one BEGIN IMMEDIATE transaction, so the check

@@ -1,6 +1,7 @@
 """The read layer through SQLModel: PostgreSQL, and SQLite files that needed migrating.
 
-Same answers as bot/store/read_sqlite.py (tests/test_read_layer.py holds them to it); ORM rows are
+Same answers as bot/store/read_sqlite.py (tests/store/test_read_layer.py holds them to it); ORM
+rows are
 copied into the plain records of bot/store/read_records.py so nothing downstream sees which path
 ran.
 """

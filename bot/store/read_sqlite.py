@@ -3,7 +3,7 @@
 Used only when the file is already at the current schema (bot/store/engine.py's HEAD_REVISION);
 rows are
 given the shapes the ORM gives them (aware UTC datetimes, decoded JSON), so every command prints
-the same document either way (tests/test_read_layer.py compares them on one database). The
+the same document either way (tests/store/test_read_layer.py compares them on one database). The
 queries run in one read transaction, so a command sees one snapshot while the daemon writes.
 """
 

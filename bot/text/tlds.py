@@ -5,7 +5,7 @@ X turns `example.com/x` into a link only because `com` is a known TLD. twitter-t
 (even as a trie) took ~1.5 s, which every command that measured a text paid. Here the TLD after
 a dot is cut from the text and looked up in a set: the longest listed TLD that the text spells
 there, followed by a character that cannot continue a TLD. That is exactly what the alternation
-matched (its longest-first preference included; tests/test_urls_reference.py compares the two).
+matched (its longest-first preference included; tests/text/test_urls_reference.py compares the two).
 
 Case: `re.IGNORECASE` also equates a few look-alike letters (dotless ı with i, long ſ with s,
 Cyrillic and Greek variant forms); `fold` applies the same equivalences to the letters the list

@@ -6,7 +6,7 @@ expression with every TLD in it; here the domain is walked label by label in Pyt
 looked up in a set, trying the same alternatives in the same order as that pattern's
 backtracking would (most subdomains first, longest TLD first), and the rest (port, path, query)
 is one small pattern. Nothing costs more than a few milliseconds to compile.
-tests/test_urls_reference.py checks the result against the original pattern.
+tests/text/test_urls_reference.py checks the result against the original pattern.
 
 The rules, the character classes and the TLD list are those of twitter-text v3
 (https://github.com/twitter/twitter-text, Apache-2.0); the code is ours. Offsets are in code

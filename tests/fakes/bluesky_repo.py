@@ -1,0 +1,154 @@
+"""The fake PDS's repository (``com.atproto.repo``): blobs with size limits, posts checked as the
+reference PDS checks them (TID rkeys, text, facets, image embeds), reads newest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import regex
+
+from tests.fakes.bluesky_model import (
+    POST,
+    TID_ALPHABET,
+    TID_PATTERN,
+    Answer,
+    FakeRecord,
+    error,
+    json_body,
+    query_params,
+)
+from tests.fakes.bluesky_sessions import BlueskySessions
+from tests.fakes.http_server import RecordedRequest
+
+
+class BlueskyRepo(BlueskySessions):
+    """The ``com.atproto.repo`` routes (called with the lock held)."""
+
+    def _uploadBlob(self, request: RecordedRequest) -> Answer:
+        denied = self._authorize(request)
+        if denied:
+            return denied
+        if len(request.body) > self.upload_limit:
+            return error(413, "PayloadTooLarge", "request entity too large")
+        mime = request.headers.get("content-type", "application/octet-stream")
+        cid = "bafkrei" + hashlib.sha256(request.body).hexdigest()[:52]
+        self._blobs[cid] = (mime, request.body)
+        blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime}
+        blob["size"] = len(request.body)
+        return Answer(200, {"blob": blob}, self._rate_headers(4999))
+
+    def _createRecord(self, request: RecordedRequest) -> Answer:
+        denied = self._authorize(request)
+        if denied:
+            return denied
+        payload = json_body(request.body)
+        if payload.get("repo") not in (self.did, self.handle):
+            return error(400, "InvalidRequest", "Could not find repo")
+        if payload.get("collection") != POST:
+            return error(400, "InvalidRequest", "paperbot's fake only takes posts")
+        rkey = payload.get("rkey") or self._next_tid()
+        if not isinstance(rkey, str) or not TID_PATTERN.match(rkey):
+            return error(400, "InvalidRequest", f"Invalid TID: {rkey}")
+        record = payload.get("record")
+        problem = self._check_post(record)
+        if problem is not None:
+            return problem
+        if rkey in self._records:
+            # The reference PDS fails the repo write on the unique key: a bare 500.
+            return error(500, "InternalServerError", "Internal Server Error")
+        cid = "bafyrei" + hashlib.sha256(request.body).hexdigest()[:52]
+        assert isinstance(record, dict)
+        self._records[rkey] = FakeRecord(rkey, cid, record, datetime.now(UTC))
+        answer = {"uri": self._uri(rkey), "cid": cid, "validationStatus": "valid"}
+        answer["commit"] = {"cid": cid, "rev": self._next_tid()}
+        return Answer(200, answer, self._rate_headers(4997))
+
+    def _check_post(self, record: object) -> Answer | None:
+        def invalid(why: str) -> Answer:
+            return error(400, "InvalidRequest", f"Invalid {POST} record: {why}")
+
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            return invalid('Record must have the property "text"')
+        text = record["text"]
+        if len(regex.findall(r"\X", text)) > 300:
+            return invalid("Record/text must not be longer than 300 graphemes")
+        size = len(text.encode())
+        if size > 3000:
+            return invalid("Record/text must not be longer than 3000 characters")
+        if not isinstance(record.get("createdAt"), str):
+            return invalid('Record must have the property "createdAt"')
+        for facet in record.get("facets") or []:
+            index = facet.get("index", {})
+            if not 0 <= index.get("byteStart", -1) <= index.get("byteEnd", -1) <= size:
+                return invalid("Record/facets byte range out of bounds")
+        embed = record.get("embed")
+        if embed is not None:
+            return self._check_images(embed, invalid)
+        return None
+
+    def _check_images(self, embed: dict[str, Any], invalid: Any) -> Answer | None:
+        if embed.get("$type") != "app.bsky.embed.images":
+            return invalid("Record/embed must be app.bsky.embed.images in this fake")
+        images = embed.get("images") or []
+        if not 1 <= len(images) <= 4:
+            return invalid("Record/embed/images must not have more than 4 elements")
+        for number, image in enumerate(images):
+            if not isinstance(image.get("alt"), str):
+                return invalid(f'Record/embed/images/{number} must have the property "alt"')
+            cid = (image.get("image") or {}).get("ref", {}).get("$link")
+            if cid not in self._blobs:
+                return error(400, "InvalidRequest", f"Could not find blob: {cid}")
+            mime, data = self._blobs[cid]
+            if len(data) > self.blob_limit:
+                return error(
+                    400,
+                    "BlobTooLarge",
+                    f"This file is too large. It is {len(data) / 1024:.2f}KB but the maximum "
+                    f"size is {self.blob_limit / 1024:.2f}KB.",
+                )
+            if not mime.startswith("image/"):
+                return error(400, "InvalidMimeType", f"Wrong type of file. It is {mime}")
+        return None
+
+    def _getRecord(self, request: RecordedRequest) -> Answer:
+        query = query_params(request)
+        rkey = query.get("rkey", "")
+        if query.get("repo") not in (self.did, self.handle) or query.get("collection") != POST:
+            return error(400, "RecordNotFound", f"Could not locate record: {query}")
+        record = self._records.get(rkey)
+        if record is None:
+            return error(400, "RecordNotFound", f"Could not locate record: {self._uri(rkey)}")
+        return Answer(200, self._view(record))
+
+    def _listRecords(self, request: RecordedRequest) -> Answer:
+        query = query_params(request)
+        if query.get("repo") not in (self.did, self.handle):
+            return error(400, "InvalidRequest", "Could not find repo")
+        limit = int(query.get("limit", "50"))
+        if not 1 <= limit <= 100:
+            return error(400, "InvalidRequest", "Error: limit must be between 1 and 100")
+        backwards = query.get("reverse") == "true"  # oldest first
+        keys = sorted(self._records, reverse=not backwards)  # TIDs sort by time
+        cursor = query.get("cursor")
+        if cursor:
+            keys = [k for k in keys if (k > cursor if backwards else k < cursor)]
+        page = keys[:limit]
+        body: dict[str, Any] = {"records": [self._view(self._records[k]) for k in page]}
+        if len(page) == limit:
+            body["cursor"] = page[-1]
+        return Answer(200, body)
+
+    def _view(self, record: FakeRecord) -> dict[str, Any]:
+        return {"uri": self._uri(record.rkey), "cid": record.cid, "value": record.value}
+
+    def _uri(self, rkey: str) -> str:
+        return f"at://{self.did}/{POST}/{rkey}"
+
+    def _next_tid(self) -> str:
+        self._counter += 1
+        value = (time.time_ns() // 1000) << 10 | (self._counter & 0x3FF)
+        return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))

@@ -1,0 +1,83 @@
+"""The fake X's state (account, credentials, posts, media, requests, faults) and what tests read
+of it; the parts of tests/fakes/fake_x.py share it through this base class.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import ThreadingHTTPServer
+
+from tests.fakes.x_model import FakeMedia, FakePost, Fault, LoggedRequest
+
+
+class XState:
+    """The account and everything the fake has seen. Thread-safe: every read takes the lock."""
+
+    def __init__(
+        self,
+        *,
+        consumer_key: str = "fake-consumer-key",
+        consumer_secret: str = "fake-consumer-secret",
+        access_token: str = "1000-fake-access-token",
+        access_token_secret: str = "fake-access-token-secret",
+        user_id: str = "1000",
+        username: str = "paperbot_test",
+        daily_post_limit: int | None = None,
+        write_only: bool = False,
+    ) -> None:
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        self.access_token = access_token
+        self.access_token_secret = access_token_secret
+        self.user_id = user_id
+        self.username = username
+        self.daily_post_limit = daily_post_limit
+        # An access level that may post but not read posts: reads answer 403, code 453.
+        self.write_only = write_only
+        self.reject_credentials = False  # True: every request gets 401, signed or not
+        self.media_processing_polls = 0  # STATUS polls before finalized media is ready
+        self.media_check_after_secs = 0  # what processing_info tells clients to wait
+        self.fail_media_processing = False  # processing ends in "failed"
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._released = threading.Event()  # ends HOLD faults
+        self._posts: list[FakePost] = []
+        self._media: dict[str, FakeMedia] = {}
+        self._requests: list[LoggedRequest] = []
+        self._faults: list[Fault] = []
+        self._nonces: set[str] = set()
+        self._next_id = 1_861_000_000_000_000_000
+        self._slugs = 0
+        self._held = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- inspection -----------------------------------------------------------------------------
+
+    @property
+    def posts(self) -> list[FakePost]:
+        with self._lock:
+            return list(self._posts)
+
+    @property
+    def media(self) -> dict[str, FakeMedia]:
+        with self._lock:
+            return dict(self._media)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def held(self) -> int:
+        """Requests that reached a HOLD fault (released or not)."""
+        with self._lock:
+            return self._held
+
+    def routes_called(self) -> list[str]:
+        return [r.route for r in self.requests]
+
+    def _new_id(self) -> str:
+        self._next_id += 4096 + len(self._posts) + len(self._media)
+        return str(self._next_id)
