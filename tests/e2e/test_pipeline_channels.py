@@ -23,12 +23,12 @@ import pytest
 from PIL import Image
 
 from tests.conftest import Paperbot
+from tests.fakes.bluesky_model import FaultMode as BlueskyFault
 from tests.fakes.fake_bluesky import FakeBluesky
-from tests.fakes.fake_bluesky import FaultMode as BlueskyFault
 from tests.fakes.fake_mastodon import FakeMastodon
-from tests.fakes.fake_mastodon import FaultMode as MastodonFault
 from tests.fakes.fake_x import FakeX
-from tests.fakes.fake_x import FaultMode as XFault
+from tests.fakes.mastodon_model import FaultMode as MastodonFault
+from tests.fakes.x_model import FaultMode as XFault
 
 X_CREDS = {
     "X_API_KEY": "ck-CANARY-3c1f0b7a",
