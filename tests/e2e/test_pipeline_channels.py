@@ -335,7 +335,9 @@ def test_a_rejected_token_pauses_only_its_channel(platforms: Platforms) -> None:
     for entry_id in ids:
         assert entries[entry_id]["status"] == "queued"
     status = p.json("status")
-    assert "mastodon" in json.dumps(status)
+    assert status["channels"]["mastodon"]["paused_reason"]
+    assert not status["channels"].get("x", {}).get("paused_reason")
+    assert "Mastodon paused:" in p.cli("status")[1]
     # Nothing is tried on Mastodon until the token changes; then everything goes out.
     p.mastodon.reject_token = False
     p.step(60)
