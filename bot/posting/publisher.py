@@ -87,8 +87,11 @@ class Worker:
 
     @property
     def settler(self) -> Settler:
-        kind = KeyedSettler if isinstance(self.channel, KeyedChannel) else Settler
-        return kind(self.engine, self.channel, self.retry, self.settle_grace, self._emit)
+        if isinstance(self.channel, KeyedChannel):
+            # No grace: a lost request that lands late cannot make a second post, since the
+            # retry carries the same key (see bot/posting/settle_keyed.py).
+            return KeyedSettler(self.engine, self.channel, self.retry, timedelta(0), self._emit)
+        return Settler(self.engine, self.channel, self.retry, self.settle_grace, self._emit)
 
     @property
     def failures(self) -> Failures:
