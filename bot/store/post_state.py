@@ -69,38 +69,14 @@ def claim_post(
     after a concurrent claim commits, so exactly one claimer wins.
     """
     from sqlalchemy import update
-    from sqlalchemy.exc import IntegrityError
     from sqlmodel import col, select
 
-    taken = session.execute(
-        update(Entry)
-        .where(
-            col(Entry.id) == entry.id,
-            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value]),
-        )
-        .values(status=EntryStatus.POSTING.value)
-        .returning(col(Entry.id))
-        .execution_options(synchronize_session=False)
-    ).first()
-    session.refresh(entry)
-    if taken is None or channel not in entry.channels:
-        why = f"is {entry.status}" if taken is None else f"does not target {channel}"
-        raise QueueError(f"entry {entry.id} {why}, not queued for {channel}")
+    _take_entry(session, entry, channel)
     post = session.exec(
         select(Post).where(Post.entry_id == entry.id, Post.channel == channel)
     ).first()
     if post is None:
-        assert entry.id is not None
-        post = Post(
-            entry_id=entry.id, channel=channel, attempts=1, request_key=request_key, created_at=now
-        )
-        post.status = PostStatus.POSTING.value
-        try:
-            with session.begin_nested():
-                session.add(post)
-        except IntegrityError:
-            raise QueueError(f"entry {entry.id} is posting on {channel}") from None
-        return post
+        return _first_post(session, entry, channel, now, request_key)
     claimed = session.execute(
         update(Post)
         .where(col(Post.id) == post.id, col(Post.status) == PostStatus.RETRYING.value)
@@ -117,7 +93,51 @@ def claim_post(
     if claimed is None:
         raise QueueError(f"entry {entry.id} is {post.status} on {channel}, not queued")
     if post.request_key is None:
-        post.request_key = request_key
+        post.request_key = request_key  # a post from before keys were kept
+    return post
+
+
+def _take_entry(session: Session, entry: Entry, channel: str) -> None:
+    """queued (or posting elsewhere) → posting, in one conditional UPDATE; else QueueError."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    taken = session.execute(
+        update(Entry)
+        .where(
+            col(Entry.id) == entry.id,
+            col(Entry.status).in_([EntryStatus.QUEUED.value, EntryStatus.POSTING.value]),
+        )
+        .values(status=EntryStatus.POSTING.value)
+        .returning(col(Entry.id))
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.refresh(entry)
+    if taken is None or channel not in entry.channels:
+        why = f"is {entry.status}" if taken is None else f"does not target {channel}"
+        raise QueueError(f"entry {entry.id} {why}, not queued for {channel}")
+
+
+def _first_post(
+    session: Session, entry: Entry, channel: str, now: datetime, request_key: str | None
+) -> Post:
+    """The post's first claim is its INSERT: the unique index lets one claimer through."""
+    from sqlalchemy.exc import IntegrityError
+
+    assert entry.id is not None
+    post = Post(
+        entry_id=entry.id,
+        channel=channel,
+        status=PostStatus.POSTING.value,
+        attempts=1,
+        request_key=request_key,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(post)
+    except IntegrityError:
+        raise QueueError(f"entry {entry.id} is posting on {channel}") from None
     return post
 
 
