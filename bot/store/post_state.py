@@ -211,7 +211,8 @@ def sum_up_entry(*, session: Session, entry: Entry, now: datetime) -> None:
 
     if entry.status == EntryStatus.SKIPPED:
         return
-    session.exec(select(Entry.id).where(Entry.id == entry.id).with_for_update())
+    with session.no_autoflush:  # the entry first, as claims and `retry` lock it: no deadlock
+        session.exec(select(Entry.id).where(Entry.id == entry.id).with_for_update())
     session.flush()
     posts = {
         post.channel: post
