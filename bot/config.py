@@ -364,11 +364,11 @@ def _check_values(settings: Settings, source: str) -> None:
 
 
 def _check_schedule(settings: Settings, source: str) -> None:
-    from bot.schedule import timetable
+    from bot.schedule import slots, timetable
 
     for spec in settings.schedule.slots:
         try:
-            timetable.parse_slot(spec)
+            slots.parse_slot(spec)
         except ValueError as exc:
             raise ConfigError(f"{source}: key 'schedule.slots': {spec!r}: {exc}") from None
     try:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from bot.schedule.timetable import CATCH_UP_LOOKBACK, slots_between
 
 if TYPE_CHECKING:
-    from bot.schedule.timetable import PlanEntry, TimetableConfig
+    from bot.schedule.plan_entry import PlanEntry
+    from bot.schedule.timetable import TimetableConfig
 
 
 def timetable_capacity(config: TimetableConfig, now: datetime, horizon: timedelta) -> int:

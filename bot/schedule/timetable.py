@@ -47,13 +47,11 @@ from zoneinfo import ZoneInfo
 
 from bot.schedule.caps import CapLedger
 from bot.schedule.entry_picker import EntryPicker
+from bot.schedule.plan_entry import PlanEntry
 from bot.schedule.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
 from bot.schedule.wall_clock import as_utc, wall_to_utc
 from bot.schedule.weeks import week_monday_ordinal
 
-# Slot parsing lives in bot.schedule.slots and time-zone helpers in bot.schedule.wall_clock; these
-# names stay
-# importable from here for the callers that have always used them.
 __all__ = [
     "CATCH_UP_LOOKBACK",
     "DEFAULT_SLOTS",
@@ -61,13 +59,9 @@ __all__ = [
     "MAX_JITTER_MINUTES",
     "Assignment",
     "CatchUp",
-    "PlanEntry",
     "Reason",
-    "SlotRule",
     "TimetableConfig",
-    "TimetableError",
     "due_now",
-    "parse_slot",
     "plan",
     "settled_until",
     "slots_between",
@@ -197,17 +191,6 @@ def _day_slots(config: TimetableConfig, day: date) -> Iterable[datetime]:
 
 
 # --- planning -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanEntry:
-    """What planning needs to know of a queued entry."""
-
-    id: int
-    position: int
-    week: str
-    at: datetime | None = None
-    next_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,24 +24,20 @@ from bot.channels.base import (
     Published,
     RemotePost,
 )
+from bot.channels.x.credentials import XCredentials
 from bot.channels.x.errors import (
     classify_http_error,
     json_or_none,
-    retry_time,
     scrub,
     transport_error,
 )
-from bot.channels.x.media import API_ROOT, MediaUploader, rebase
+from bot.channels.x.media import MediaUploader, rebase
 
 __all__ = [
-    "API_ROOT",
     "MAX_MEDIA",
     "XChannel",
-    "XCredentials",
-    "classify_http_error",
     "parse_post_reference",
     "post_url",
-    "retry_time",
     "text_as_posted",
 ]
 
@@ -50,26 +45,6 @@ MAX_MEDIA = 4
 _TIMELINE_PAGES = 5
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class XCredentials:
-    """OAuth 1.0a user-context keys, named as X's developer portal names them.
-
-    The repr hides every value: credentials end up in logs and tracebacks otherwise.
-    """
-
-    api_key: str = field(repr=False)
-    api_secret: str = field(repr=False)
-    access_token: str = field(repr=False)
-    access_token_secret: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return "XCredentials(<hidden>)"
-
-    def values(self) -> tuple[str, ...]:
-        """All four values, so messages can be scrubbed of any of them."""
-        return (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
 
 
 class XChannel:

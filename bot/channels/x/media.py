@@ -28,7 +28,7 @@ from bot.channels.x.errors import classify_http_error, json_or_none, scrub, tran
 if TYPE_CHECKING:
     import httpx
 
-    from bot.channels.x.channel import XCredentials
+    from bot.channels.x.credentials import XCredentials
 
 __all__ = ["API_ROOT", "MAX_ALT_TEXT", "MediaUploader", "rebase"]
 
