@@ -201,9 +201,6 @@ NOT_YET_SPLIT: set[str] = {
     "bot/text/compose.py",
     "bot/text/sentences.py",
     "bot/text/url_extract.py",
-    "bot/channels/x/errors.py:classify_http_error",
-    "bot/cli/digests.py:import_",
-    "bot/digests/importer.py:import_entries",
     "bot/text/compose.py:compose",
 }
 

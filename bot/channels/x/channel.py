@@ -24,13 +24,9 @@ from bot.channels.base import (
     Published,
     RemotePost,
 )
+from bot.channels.transport import json_or_none, scrub, transport_error
 from bot.channels.x.credentials import XCredentials
-from bot.channels.x.errors import (
-    classify_http_error,
-    json_or_none,
-    scrub,
-    transport_error,
-)
+from bot.channels.x.errors import classify_http_error
 from bot.channels.x.media import MediaUploader, rebase
 
 __all__ = [

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem
-from bot.channels.x.errors import classify_http_error, json_or_none, scrub, transport_error
+from bot.channels.transport import json_or_none, scrub, transport_error
+from bot.channels.x.errors import classify_http_error
 
 if TYPE_CHECKING:
     import httpx
