@@ -383,7 +383,8 @@ def checked_compose_settings(settings: Settings) -> Any:
     Called by every command that composes, not at every start: `list` and `add` need no
     composer (bot/text/compose.py and its text rules, ~0.1 s to import).
     """
-    from bot.text.compose import TemplateError, validate_template
+    from bot.text.compose import validate_template
+    from bot.text.template import TemplateError
 
     composed = compose_settings(settings)
     try:

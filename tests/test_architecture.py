@@ -198,10 +198,8 @@ NOT_YET_SPLIT: set[str] = {
     "bot/digests/tabular.py",
     "bot/posting/daemon.py",
     "bot/schedule/timetable.py",
-    "bot/text/compose.py",
     "bot/text/sentences.py",
     "bot/text/url_extract.py",
-    "bot/text/compose.py:compose",
 }
 
 

@@ -10,29 +10,24 @@ about what was changed comes back as short warnings, for ``preview``.
 
 from __future__ import annotations
 
-import re
-import string
 import unicodedata
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
 
 from bot.text import twitter_text as textlen
-from bot.text import url_extract
+from bot.text.fitting import Meter, fit_post
 from bot.text.length_rules import LengthRule, XRule
-from bot.text.sentences import ELLIPSIS, first_sentence, shorten
+from bot.text.own_link import url_key, without_link
+from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.template import TemplateError, fields, hashtag_line
+from bot.text.template import render as template_render
 
-PLACEHOLDERS = ("sentence", "url", "title", "hashtags", "emoji")
 _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in for the real one
 # Characters that may sit right before / after {url} without joining the link.
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
-_SCHEME = re.compile(r"^https?://(?:www\.)?", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n{3,}")
-_SPACE_RUN = re.compile(r"[ \t]{2,}")
-_WHITESPACE = re.compile(r"\s+")
 _CLUSTER = regex.compile(r"\X")
 
 
@@ -84,56 +79,6 @@ class Draft:
     sentence: str
 
 
-class TemplateError(ValueError):
-    """The template or limits cannot produce a valid post (the message says why)."""
-
-
-def _fields(template: str) -> list[str]:
-    """Placeholder names in ``template``, in order; raises TemplateError on anything else."""
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise TemplateError(f"template {template!r} is malformed: {exc}") from None
-    names: list[str] = []
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if name not in PLACEHOLDERS:
-            known = ", ".join("{" + known + "}" for known in PLACEHOLDERS)
-            raise TemplateError(f"unknown placeholder {{{name}}} in the template; use {known}")
-        if spec or conversion:
-            raise TemplateError(f"placeholder {{{name}}} takes no format spec or conversion")
-        names.append(name)
-    return names
-
-
-@lru_cache(maxsize=64)
-def _hashtags(tags: tuple[str, ...]) -> str:
-    """Tags joined with spaces, '#' added where missing, inner whitespace removed."""
-    cleaned = (_WHITESPACE.sub("", tag) for tag in tags)
-    return " ".join(tag if tag[0] in "#＃" else "#" + tag for tag in cleaned if tag.strip("#＃"))
-
-
-@lru_cache(maxsize=64)
-def _template_lines(template: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((line, tuple(_fields(line))) for line in template.split("\n"))
-
-
-def _render(template: str, values: Mapping[str, str]) -> str:
-    """Fill the template; drop lines that only empty placeholders made blank, then tidy."""
-    lines: list[str] = []
-    for line, names in _template_lines(template):
-        rendered = line.format_map(values)
-        if names and not rendered.strip():
-            continue
-        if names and any(not values[name] for name in names):
-            rendered = _SPACE_RUN.sub(" ", rendered)
-        lines.append(rendered.strip())
-    text = "\n".join(lines)
-    text = _BLANK_LINES.sub("\n\n", text)
-    return text.strip()
-
-
 def validate_template(settings: ComposeSettings, rule: LengthRule | None = None) -> None:
     """Raise TemplateError unless the settings can produce a post.
 
@@ -143,7 +88,7 @@ def validate_template(settings: ComposeSettings, rule: LengthRule | None = None)
     fails with a clear message instead of at the first post. ``rule`` measures the fixed parts
     (X's rule with ``settings.limit`` by default).
     """
-    names = _fields(settings.template)
+    names = fields(settings.template)
     hashtags = tuple(settings.hashtags)
     if names.count("url") != 1:
         raise TemplateError(
@@ -163,13 +108,13 @@ def validate_template(settings: ComposeSettings, rule: LengthRule | None = None)
         raise TemplateError(f"max_images must be 0 or more, not {settings.max_images}")
     if settings.alt_max < 1:
         raise TemplateError(f"alt_max must be at least 1, not {settings.alt_max}")
-    fixed = _render(
+    fixed = template_render(
         settings.template,
         {
             "sentence": "",
             "title": "",
             "url": _PLACEHOLDER_URL,
-            "hashtags": _hashtags(hashtags),
+            "hashtags": hashtag_line(hashtags),
             "emoji": settings.emoji,
         },
     )
@@ -180,25 +125,6 @@ def validate_template(settings: ComposeSettings, rule: LengthRule | None = None)
             f"the template's fixed parts (link, hashtags, emoji) weigh {length}, over the "
             f"limit of {rule.limit}: shorten the hashtags or the emoji"
         )
-
-
-def _url_key(url: str) -> str:
-    """A link compared loosely: scheme, 'www.', case and a trailing '/' do not matter."""
-    return _SCHEME.sub("", url.strip()).rstrip("/").lower()
-
-
-def _without_link(sentence: str, key: str) -> str:
-    """The sentence with any copy of the post's own link (``_url_key``) removed."""
-    if key not in sentence.lower():
-        return sentence  # (the usual case, without extracting links)
-    spans = [
-        (start, end)
-        for start, end in url_extract.extract_urls(sentence)
-        if _url_key(sentence[start:end]) == key
-    ]
-    for start, end in reversed(spans):
-        sentence = sentence[:start] + sentence[end:]
-    return _WHITESPACE.sub(" ", sentence).strip()
 
 
 def _truncate_alt(alt: str, limit: int) -> str:
@@ -246,67 +172,10 @@ def _nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-_Measured = tuple[str, str, int, list[tuple[int, int]]]
-
-
-@dataclass(frozen=True)
-class _Meter:
-    """A rule's measures as composition uses them; X's with twitter-text's one-pass ``measure``.
-
-    ``budget`` tells whether ``sentences.shorten`` may be given a weight budget: its budget is in
-    X's weights, so other rules shorten by measuring whole candidate posts instead.
-    """
-
-    limit: int
-    unit: str
-    who: str
-    weigh: Callable[[str], int]
-    measure: Callable[[str], tuple[int, list[tuple[int, int]]]]
-    budget: bool
-
-    @staticmethod
-    def of(rule: LengthRule) -> _Meter:
-        if isinstance(rule, XRule):
-            return _Meter(
-                rule.limit, rule.unit, "X", textlen.weighted_length, textlen.measure, True
-            )
-
-        def measure(text: str) -> tuple[int, list[tuple[int, int]]]:
-            return rule.measure(text), rule.links(text)
-
-        return _Meter(rule.limit, rule.unit, rule.name.capitalize(), rule.measure, measure, False)
-
-
-def _fit(part: str, render: Callable[[str], str], meter: _Meter, rest: int | None) -> _Measured:
-    """``part`` shortened so that ``render(part)`` weighs at most the limit ("" if impossible).
-
-    Returns the part, the rendered text, its weight and its links. ``rest`` is what the
-    template adds to the part's weight, when known: the part is usually set off by
-    whitespace, so weights add up and one shortening with that budget is right; if the
-    estimate was wrong, whole posts are measured at each step instead.
-    """
-    limit = meter.limit
-    if rest is not None and meter.budget:
-        short = shorten(part, limit - rest)
-        if short:
-            text = render(short)
-            length, spans = meter.measure(text)
-            if length <= limit:
-                return short, text, length, spans
-
-    def fits(candidate: str) -> bool:
-        return meter.weigh(render(candidate)) <= limit
-
-    short = shorten(part, fits)
-    text = render(short)
-    length, spans = meter.measure(text)
-    return short, text, length, spans
-
-
 @lru_cache(maxsize=64)
 def _checked(settings: ComposeSettings, rule: LengthRule) -> frozenset[str]:
     validate_template(settings, rule)
-    return frozenset(_fields(settings.template))
+    return frozenset(fields(settings.template))
 
 
 def compose(
@@ -328,25 +197,58 @@ def compose(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or XRule(settings.limit)
-    meter = _Meter.of(rule)
+    meter = Meter.of(rule)
     names = _checked(settings, rule)
-    url = entry.url.strip()
-    if not url:
+    if not (url := entry.url.strip()):
         raise ValueError("an entry needs a link to be posted")
     warnings: list[str] = []
-    limit = meter.limit
-    weigh = meter.weigh
-    key = _url_key(url)
-    title = " ".join(_nfc(entry.title).split())
-    if title and _without_link(title, key) != title:
-        warnings.append("the link was removed from the title (the template adds it)")
-        title = _without_link(title, key)
+    key = url_key(url)
+    title = _clean_title(entry.title, key, warnings)
     has_title = "title" in names
 
-    chosen = first_sentence(_nfc(entry.comment))
+    chosen, source = _pick_sentence(entry.comment, title, key, has_title, warnings)
+    values = {
+        "sentence": chosen,
+        "url": url,
+        "title": title if has_title else "",
+        "hashtags": hashtag_line(settings.hashtags),
+        "emoji": settings.emoji,
+    }
+
+    def render(sentence: str, title: str) -> str:
+        return template_render(settings.template, {**values, "sentence": sentence, "title": title})
+
+    text = render(chosen, values["title"])
+    length, spans = meter.measure(text)  # (text is NFC: all its parts are)
+    shortened = length > meter.limit
+    if shortened:
+        # The title as it would appear ("" when the template has no {title}) is what may be cut.
+        fitted = fit_post(
+            chosen, values["title"], render, meter, length, source=source, warnings=warnings
+        )
+        text, length, spans = fitted.text, fitted.length, fitted.spans
+    _check_fit(text, length, spans, url, meter, warnings)
+    images = _images(entry, settings, title, warnings)
+    return Draft(
+        text=text,
+        weighted_length=length,
+        limit=meter.limit,
+        images=images,
+        warnings=tuple(warnings),
+        shortened=shortened,
+        sentence=chosen,
+    )
+
+
+def _pick_sentence(
+    comment: str, title: str, key: str, has_title: bool, warnings: list[str]
+) -> tuple[str, str]:
+    """The comment's first sentence without the post's own link, and where it came from; the
+    title stands in when there is no comment (unless the template shows the title anyway)."""
+    chosen = first_sentence(_nfc(comment))
     source = "comment"
     if chosen:
-        without = _without_link(chosen, key)
+        without = without_link(chosen, key)
         if without != chosen:
             warnings.append("the link was removed from the comment (the template adds it)")
             chosen = without
@@ -355,67 +257,29 @@ def compose(
         if not title:
             warnings.append("no title")
         chosen, source = ("", "title") if has_title else (title, "title")
+    return chosen, source
 
-    values = {
-        "sentence": chosen,
-        "url": url,
-        "title": title if has_title else "",
-        "hashtags": _hashtags(settings.hashtags),
-        "emoji": settings.emoji,
-    }
 
-    def render(sentence: str, title: str) -> str:
-        return _render(settings.template, {**values, "sentence": sentence, "title": title})
+def _clean_title(raw: str, key: str, warnings: list[str]) -> str:
+    """The title on one line, NFC, without the post's own link (the template adds that)."""
+    title = " ".join(_nfc(raw).split())
+    if title and without_link(title, key) != title:
+        warnings.append("the link was removed from the title (the template adds it)")
+        title = without_link(title, key)
+    return title
 
-    sentence, short_title = chosen, values["title"]
-    text = render(sentence, short_title)
-    length, spans = meter.measure(text)  # (text is NFC: all its parts are)
-    shortened = length > limit
-    unit = meter.unit
-    if shortened:
-        chosen_weight = weigh(chosen)
-        sentence, text, length, spans = _fit(
-            chosen, lambda part: render(part, short_title), meter, length - chosen_weight
-        )
-        if not sentence and short_title:
-            if chosen:
-                # Not a word of the sentence fits beside the title: give each about half.
-                room = limit - weigh(render("", ""))
-                short_title = _shorten_title(short_title, max(room // 2, 1), meter)
-                sentence, text, length, spans = _fit(
-                    chosen, lambda part: render(part, short_title), meter, None
-                )
-            if not sentence:
-                short_title, text, length, spans = _fit(
-                    title, lambda part: render("", part), meter, None
-                )
-            warnings.append(
-                f"shortened: title cut from {weigh(title)} to {weigh(short_title)} {unit}"
-            )
-        if chosen:
-            warnings.append(
-                f"shortened: {source} cut from {chosen_weight} to {weigh(sentence)} {unit}"
-            )
 
-    if length > limit:
-        warnings.append(f"too long: {length} {unit}, the limit is {limit}")
+def _check_fit(
+    text: str,
+    length: int,
+    spans: list[tuple[int, int]],
+    url: str,
+    meter: Meter,
+    warnings: list[str],
+) -> None:
+    """Warn when the final post is still too long, or its link would not be read as one."""
+    if length > meter.limit:
+        warnings.append(f"too long: {length} {meter.unit}, the limit is {meter.limit}")
     found = [text[start:end] for start, end in spans]
     if found.count(url) != 1:
         warnings.append(f"{meter.who} will not read the link as a URL where the template puts it")
-    images = _images(entry, settings, title, warnings)
-    return Draft(
-        text=text,
-        weighted_length=length,
-        limit=limit,
-        images=images,
-        warnings=tuple(warnings),
-        shortened=shortened,
-        sentence=chosen,
-    )
-
-
-def _shorten_title(title: str, room: int, meter: _Meter) -> str:
-    """The title cut to about ``room`` by the rule's own measure."""
-    if meter.budget:
-        return shorten(title, room)
-    return shorten(title, lambda candidate: meter.weigh(candidate) <= room)
