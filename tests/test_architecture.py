@@ -195,7 +195,6 @@ NOT_YET_SPLIT: set[str] = {
     "bot/cli/entries.py",
     "bot/cli/posting.py",
     "bot/config.py",
-    "bot/digests/tabular.py",
     "bot/posting/daemon.py",
     "bot/schedule/timetable.py",
     "bot/text/sentences.py",

@@ -77,8 +77,9 @@ def detect_format(name: str, data: bytes, chosen: str) -> str:
 
 def parse_digest(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
     """The ParsedImport of `data` read as `kind` (markdown, csv or json)."""
+    from bot.digests.json_digest import parse_json_bytes
     from bot.digests.markdown import parse_markdown_bytes
-    from bot.digests.tabular import parse_csv_bytes, parse_json_bytes
+    from bot.digests.tabular import parse_csv_bytes
 
     parse = {
         "markdown": parse_markdown_bytes,
