@@ -20,7 +20,8 @@ from bot.text import twitter_text as textlen
 from bot.text.fitting import Meter, fit_post
 from bot.text.length_rules import LengthRule, XRule
 from bot.text.own_link import url_key, without_link
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
 from bot.text.template import TemplateError, fields, hashtag_line
 from bot.text.template import render as template_render
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.text import twitter_text as textlen
 from bot.text.length_rules import LengthRule, XRule
-from bot.text.sentences import shorten
+from bot.text.shorten import shorten
 
 Measured = tuple[str, str, int, list[tuple[int, int]]]
 
@@ -22,7 +22,7 @@ Measured = tuple[str, str, int, list[tuple[int, int]]]
 class Meter:
     """A rule's measures as composition uses them; X's with twitter-text's one-pass ``measure``.
 
-    ``budget`` tells whether ``sentences.shorten`` may be given a weight budget: its budget is in
+    ``budget`` tells whether ``shorten.shorten`` may be given a weight budget: its budget is in
     X's weights, so other rules shorten by measuring whole candidate posts instead.
     """
 
