@@ -197,7 +197,6 @@ NOT_YET_SPLIT: set[str] = {
     "bot/config.py",
     "bot/posting/daemon.py",
     "bot/schedule/timetable.py",
-    "bot/text/url_extract.py",
 }
 
 

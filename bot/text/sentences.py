@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import url_extract
+from bot.text import url_extract, url_patterns
 from bot.text.characters import CLOSERS, OPENERS, Brackets, is_cjk, open_brackets
 
 _CJK_TERMINATORS = frozenset("。！？｡．")
@@ -95,7 +95,7 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
         # Only now ask whether the terminator is part of a link. Links never span a space, so
         # the links of the text up to the end of this word are those of the whole text.
         if start >= scanned:
-            space = url_extract.SPACES.search(text, start)
+            space = url_patterns.SPACES.search(text, start)
             scanned = space.start() if space else len(text)
             urls = url_extract.extract_urls(text[:scanned])
         if any(url_start <= start < url_end for url_start, url_end in urls):
