@@ -195,7 +195,6 @@ NOT_YET_SPLIT: set[str] = {
     "bot/cli/posting.py",
     "bot/config.py",
     "bot/posting/daemon.py",
-    "bot/schedule/timetable.py",
 }
 
 

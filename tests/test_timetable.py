@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.schedule.plan_entry import PlanEntry
+from bot.schedule.slot_filling import LATE_GRACE
 from bot.schedule.slots import TimetableError, parse_slot
 from bot.schedule.timetable import (
-    LATE_GRACE,
     Assignment,
     TimetableConfig,
     due_now,
