@@ -192,7 +192,6 @@ NOT_YET_SPLIT: set[str] = {
     "bot/channels/bluesky/channel.py",
     "bot/channels/mastodon/channel.py",
     "bot/cli/entries.py",
-    "bot/cli/posting.py",
     "bot/config.py",
     "bot/posting/daemon.py",
 }
