@@ -187,7 +187,9 @@ SIZE_EXEMPT = {
     "bot/store/queue.py",
     "bot/store/models.py",
 }
-# Offenders still waiting for their split (issue 10); this list only shrinks.
+# Offenders still waiting for their split (issue 10); this list only shrinks. These three are
+# being changed for multi-channel posting on another branch (the [channels] section, the
+# daemon, the entry commands): split them once that has landed, not beside it.
 NOT_YET_SPLIT: set[str] = {
     "bot/cli/entries.py",
     "bot/config.py",
@@ -227,19 +229,21 @@ def test_no_function_is_too_long() -> None:
 
 
 def _exported_imports(path: Path) -> list[str]:
-    """Names a module's ``__all__`` lists but that the module only imports (a facade)."""
+    """Names a module re-exports: listed in its ``__all__`` but only imported there, or imported
+    with the explicit re-export idiom ``from m import x as x``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported: set[str] = set()
     exported: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+            exported += [a.name for a in node.names if a.asname == a.name]
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
                 value = node.value
                 if isinstance(value, ast.List | ast.Tuple):
-                    exported = [e.value for e in value.elts if isinstance(e, ast.Constant)]
+                    exported += [e.value for e in value.elts if isinstance(e, ast.Constant)]
     return sorted(name for name in exported if name in imported)
 
 
