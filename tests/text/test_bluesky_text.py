@@ -24,7 +24,8 @@ from bot.text.bluesky import (
 )
 from bot.text.compose import ComposeInput, ComposeSettings, compose
 from bot.text.length_rules import XRule
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
 
 URL = "https://arxiv.org/abs/2401.12345v2"
 PHOENIX = "🐦\u200d🔥"  # a ZWJ sequence (Emoji 15.1): one grapheme, 11 bytes

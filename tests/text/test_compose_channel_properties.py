@@ -25,7 +25,8 @@ from bot.text.bluesky import (
 from bot.text.compose import ComposeInput, ComposeSettings
 from bot.text.mastodon import MastodonRule
 from bot.text.per_channel import ChannelDraft, compose_for
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
 from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
