@@ -80,7 +80,7 @@ def fit(
     def fits(candidate: str) -> bool:
         return meter.weigh(render(candidate)) <= limit
 
-    short = shorten(part, fits, hint=hint)
+    short = shorten(part, fits, hint=hint, link_gap=not meter.budget)
     text = render(short)
     length, spans = meter.measure(text)
     return short, text, length, spans
@@ -90,7 +90,7 @@ def shorten_title(title: str, room: int, meter: Meter) -> str:
     """The title cut to about ``room`` by the rule's own measure."""
     if meter.budget:
         return shorten(title, room)
-    return shorten(title, lambda candidate: meter.weigh(candidate) <= room)
+    return shorten(title, lambda candidate: meter.weigh(candidate) <= room, link_gap=True)
 
 
 @dataclass(frozen=True)

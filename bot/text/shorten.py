@@ -19,11 +19,12 @@ _ELLIPSIS_WEIGHT = textlen.weighted_length(ELLIPSIS)
 _SOFT_TRAILING = frozenset(",;:、，；：-–—/·")
 
 
-def _candidate(text: str, end: int, floor: int) -> str | None:
+def _candidate(text: str, end: int, floor: int, link_gap: bool = False) -> str | None:
     """``text[:end]`` made presentable: no trailing comma or dangling opener, "…", closed.
 
     Nothing before ``floor`` (the end of the last link) is stripped: a link ending in '/' or
-    '-' keeps it.
+    '-' keeps it. With ``link_gap`` a cut right after a link puts a space before "…":
+    Mastodon's and Bluesky's link patterns would take the "…" into the link's address.
     """
     prefix = text[:end]
     while True:
@@ -38,7 +39,8 @@ def _candidate(text: str, end: int, floor: int) -> str | None:
             prefix = prefix[:-1]  # a '"' that opens nothing yet
             continue
         closers = "".join(PAIRS.get(opener, opener) for opener in reversed(still_open))
-        return prefix + ELLIPSIS + closers
+        gap = " " if link_gap and floor and len(prefix) == floor else ""
+        return prefix + gap + ELLIPSIS + closers
 
 
 _Cut = tuple[int, int, int]  # (position, weight of the text before it, end of the last link)
@@ -83,7 +85,13 @@ def _weight(cut: _Cut) -> int:
     return cut[1]
 
 
-def shorten(text: str, limit: int | Callable[[str], bool], *, hint: float | None = None) -> str:
+def shorten(
+    text: str,
+    limit: int | Callable[[str], bool],
+    *,
+    hint: float | None = None,
+    link_gap: bool = False,
+) -> str:
     """``text`` if it fits, else its longest presentable prefix that does, ending in "…".
 
     ``limit`` is a maximum weighted length (X's count) or a predicate telling whether a
@@ -96,6 +104,7 @@ def shorten(text: str, limit: int | Callable[[str], bool], *, hint: float | None
     With a predicate, ``hint`` (0 to 1) may say about which share of the text (by X's weight)
     will fit: the search starts there and widens, instead of halving the whole text, so a good
     hint measures two or three candidates instead of ten. The answer is the same.
+    ``link_gap``: see ``_candidate`` (for platforms other than X).
     """
     text = nfc(text)
     fits: Callable[[str], bool]
@@ -136,10 +145,10 @@ def shorten(text: str, limit: int | Callable[[str], bool], *, hint: float | None
             or (text[end - 1] >= "\u3000" and is_cjk_char(text[end - 1]))
         ):
             word_cuts.append(cut)
-    found = _longest_fitting(text, word_cuts, fits, budget, hint)
+    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
     if found is None:
         # Not even the first word fits: cut it at any grapheme boundary instead.
-        found = _longest_fitting(text, every_cut, fits, budget, hint)
+        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
     return found or ""
 
 
@@ -149,6 +158,7 @@ def _longest_fitting(
     fits: Callable[[str], bool],
     budget: int | None,
     hint: float | None = None,
+    link_gap: bool = False,
 ) -> str | None:
     """The candidate at the rightmost cut that fits (cuts ascending by position)."""
     ellipsis_weight = _ELLIPSIS_WEIGHT
@@ -161,7 +171,7 @@ def _longest_fitting(
         tried: dict[int, str | None] = {}
 
         def fitting(position: int) -> bool:
-            candidate = _candidate(text, cuts[position][0], cuts[position][2])
+            candidate = _candidate(text, cuts[position][0], cuts[position][2], link_gap)
             ok = candidate is not None and fits(candidate)
             tried[position] = candidate if ok else None
             return ok
@@ -170,7 +180,7 @@ def _longest_fitting(
         if index >= 0 and tried.get(index) is not None:
             return tried[index]
     while index >= 0:
-        candidate = _candidate(text, cuts[index][0], cuts[index][2])
+        candidate = _candidate(text, cuts[index][0], cuts[index][2], link_gap)
         if candidate is not None and fits(candidate):
             return candidate
         index -= 1
