@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.schedule.timetable import PlanEntry, TimetableConfig, plan
+from bot.schedule.plan_entry import PlanEntry
+from bot.schedule.timetable import TimetableConfig, plan
 
 
 def main() -> None:

@@ -390,11 +390,11 @@ def _check_values(settings: Settings, source: str) -> None:
 
 
 def _check_schedule(settings: Settings, source: str) -> None:
-    from bot.schedule import timetable
+    from bot.schedule import slots, timetable
 
     for spec in settings.schedule.slots:
         try:
-            timetable.parse_slot(spec)
+            slots.parse_slot(spec)
         except ValueError as exc:
             raise ConfigError(f"{source}: key 'schedule.slots': {spec!r}: {exc}") from None
     try:
@@ -409,7 +409,8 @@ def checked_compose_settings(settings: Settings) -> Any:
     Called by every command that composes, not at every start: `list` and `add` need no
     composer (bot/text/compose.py and its text rules, ~0.1 s to import).
     """
-    from bot.text.compose import TemplateError, validate_template
+    from bot.text.compose import validate_template
+    from bot.text.template import TemplateError
 
     composed = compose_settings(settings)
     try:

@@ -50,7 +50,8 @@ def missing_credentials(name: str) -> BadInput:
 
 def build_bluesky(app: App) -> BuiltChannel:
     from bot.channel_secrets import bluesky_secrets
-    from bot.channels.bluesky.channel import BlueskyChannel, BlueskyCredentials
+    from bot.channels.bluesky.channel import BlueskyChannel
+    from bot.channels.bluesky.connection import BlueskyCredentials
     from bot.config import ConfigError
 
     try:

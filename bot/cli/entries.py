@@ -60,7 +60,8 @@ def entry_options(func: Any) -> Any:
 
 def build_images(images: tuple[str, ...], alts: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     """Pair --image with --alt, checking local paths exist and URLs are http(s)."""
-    from bot.images.load import ImageError, check_local_path, is_remote
+    from bot.images.load import check_local_path, is_remote
+    from bot.images.types import ImageError
 
     if len(images) > 4:
         raise BadInput(f"at most 4 images per post, got {len(images)}")

@@ -1,8 +1,8 @@
-"""Posting commands: preview, post, run, check, schedule, status."""
+"""Posting commands: preview, post, run, check (the reports `schedule` and `status` are in
+bot/cli/plans.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import click
@@ -90,114 +90,52 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     Example:
       paperbot post 12
     """
-    from bot.cli.wiring import build_worker, build_workers, configure_logging
-    from bot.store.engine import session_scope
-    from bot.store.queue import get_entry
+    from bot.cli.wiring import build_workers, configure_logging
+    from bot.posting.post_now import post_now
 
     configure_logging(log_format)
-    with session_scope(app.engine, write=False) as session:
-        entry = get_entry(session=session, entry_id=entry_id)
-        channels = list(entry.channels)
-        if entry.status not in ("queued", "posting"):
-            raise BadInput(
-                f"entry {entry_id} is {entry.status}; "
-                + (
-                    "`paperbot retry` it first"
-                    if entry.status != "posted"
-                    else "it was posted already"
-                )
-            )
+    result = post_now(
+        app.engine,
+        entry_id,
+        make_workers=lambda: build_workers(app, dry_run=dry_run),
+        now=app.now,
+        dry_run=dry_run,
+    )
+    if result.handed_to is not None:
+        click.echo(
+            f"the daemon ({result.handed_to}) is running: entry {entry_id} is due now and it "
+            f"will post it within seconds; see `paperbot show {entry_id}`"
+        )
+        return
     if dry_run:
-        worker = build_worker(app, dry_run=True)
-        outcome = worker.post(entry_id, app.now())
+        [(_, outcome)] = result.outcomes
         click.echo(outcome.remote_url or outcome.result)
         return
-    from bot.store import lease
-
-    held = lease.try_acquire(app.engine, now=app.now())
-    if held is None:
-        # Two processes posting from one database could race on this entry: hand it to the
-        # poster holding the lock instead (a daemon picks the change up within seconds).
-        _hand_to_daemon(app, entry_id)
-        return
-    try:
-        workers = [w for w in build_workers(app, dry_run=False) if w.channel.name in channels]
-    except BaseException:
-        lease.release(app.engine, held, now=app.now())
-        raise
-    try:
-        outcomes = _post_on_each(workers, entry_id, app.now())
-    finally:
-        lease.release(app.engine, held, now=app.now())
-        for worker in workers:
-            worker.channel.close()
-    _report_posted(entry_id, outcomes)
+    _report_posted(entry_id, result.outcomes, result.paused)
 
 
-def _post_on_each(workers: list[Any], entry_id: int, now: Any) -> list[tuple[str, Any]]:
-    """The entry on each channel in turn; a paused channel fails the command after the rest."""
-    from bot.posting.outcome import ChannelPaused
+def _report_posted(entry_id: int, outcomes: Any, paused: dict[str, str]) -> None:
+    """One link per channel posted (just the link with one channel); exit 1 for the rest."""
+    from bot.posting.post_now import pause_message
 
-    outcomes: list[tuple[str, Any]] = []
-    paused: list[str] = []
-    for worker in workers:
-        try:
-            outcomes.append((worker.channel.name, worker.post(entry_id, now)))
-        except ChannelPaused as exc:
-            paused.append(_pause_message(str(exc), worker.channel.name))
-    if paused:
-        raise Failure("; ".join(paused))
-    return outcomes
-
-
-def _report_posted(entry_id: int, outcomes: list[tuple[str, Any]]) -> None:
-    if not outcomes:
+    if not outcomes and not paused:
         raise Failure(
             f"entry {entry_id} targets no channel enabled in [channels] post_to (see "
             f"`paperbot show {entry_id}`)"
         )
-    failed = []
+    alone = len(outcomes) + len(paused) == 1
+    failed = [pause_message(reason, channel) for channel, reason in paused.items()]
     for channel, outcome in outcomes:
         if outcome.result in ("posted", "settled"):
             link = outcome.remote_url or "posted"
-            click.echo(link if len(outcomes) == 1 else f"{channel}: {link}")
+            click.echo(link if alone else f"{channel}: {link}")
         else:
-            failed.append(f"{channel}: {outcome.result}: {outcome.detail}")
+            where = "" if alone else f" on {channel}"
+            failed.append(
+                f"entry {entry_id} not posted{where} ({outcome.result}): {outcome.detail}"
+            )
     if failed:
-        raise Failure(f"entry {entry_id} not posted on " + "; ".join(failed))
-
-
-def _hand_to_daemon(app: App, entry_id: int) -> None:
-    from bot.store.engine import session_scope
-    from bot.store.lease import holder
-    from bot.store.queue import EntryChanges, edit_entry
-
-    with session_scope(app.engine, write=True) as session:
-        edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=app.now()))
-    click.echo(
-        f"the daemon ({holder(app.engine)}) is running: entry {entry_id} is due now and it will "
-        f"post it within seconds; see `paperbot show {entry_id}`"
-    )
-
-
-def _pause_message(reason: str, channel: str = "x") -> str:
-    if channel == "bluesky":
-        return (
-            f"Bluesky rejected the credentials ({reason}); posting there is paused. Fix: check "
-            "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings → Privacy "
-            "and security → App passwords), then `paperbot check`"
-        )
-    if channel == "mastodon":
-        return (
-            f"Mastodon rejected the access token ({reason}); posting there is paused. Fix: "
-            "check MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN (scopes write:statuses, "
-            "write:media, read:accounts, read:statuses), then `paperbot check`"
-        )
-    return (
-        f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
-        "keys in .env and that the app has Read and Write permission (regenerate the "
-        "access token after changing it), then `paperbot check`"
-    )
+        raise Failure("; ".join(failed))
 
 
 @click.command()
@@ -233,57 +171,32 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     """
     from bot.cli.wiring import build_workers, configure_logging
     from bot.config import timetable_config
+    from bot.posting.post_now import pause_message
+    from bot.posting.run_posting import AlreadyPosting, run_posting
 
     if once and standby:
         raise BadInput("--standby is for the daemon; --once runs only when nothing else posts")
     config = timetable_config(app.settings)
     configure_logging(log_format, verbose)
-    from bot.store import lease
-
-    # Refuse early and cheaply (before building the X channel) if another process posts.
-    held = lease.try_acquire(app.engine, now=app.now())
-    if held is None and not standby:
-        raise Failure(lease.refusal(app.engine))
     try:
-        workers = build_workers(app, dry_run=dry_run)
-    except BaseException:
-        if held is not None:
-            lease.release(app.engine, held, now=app.now())
-        raise
-    if once and held is not None:
-        _run_once(app, workers, config, held)
-        return
-    from bot.posting.daemon import Daemon
-
-    daemon = Daemon(
-        workers=workers, config=config, settings=app.settings.daemon, standby=standby, lease=held
-    )
-    code = daemon.run()
-    if code:
-        raise SystemExit(code)
-
-
-def _run_once(app: App, workers: list[Any], config: Any, held: Any) -> None:
-    import logging
-
-    from bot.posting.one_pass import run_all
-    from bot.store import lease
-
-    try:
-        state = lease.read_state(app.engine)
-        last_run = state.last_run_at if state else None
-        summary = run_all(workers, config, app.now, last_run=last_run)
-        lease.record_run(app.engine, held, now=summary.settled_until or app.now())
-    finally:
-        lease.release(app.engine, held, now=app.now())
-        for worker in workers:
-            worker.channel.close()
-    logging.getLogger("paperbot").info("run finished: %s", summary.line())
-    if summary.paused_channels:
+        result = run_posting(
+            app.engine,
+            make_workers=lambda: build_workers(app, dry_run=dry_run),
+            config=config,
+            settings=app.settings.daemon,
+            now=app.now,
+            once=once,
+            standby=standby,
+        )
+    except AlreadyPosting as exc:
+        raise Failure(str(exc)) from None
+    if isinstance(result, int):
+        if result:
+            raise SystemExit(result)
+    elif result.paused_channels:
         raise Failure(
             "; ".join(
-                _pause_message(reason, channel)
-                for channel, reason in summary.paused_channels.items()
+                pause_message(reason, channel) for channel, reason in result.paused_channels.items()
             )
         )
 
@@ -302,169 +215,28 @@ def check(app: App) -> None:
     Example:
       paperbot check
     """
-    from bot.channels.base import ChannelError
+    from bot.cli.wiring import build_channel
     from bot.config import checked_compose_settings
+    from bot.posting.account_check import check_account
 
     settings = app.settings
     checked_compose_settings(settings)
     click.echo(
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
-    from bot.cli.check_channels import check_bluesky, check_mastodon
-    from bot.cli.wiring import build_channel
-
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)
-        try:
-            name = channel.whoami()
-            click.echo(f"posting as {name}")
-            click.echo(_read_access(channel, app.now()))
-        except ChannelError as exc:
-            raise Failure(f"X refused the credentials: {exc.message}") from None
-        finally:
-            channel.close()
+        result = check_account(channel, app.now())
+        if result.name is not None:
+            click.echo(f"posting as {result.name}")
+        if result.read_access is not None:
+            click.echo(result.read_access)
+        if result.refused is not None:
+            raise Failure(f"X refused the credentials: {result.refused}")
+    from bot.cli.check_channels import check_bluesky, check_mastodon
+
     for name, probe in (("bluesky", check_bluesky), ("mastodon", check_mastodon)):
         if name in settings.channels.post_to:
             for line in probe(app):
                 click.echo(line)
-
-
-def _read_access(channel: Any, now: Any) -> str:
-    """Whether the access level can read the account's own posts, and what that means."""
-    from bot.channels.base import ChannelError, ErrorKind
-
-    try:
-        channel.recent_posts(now - timedelta(minutes=5))
-    except ChannelError as exc:
-        if exc.kind is ErrorKind.READ_REFUSED:
-            return (
-                "reading the account's posts: not allowed by this app's access level (X error "
-                "453). Posting works, but when the answer to a post is lost paperbot cannot "
-                'look the post up: it waits under "needs a decision" in `paperbot status` '
-                "until you `paperbot resolve` it"
-            )
-        if exc.kind is ErrorKind.AUTH:
-            raise
-        return f"reading the account's posts: could not tell now ({exc.message})"
-    return (
-        "reading the account's posts: allowed; a post whose answer is lost is looked up on "
-        "the account and settled without you"
-    )
-
-
-@click.command()
-@click.option(
-    "--days", default=7, show_default=True, type=click.IntRange(1, 60), help="How many days ahead."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@pass_app
-@translate_errors
-def schedule(app: App, days: int, as_json: bool) -> None:
-    """Show the coming slots and which entry fills each.
-
-    \b
-    Example:
-      paperbot schedule --days 3
-    """
-    from bot.config import timetable_config
-    from bot.reports.schedule import schedule_report
-
-    config = timetable_config(app.settings)
-    with app.reader() as reader:
-        document, plan = schedule_report(
-            reader,
-            config,
-            app.now(),
-            days=days,
-            timezone=app.settings.timezone,
-            channel=app.settings.channels.post_to[0],
-        )
-    rows, free = document["posts"], document["free_slots"]
-    if as_json:
-        emit_json(document)
-        return
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=f"Plan for the next {days} days ({app.settings.timezone})")
-    for column in ("day", "time", "entry", "title", "why"):
-        table.add_column(column, overflow="fold")
-    last_day = ""
-    for row, assignment in zip(rows, plan, strict=True):
-        local = assignment.when.astimezone(app.tz)
-        day = local.strftime("%a %d %b")
-        table.add_row(
-            "" if day == last_day else day,
-            local.strftime("%H:%M"),
-            str(row["entry_id"]),
-            escape(str(row["title"] or row["url"])),
-            str(row["reason"]),
-        )
-        last_day = day
-    out = console()
-    out.print(table)
-    out.print(f"{len(rows)} posts planned, {len(free)} free slots.")
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@pass_app
-@translate_errors
-def status(app: App, as_json: bool) -> None:
-    """Is the daemon running, what is next, how big is the queue, what went wrong last.
-
-    \b
-    Example:
-      paperbot status --json
-    """
-    from bot.config import timetable_config
-    from bot.posting.status import gather_status
-
-    with app.reader() as reader:
-        document = gather_status(
-            reader,
-            config=timetable_config(app.settings),
-            stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
-            now=app.now(),
-            tz=app.tz,
-            channel=app.settings.channels.post_to[0],
-        )
-    if as_json:
-        emit_json(document)
-        return
-    out = console()
-    daemon = document["daemon"]
-    if daemon["running"]:
-        out.print(
-            f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
-            f"heartbeat {daemon['heartbeat_at']})"
-        )
-    else:
-        out.print(
-            "daemon: not running"
-            + (f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else "")
-        )
-    nxt = document["next_post"]
-    out.print(
-        f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
-        if nxt
-        else "next post: none planned"
-    )
-    out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
-    undecided = document["needs_decision"]
-    if undecided["count"]:
-        ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
-        out.print(
-            f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
-            "unknown and the platform cannot show it; `paperbot show ID` says what to run)"
-        )
-    shown = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
-    for name, state in document["channels"].items():
-        label = shown.get(name, name)
-        if state.get("paused_reason"):
-            out.print(f"[red]{label} paused:[/red] {state['paused_reason']}")
-        if state.get("rate_limited_until"):
-            out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
-    if document["last_error"]:
-        out.print(f"last error: {document['last_error']}")

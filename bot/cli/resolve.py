@@ -36,7 +36,7 @@ def resolve(
       paperbot resolve 12 --posted https://x.com/me/status/1861000000000000000
       paperbot resolve 12 --not-posted
     """
-    from bot.channels.x.channel import parse_post_reference
+    from bot.channels.x.posts import parse_post_reference
     from bot.posting.decisions import resolve_not_posted, resolve_posted
     from bot.store.engine import session_scope
 

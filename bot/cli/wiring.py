@@ -26,7 +26,8 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
             "X_ACCESS_TOKEN_SECRET in the environment or .env (see .env.example), "
             "or add --dry-run"
         )
-    from bot.channels.x.channel import XChannel, XCredentials
+    from bot.channels.x.channel import XChannel
+    from bot.channels.x.credentials import XCredentials
 
     credentials = XCredentials(
         api_key=secrets.api_key,
@@ -42,7 +43,7 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
 
 
 def image_policy(app: App) -> Any:
-    from bot.images.load import ImagePolicy
+    from bot.images.types import ImagePolicy
 
     images = app.settings.images
     return ImagePolicy(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.store.models import Entry, EntryStatus, utcnow
 from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
@@ -62,71 +62,109 @@ def import_entries(
 
     Every new entry targets `channels` (the config's `[channels] post_to`)."""
     from sqlalchemy import func
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session, select
 
     report = ImportReport()
     weeks = {resolve_week(e, file_week, default_week) for e in entries}
     with Session(engine, expire_on_commit=False) as session:
         lock_transaction(session, QUEUE_LOCK_KEY)  # PostgreSQL: one queue writer at a time
-        existing: dict[tuple[str, str], int] = {}
-        if weeks:
-            for entry_id, url, week in session.exec(
-                select(Entry.id, Entry.url, Entry.week).where(col(Entry.week).in_(sorted(weeks)))
-            ).all():
-                existing[(url, week)] = entry_id or 0
+        existing = _queued_keys(session, weeks)
         position = int(session.exec(select(func.max(Entry.position))).one() or 0)
-        now = utcnow()
-        new_rows: list[Entry] = []
-        seen: dict[tuple[str, str], int] = {}
-        for index, item in enumerate(entries):
-            week = resolve_week(item, file_week, default_week)
-            key = (item.url, week)
-            if key in existing:
-                report.duplicates.append(
-                    (item.line, item.url, f"already queued for {week} as entry {existing[key]}")
-                )
-                continue
-            if key in seen:
-                report.duplicates.append(
-                    (item.line, item.url, f"repeats line {seen[key]} of the same file")
-                )
-                continue
-            seen[key] = item.line
-            position += 1
-            new_rows.append(
-                Entry(
-                    kind=item.kind,
-                    title=item.title,
-                    url=item.url,
-                    arxiv_id=item.arxiv_id,
-                    comment=item.comment,
-                    images=[{"source": i.source, "alt": i.alt} for i in item.images],
-                    week=week,
-                    at=resolve_at(item.at, tz),
-                    position=position,
-                    status=EntryStatus.QUEUED.value,
-                    channels=list(channels),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            if progress is not None:
-                progress(index + 1)
+        plan = _RowPlan(existing, position, file_week, default_week, tz, report, tuple(channels))
+        new_rows = plan.rows(entries, progress)
         if dry_run:
             report.added = [(None, row.url) for row in new_rows]
             session.rollback()
             return report
         if new_rows:
-            # Core executemany with RETURNING: ~4x faster than the ORM's unit of work here.
-            from sqlalchemy import insert
-
-            table = Entry.__table__  # type: ignore[attr-defined]
-            columns = [c.name for c in table.columns if c.name != "id"]
-            statement = insert(Entry).returning(col(Entry.id), sort_by_parameter_order=True)
-            rows = [{name: getattr(row, name) for name in columns} for row in new_rows]
-            ids: list[int] = list(session.execute(statement, rows).scalars().all())
-            for row, new_id in zip(new_rows, ids, strict=True):
-                row.id = new_id
+            _insert(session, new_rows)
         session.commit()
         report.added = [(row.id, row.url) for row in new_rows]
     return report
+
+
+def _queued_keys(session: Any, weeks: set[str]) -> dict[tuple[str, str], int]:
+    """(url, week) -> entry id of what is already queued in those weeks, in one query."""
+    from sqlmodel import col, select
+
+    existing: dict[tuple[str, str], int] = {}
+    if weeks:
+        for entry_id, url, week in session.exec(
+            select(Entry.id, Entry.url, Entry.week).where(col(Entry.week).in_(sorted(weeks)))
+        ).all():
+            existing[(url, week)] = entry_id or 0
+    return existing
+
+
+@dataclass
+class _RowPlan:
+    """Turns imported entries into new queue rows, reporting duplicates as it goes."""
+
+    existing: dict[tuple[str, str], int]
+    position: int
+    file_week: str | None
+    default_week: str
+    tz: tzinfo
+    report: ImportReport
+    channels: tuple[str, ...] = ("x",)
+
+    def rows(
+        self, entries: Sequence[ImportedEntry], progress: Callable[[int], None] | None
+    ) -> list[Entry]:
+        now = utcnow()
+        new_rows: list[Entry] = []
+        seen: dict[tuple[str, str], int] = {}
+        for index, item in enumerate(entries):
+            week = resolve_week(item, self.file_week, self.default_week)
+            key = (item.url, week)
+            if key in self.existing:
+                self.report.duplicates.append(
+                    (
+                        item.line,
+                        item.url,
+                        f"already queued for {week} as entry {self.existing[key]}",
+                    )
+                )
+                continue
+            if key in seen:
+                self.report.duplicates.append(
+                    (item.line, item.url, f"repeats line {seen[key]} of the same file")
+                )
+                continue
+            seen[key] = item.line
+            self.position += 1
+            new_rows.append(self._row(item, week, now))
+            if progress is not None:
+                progress(index + 1)
+        return new_rows
+
+    def _row(self, item: ImportedEntry, week: str, now: datetime) -> Entry:
+        return Entry(
+            kind=item.kind,
+            title=item.title,
+            url=item.url,
+            arxiv_id=item.arxiv_id,
+            comment=item.comment,
+            images=[{"source": i.source, "alt": i.alt} for i in item.images],
+            week=week,
+            at=resolve_at(item.at, self.tz),
+            position=self.position,
+            status=EntryStatus.QUEUED.value,
+            channels=list(self.channels),
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def _insert(session: Any, new_rows: list[Entry]) -> None:
+    """Core executemany with RETURNING: ~4x faster than the ORM's unit of work here."""
+    from sqlalchemy import insert
+    from sqlmodel import col
+
+    table = Entry.__table__  # type: ignore[attr-defined]
+    columns = [c.name for c in table.columns if c.name != "id"]
+    statement = insert(Entry).returning(col(Entry.id), sort_by_parameter_order=True)
+    rows = [{name: getattr(row, name) for name in columns} for row in new_rows]
+    ids: list[int] = list(session.execute(statement, rows).scalars().all())
+    for row, new_id in zip(new_rows, ids, strict=True):
+        row.id = new_id

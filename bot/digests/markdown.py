@@ -37,9 +37,8 @@ from bot.digests.records import (
     check_text_size,
     decode_text,
     drop_duplicates,
-    make_week,
-    parse_week,
 )
+from bot.schedule.weeks import make_week, parse_week
 
 __all__ = ["parse_markdown", "parse_markdown_bytes"]
 

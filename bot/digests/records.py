@@ -17,10 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-# bot/digests/markdown.py still imports these two from here; they live in bot/schedule/weeks.py.
-from bot.schedule.weeks import make_week as make_week
-from bot.schedule.weeks import parse_week as parse_week
-
 KINDS = ("paper", "article", "application")
 MAX_IMAGES = 4
 MAX_IMPORT_BYTES = 10 * 1024 * 1024

@@ -1,4 +1,5 @@
-"""Read entries from CSV or JSON: for curators who keep their reading list in a spreadsheet.
+"""Read entries from CSV (and, in bot/digests/json_digest.py, JSON): for curators who keep their
+reading list in a spreadsheet. This module holds the row checks both formats share.
 
 Both formats have the same fields — ``url`` (required), ``title``, ``comment``, ``image``,
 ``alt``, ``kind``, ``week``, ``at`` — and are checked the same way. Unknown columns or keys
@@ -21,19 +22,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from bot.digests.records import (
     MAX_IMAGES,
     ErrorList,
-    FieldError,
     ImageRef,
     ImportedEntry,
-    ImportFileError,
     ParsedImport,
     Skipped,
     check_text_size,
@@ -51,12 +49,10 @@ T = TypeVar("T")
 D = TypeVar("D")
 
 FIELDS = ("url", "title", "comment", "image", "alt", "kind", "week", "at")
-_JSON_FIELDS = frozenset((*FIELDS, "images"))
-_JSON_TOP_KEYS = frozenset(("entries", "week"))
 
 
 @dataclass
-class _Row:
+class Row:
     """One CSV row or JSON item, already as strings (images possibly pre-split)."""
 
     number: int
@@ -64,7 +60,7 @@ class _Row:
     images: list[tuple[str, str]] | None = None  # JSON "images": (source, alt) pairs
 
 
-class _Reader:
+class RowReader:
     """Turns rows into entries, collecting errors; shared by the CSV and JSON front ends."""
 
     def __init__(
@@ -87,7 +83,7 @@ class _Reader:
     def error(self, number: int | None, field: str | None, reason: str) -> None:
         self.errors.add(number, field, reason, self.unit)
 
-    def entry(self, row: _Row) -> ImportedEntry | None:
+    def entry(self, row: Row) -> ImportedEntry | None:
         before = len(self.errors.errors)
         values = row.values
         url, arxiv_id = "", None
@@ -118,7 +114,7 @@ class _Reader:
             line=row.number,
         )
 
-    def _checked(self, row: _Row, name: str, parse: Callable[[str], T], default: D) -> T | D:
+    def _checked(self, row: Row, name: str, parse: Callable[[str], T], default: D) -> T | D:
         raw = row.values.get(name, "").strip()
         if not raw:
             return default
@@ -128,7 +124,7 @@ class _Reader:
             self.error(row.number, name, str(exc))
             return default
 
-    def _images(self, row: _Row) -> tuple[ImageRef, ...]:
+    def _images(self, row: Row) -> tuple[ImageRef, ...]:
         pairs = row.images
         if pairs is None:
             sources = [s.strip() for s in row.values.get("image", "").split("|")]
@@ -158,8 +154,8 @@ class _Reader:
         return tuple(images)
 
 
-def _finish(
-    reader: _Reader, rows: Iterator[_Row], *, file_week: str | None, unit: str
+def finish_rows(
+    reader: RowReader, rows: Iterator[Row], *, file_week: str | None, unit: str
 ) -> ParsedImport:
     entries = [entry for row in rows if (entry := reader.entry(row)) is not None]
     if not entries and not reader.errors.errors:
@@ -172,7 +168,7 @@ def _finish(
     )
 
 
-def _override(week_override: str | None, errors: ErrorList) -> str | None:
+def week_override_of(week_override: str | None, errors: ErrorList) -> str | None:
     if week_override is None:
         return None
     try:
@@ -196,8 +192,8 @@ def parse_csv(
     """Read a CSV file with a header row; raise ImportFileError listing every problem."""
     errors = ErrorList(source_name)
     check_text_size(text, source_name=source_name)
-    override = _override(week_override, errors)
-    reader = _Reader(
+    override = week_override_of(week_override, errors)
+    reader = RowReader(
         base_dir=base_dir,
         errors=errors,
         unit="line",
@@ -205,10 +201,10 @@ def parse_csv(
         file_week=None,
         check_images=check_images,
     )
-    return _finish(reader, _csv_rows(text, errors), file_week=None, unit="line")
+    return finish_rows(reader, _csv_rows(text, errors), file_week=None, unit="line")
 
 
-def _csv_rows(text: str, errors: ErrorList) -> Iterator[_Row]:
+def _csv_rows(text: str, errors: ErrorList) -> Iterator[Row]:
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header: list[str] | None = None
@@ -226,7 +222,7 @@ def _csv_rows(text: str, errors: ErrorList) -> Iterator[_Row]:
                 extra = len(cells) - len(header)
                 errors.add(start, None, f"{extra} more cell(s) than the header has columns")
                 continue
-            yield _Row(start, dict(zip(header, cells, strict=False)))
+            yield Row(start, dict(zip(header, cells, strict=False)))
     except csv.Error as exc:
         errors.add(rows.line_num, None, f"not valid CSV: {exc}")
 
@@ -245,120 +241,10 @@ def _csv_header(cells: list[str], line: int, errors: ErrorList) -> list[str] | N
     return None if unknown or duplicates or "url" not in names else names
 
 
-# -- JSON ------------------------------------------------------------------------------------
-
-
-def parse_json(
-    text: str,
-    *,
-    base_dir: Path,
-    source_name: str = "<stdin>",
-    week_override: str | None = None,
-    check_images: bool = True,
-) -> ParsedImport:
-    """Read a JSON list of entry objects, or ``{"entries": [...], "week": ...}``."""
-    errors = ErrorList(source_name)
-    check_text_size(text, source_name=source_name)
-    override = _override(week_override, errors)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = f"not valid JSON: {exc.msg} (column {exc.colno})"
-        raise ImportFileError(source_name, [FieldError(exc.lineno, None, reason)]) from None
-    except RecursionError:
-        reason = "not a list of entries: JSON nested too deeply"
-        raise ImportFileError(source_name, [FieldError(None, None, reason)]) from None
-    items, file_week = _json_items(document, errors)
-    reader = _Reader(
-        base_dir=base_dir,
-        errors=errors,
-        unit="item",
-        week_override=override,
-        file_week=file_week,
-        check_images=check_images,
-    )
-    rows = (row for n, item in enumerate(items, 1) if (row := _json_row(n, item, errors)))
-    return _finish(reader, rows, file_week=file_week, unit="item")
-
-
-def _json_items(document: Any, errors: ErrorList) -> tuple[list[Any], str | None]:
-    if isinstance(document, list):
-        return document, None
-    if not isinstance(document, dict) or "entries" not in document:
-        errors.add(None, None, 'expected a list of entries or {"entries": [...]}')
-        return [], None
-    for key in sorted(set(document) - _JSON_TOP_KEYS):
-        errors.add(None, key, 'unknown key (expected "entries" and optionally "week")')
-    file_week = None
-    if document.get("week") is not None:
-        try:
-            file_week = parse_week(str(document["week"]))
-        except ValueError as exc:
-            errors.add(None, "week", str(exc))
-    if not isinstance(document["entries"], list):
-        errors.add(None, "entries", "must be a list")
-        return [], file_week
-    return document["entries"], file_week
-
-
-def _json_row(number: int, item: Any, errors: ErrorList) -> _Row | None:
-    if not isinstance(item, dict):
-        errors.add(number, None, f"expected an object, got {type(item).__name__}", "item")
-        return None
-    ok = True
-    for key in sorted(set(item) - _JSON_FIELDS, key=str):
-        errors.add(number, str(key), f"unknown key (expected some of: {', '.join(FIELDS)})", "item")
-        ok = False
-    values: dict[str, str] = {}
-    for key in FIELDS:
-        value = item.get(key)
-        if value is None:
-            continue
-        if key == "image" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = "|".join(value)
-        if key == "alt" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = "|".join(value)
-        if not isinstance(value, str):
-            errors.add(number, key, f"must be a string, got {type(value).__name__}", "item")
-            ok = False
-            continue
-        values[key] = value
-    images = None
-    if "images" in item:
-        if "image" in item or "alt" in item:
-            errors.add(number, "images", 'give either "images" or "image"/"alt", not both', "item")
-            ok = False
-        images = _json_images(number, item["images"], errors)
-        ok = ok and images is not None
-    return _Row(number, values, images) if ok else None
-
-
-def _json_images(number: int, value: Any, errors: ErrorList) -> list[tuple[str, str]] | None:
-    if not isinstance(value, list):
-        errors.add(number, "images", "must be a list", "item")
-        return None
-    pairs: list[tuple[str, str]] = []
-    for image in value:
-        if isinstance(image, str):
-            pairs.append((image, ""))
-        elif (
-            isinstance(image, Mapping)
-            and set(image) <= {"source", "alt"}
-            and isinstance(image.get("source"), str)
-            and isinstance(image.get("alt", ""), str)
-        ):
-            pairs.append((image["source"], image.get("alt", "")))
-        else:
-            reason = 'each image must be a string or {"source": ..., "alt": ...}'
-            errors.add(number, "images", reason, "item")
-            return None
-    return pairs
-
-
 # -- bytes -----------------------------------------------------------------------------------
 
 
-def _from_bytes(parse: Callable[..., ParsedImport]) -> Callable[..., ParsedImport]:
+def from_bytes(parse: Callable[..., ParsedImport]) -> Callable[..., ParsedImport]:
     """`parse` for raw file contents: size and UTF-8 are checked first (decode_text)."""
 
     def parse_bytes(
@@ -382,5 +268,4 @@ def _from_bytes(parse: Callable[..., ParsedImport]) -> Callable[..., ParsedImpor
     return parse_bytes
 
 
-parse_csv_bytes = _from_bytes(parse_csv)
-parse_json_bytes = _from_bytes(parse_json)
+parse_csv_bytes = from_bytes(parse_csv)

@@ -17,7 +17,7 @@ Why this module is careful:
 
 The network side lives in ``bot.images.fetch`` and the Pillow side in ``bot.images.pixels``
 (shared types in ``bot.images.types``); this module decides what a source is, reads local files,
-and keeps the public API in one place. Importing it stays cheap: httpx and Pillow are imported
+and loads an image from either. Importing it stays cheap: httpx and Pillow are imported
 inside the functions that use them.
 """
 
@@ -27,38 +27,21 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.images.fetch import (
-    MAX_REDIRECTS,
-    USER_AGENT,
-    IPAddress,
-    download,
-    forbidden_reason,
-    pinned_request,
-)
-from bot.images.pixels import JPEG_QUALITY, MIN_LONG_SIDE, inspect_image, shrink_to_fit
-from bot.images.types import MB, ImageError, ImagePolicy, LoadedImage, format_size
+from bot.images.fetch import download
+from bot.images.pixels import inspect_image, shrink_to_fit
+from bot.images.types import ImageError, ImagePolicy, LoadedImage, format_size
 
 if TYPE_CHECKING:
     import httpx
 
-# The fetching and pixel work live in bot.images.fetch and bot.images.pixels; callers keep
-# importing the whole public API from here.
+# bot/posting/publisher.py (being rewritten on another branch) still imports ImagePolicy from
+# here; take it off this list once that import names bot.images.types.
 __all__ = [
     "CONFIG_HINT",
-    "JPEG_QUALITY",
-    "MAX_REDIRECTS",
-    "MB",
-    "MIN_LONG_SIDE",
-    "USER_AGENT",
-    "IPAddress",
-    "ImageError",
     "ImagePolicy",
-    "LoadedImage",
     "check_local_path",
-    "forbidden_reason",
     "is_remote",
     "load_image",
-    "pinned_request",
     "sniff_mime",
 ]
 

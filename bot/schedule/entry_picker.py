@@ -17,7 +17,7 @@ from bot.schedule.wall_clock import as_utc, local_monday
 from bot.schedule.weeks import week_monday_ordinal
 
 if TYPE_CHECKING:
-    from bot.schedule.timetable import PlanEntry
+    from bot.schedule.plan_entry import PlanEntry
 
 __all__ = ["EntryPicker"]
 

@@ -12,17 +12,19 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from bot.schedule.timetable import CATCH_UP_LOOKBACK, slots_between
+from bot.schedule.slot_filling import CATCH_UP_LOOKBACK
+from bot.schedule.timetable import slots_between
 
 if TYPE_CHECKING:
-    from bot.schedule.timetable import PlanEntry, TimetableConfig
+    from bot.schedule.plan_entry import PlanEntry
+    from bot.schedule.timetable import TimetableConfig
 
 
 def timetable_capacity(config: TimetableConfig, now: datetime, horizon: timedelta) -> int:
     """At most this many entries can take timetable slots in a plan over `horizon`.
 
     Each slot time, or catch-up time for a missed slot, takes at most one entry, and the
-    plan only owes slots from CATCH_UP_LOOKBACK back (bot/schedule/timetable.py's rules).
+    plan only owes slots from CATCH_UP_LOOKBACK back (bot/schedule/slot_filling.py's rules).
     """
     end = max(now + horizon, now + timedelta(microseconds=1))
     return len(slots_between(config, now - CATCH_UP_LOOKBACK, end))

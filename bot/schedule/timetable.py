@@ -38,36 +38,28 @@ restart never moves a slot.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.schedule import slot_filling
 from bot.schedule.caps import CapLedger
 from bot.schedule.entry_picker import EntryPicker
+from bot.schedule.plan_entry import PlanEntry
+from bot.schedule.slot_filling import CATCH_UP_LOOKBACK, Reason
 from bot.schedule.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
 from bot.schedule.wall_clock import as_utc, wall_to_utc
 from bot.schedule.weeks import week_monday_ordinal
 
-# Slot parsing lives in bot.schedule.slots and time-zone helpers in bot.schedule.wall_clock; these
-# names stay
-# importable from here for the callers that have always used them.
 __all__ = [
-    "CATCH_UP_LOOKBACK",
     "DEFAULT_SLOTS",
-    "LATE_GRACE",
     "MAX_JITTER_MINUTES",
     "Assignment",
     "CatchUp",
-    "PlanEntry",
-    "Reason",
-    "SlotRule",
     "TimetableConfig",
-    "TimetableError",
     "due_now",
-    "parse_slot",
     "plan",
     "settled_until",
     "slots_between",
@@ -75,16 +67,9 @@ __all__ = [
 ]
 
 DEFAULT_SLOTS = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 18:00")
-#: A past slot younger than this is a late wake-up, not downtime: it is still posted (both
-#: policies). Covers scheduler latency and `run --once` from a cron line every <= 15 minutes.
-LATE_GRACE = timedelta(minutes=15)
-#: Missed slots older than this are never caught up: after a week away, posting a week's worth
-#: at once helps nobody (and the daily cap would stop it anyway).
-CATCH_UP_LOOKBACK = timedelta(days=7)
 MAX_JITTER_MINUTES = 720
 DAY = timedelta(days=1)
 
-Reason = Literal["at", "retry", "rate-limit", "slot", "catch-up"]
 CatchUp = Literal["spread", "next-slots"]
 
 
@@ -200,17 +185,6 @@ def _day_slots(config: TimetableConfig, day: date) -> Iterable[datetime]:
 
 
 @dataclass(frozen=True)
-class PlanEntry:
-    """What planning needs to know of a queued entry."""
-
-    id: int
-    position: int
-    week: str
-    at: datetime | None = None
-    next_attempt_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class Assignment:
     """An entry and the instant (UTC) it is due.
 
@@ -267,9 +241,19 @@ def plan(
         posts=posts,
     )
     end = max(now + horizon, now + timedelta(microseconds=1))  # what is due now always counts
-    assignments = _plan_timed(now, end, timed, ledger)
-    candidates = _candidates(config, now, end, settled, posts)
-    assignments += _plan_timetable(config, now, week_now, candidates, waiting, ledger)
+    filled = slot_filling.fill_timed(now, end, timed, ledger)
+    candidates = slot_filling.slot_candidates(
+        lambda start, stop: slots_between(config, start, stop),
+        now,
+        end,
+        settled,
+        posts,
+        spread=config.catch_up == "spread",
+        spacing=timedelta(minutes=config.catch_up_spacing_minutes),
+    )
+    picker = EntryPicker(config.tz, now, week_now, waiting)
+    filled += slot_filling.fill_slots(picker, now, candidates, ledger)
+    assignments = [Assignment(*f) for f in filled]
     assignments.sort(key=lambda a: a.when)  # stable: `at` entries first at equal times
     return assignments
 
@@ -310,110 +294,3 @@ def settled_until(assignments: Sequence[Assignment], now: datetime) -> datetime:
     now = as_utc(now, "now")
     pending = [a.slot for a in assignments if a.reason == "catch-up" and a.when > now and a.slot]
     return min(pending, default=now)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    when: datetime
-    slot: datetime
-    catch_up: bool
-
-
-def _candidates(
-    config: TimetableConfig,
-    now: datetime,
-    end: datetime,
-    last_run: datetime | None,
-    posts: list[datetime],
-) -> list[_Candidate]:
-    """Times a timetable entry may take, in order: late slots, catch-up times, coming slots."""
-    found: list[_Candidate] = []
-    if last_run is not None and last_run < now:
-        owed = [
-            s
-            for s in slots_between(config, max(last_run, now - CATCH_UP_LOOKBACK), now)
-            if not _served(s, posts)
-        ]
-        found += [_Candidate(s, s, False) for s in owed if now - s <= LATE_GRACE]
-        if config.catch_up == "spread":
-            missed = [s for s in owed if now - s > LATE_GRACE]
-            spacing = timedelta(minutes=config.catch_up_spacing_minutes)
-            made = bisect_right(posts, now)  # a skewed clock may have recorded later ones
-            start = max(now, posts[made - 1] + spacing) if made else now
-            found += [_Candidate(start + i * spacing, s, True) for i, s in enumerate(missed)]
-    found += [_Candidate(s, s, False) for s in slots_between(config, now, end)]
-    found = [c for c in found if c.when < end]
-    found.sort(key=lambda c: c.when)
-    return found
-
-
-def _served(slot: datetime, posts: list[datetime]) -> bool:
-    """Whether a post was recorded within LATE_GRACE after `slot`: the daemon was up and saw it.
-
-    This keeps a past slot from being filled twice when the stored `last_run` lags behind what
-    was posted: during a catch-up (see `settled_until`), or after a crash between posting and
-    storing it.
-    """
-    i = bisect_left(posts, slot)
-    return i < len(posts) and posts[i] <= slot + LATE_GRACE
-
-
-def _plan_timed(
-    now: datetime, end: datetime, timed: list[PlanEntry], ledger: CapLedger
-) -> list[Assignment]:
-    """Entries with `at`, in time order; the 24 h limit may only delay them (first come first)."""
-    items: list[tuple[datetime, datetime, int, int, Reason]] = []
-    for entry in timed:
-        assert entry.at is not None
-        at = as_utc(entry.at, f"entry {entry.id} at")
-        due: datetime = max(at, now)
-        reason: Reason = "at"
-        if entry.next_attempt_at is not None:
-            retry = as_utc(entry.next_attempt_at, f"entry {entry.id} next_attempt_at")
-            if retry > due:
-                due, reason = retry, "retry"
-        items.append((due, at, entry.position, entry.id, reason))
-    items.sort()
-    out: list[Assignment] = []
-    floor = now
-    for due, _, _, entry_id, reason in items:
-        # An earlier entry held back by the limit holds this one back too: the window that was
-        # full at its time stays full until that entry's time.
-        when = ledger.first_opening(max(due, floor), end)
-        if when is None:
-            break
-        if when > due:
-            reason = "rate-limit"
-        ledger.add(when)
-        floor = when
-        out.append(Assignment(entry_id, when, reason))
-    return out
-
-
-def _plan_timetable(
-    config: TimetableConfig,
-    now: datetime,
-    week_now: int,
-    candidates: list[_Candidate],
-    waiting: list[PlanEntry],
-    ledger: CapLedger,
-) -> list[Assignment]:
-    picker = EntryPicker(config.tz, now, week_now, waiting)
-    out: list[Assignment] = []
-    for candidate in candidates:
-        if picker.exhausted():
-            break
-        when = candidate.when
-        if not ledger.has_room(when):
-            continue
-        entry = picker.take(when)
-        if entry is None:
-            continue
-        ledger.add(when)
-        reason: Reason = "slot"
-        if candidate.catch_up:
-            reason = "catch-up"
-        elif entry.next_attempt_at is not None and entry.next_attempt_at > now:
-            reason = "retry"
-        out.append(Assignment(entry.id, when, reason, candidate.slot))
-    return out

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.schedule.timetable import PlanEntry
+from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import session_scope
 from bot.store.models import Attempt, ChannelState, DaemonState, Entry, Post
 from bot.store.read_records import (
+    DRY_RUN_CHANNEL,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
@@ -27,7 +28,6 @@ from bot.store.read_records import (
     PostRecord,
     from_object,
 )
-from bot.store.reader import DRY_RUN_CHANNEL
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -14,6 +14,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+#: The same name as bot/store/queue.py's; a test checks they agree.
+DRY_RUN_CHANNEL = "dry-run"
+
 
 @dataclass(frozen=True, slots=True)
 class EntryRecord:

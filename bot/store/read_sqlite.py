@@ -17,9 +17,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bot.schedule.timetable import PlanEntry
+from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import DEFAULT_DATABASE_URL, HEAD_REVISION
 from bot.store.read_records import (
+    DRY_RUN_CHANNEL,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
@@ -28,7 +29,6 @@ from bot.store.read_records import (
     PostRecord,
     field_names,
 )
-from bot.store.reader import DRY_RUN_CHANNEL
 
 _JSON_COLUMNS = frozenset(("images", "media_ids", "channels"))
 _TIME_COLUMNS = frozenset(

@@ -26,9 +26,8 @@ from bot.store.read_records import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from bot.schedule.timetable import PlanEntry
+    from bot.schedule.plan_entry import PlanEntry
 
-DRY_RUN_CHANNEL = "dry-run"  # the same name as bot/store/queue.py's; a test checks they agree
 ENTRY_STATUSES = ("queued", "posting", "posted", "failed", "skipped")
 
 

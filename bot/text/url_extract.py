@@ -15,78 +15,26 @@ points of the text as given.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import regex
-
 from bot.text.tlds import ASCII_TLDS, CCTLDS, fold, tld_end
-
-_MAX_URL_LENGTH = 4096  # twitter-text: scheme + URL, in UTF-16 units
-_MAX_TCO_SLUG_LENGTH = 40
-_MAX_LABEL_LENGTH = 63  # a DNS label, after punycode
-
-# ASCII punctuation (Java twitter-text's \p{Punct}; the JS port's list lacks '"' and '`').
-_PUNCT = r"!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~"
-_SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-#: twitter-text's space characters: a URL never spans one.
-SPACES = re.compile(f"[{_SPACES}]")
-_INVALID = "\ufffe\ufeff\uffff"
-_DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
-_NOT_DOMAIN = f"{_SPACES}{_INVALID}{_DIRECTIONAL}"
-_PUNCT_NO_DASH = _PUNCT.replace(r"\-", "")
-_PUNCT_NO_DASH_UNDERSCORE = _PUNCT_NO_DASH.replace("_", "")
-_D = f"[^{_PUNCT}{_NOT_DOMAIN}]"  # a domain character
-_D_HYPHEN = f"[^{_PUNCT_NO_DASH}{_NOT_DOMAIN}]"  # ... or '-'
-_D_HYPHEN_UNDERSCORE = f"[^{_PUNCT_NO_DASH_UNDERSCORE}{_NOT_DOMAIN}]"  # ... or '-' or '_'
-# A label starts and ends with a domain character; possessive matching plus a look-behind on
-# the last character accepts exactly the same labels as twitter-text's backtracking form, in
-# linear time.
-_SUBDOMAIN = f"(?:{_D}{_D_HYPHEN_UNDERSCORE}*+(?<={_D})\\.)"
-_DOMAIN_NAME = f"(?:{_D}{_D_HYPHEN}*+(?<={_D})\\.)"
-_LATIN_ACCENTS = (
-    "\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268"
-    "\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
-_CYRILLIC = "\u0400-\u04ff"
-_PATH_CHAR = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
-_PARENS = f"(?:\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\))"
-_PATH_END = f"(?:[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]|{_PARENS})"
-_PATH = f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
-_QUERY_CHAR = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
-_QUERY_END = r"[a-z0-9\-_&=#/]"
-_PRECEDING = "(?:[^A-Za-z0-9@\uff20$#\uff03" + _INVALID + "]|^)"  # may precede a URL
-
-
-_SUBDOMAIN_LABEL = re.compile(_SUBDOMAIN, re.IGNORECASE)
-_DOMAIN_LABEL = re.compile(_DOMAIN_NAME, re.IGNORECASE)
-_PROTOCOL = re.compile("https?://", re.IGNORECASE)
-_PRECEDING_CHAR = re.compile(f"[^A-Za-z0-9@\uff20$#\uff03{_INVALID}]", re.IGNORECASE)
-# What follows the domain: all optional, so whatever it matches is what the full pattern took.
-_URL_TAIL = re.compile(
-    f"(?::[0-9]+)?(?P<path>/{_PATH}*)?(?:\\?{_QUERY_CHAR}*{_QUERY_END})?", re.IGNORECASE
-)
-_ASCII_LABEL = re.compile(f"[\\-a-z0-9{_LATIN_ACCENTS}]*", re.IGNORECASE)
-_SPECIAL_SHORT_DOMAIN = re.compile(f"{_DOMAIN_NAME}(?:co|tv)\\Z", re.IGNORECASE)
-_TCO_URL = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
-_NO_PROTOCOL_BAD_BEFORE = frozenset("-_./")
-# A '.' that may start a TLD: ASCII letters (checked against the ASCII TLDs, or "xn" of
-# "xn--"), or anything running into a non-ASCII character (Unicode TLDs, checked exactly).
-_DOT_WORD = re.compile(r"\.(?:([A-Za-z][A-Za-z0-9]*)([^\x00-\x7f])?|[^\x00-\x7f])")
-# Characters that end a run of domain characters (labels, dots, '-' and '_' continue it).
-_RUN_BREAK_REVERSED = regex.compile(
-    "(?r)[" + _PUNCT.replace(r"\-", "").replace("_", "").replace(".", "") + _NOT_DOMAIN + "]"
-)
-_PUNCT_MAY_PRECEDE = _PUNCT.replace("@", "").replace("$", "").replace("#", "")
-_BAD_BEFORE = "A-Za-z0-9@\uff20$#\uff03" + _INVALID  # may not precede a URL
-# Start positions (of the preceding character) worth a try: a valid preceding character that
-# is not a domain character, or that follows one that may not precede a URL, before a domain
-# character; or any valid preceding character before "http(s)://".
-_CANDIDATE_START = re.compile(
-    f"(?:[^{_BAD_BEFORE}](?=(?i:https?://)))"
-    f"|(?:[{_PUNCT_MAY_PRECEDE}{_SPACES}{_DIRECTIONAL}](?={_D}))"
-    f"|(?:(?<=[{_BAD_BEFORE}])[^{_BAD_BEFORE}](?={_D}))"
+from bot.text.url_patterns import (
+    ASCII_LABEL,
+    CANDIDATE_START,
+    DOMAIN_LABEL,
+    DOT_WORD,
+    MAX_LABEL_LENGTH,
+    MAX_TCO_SLUG_LENGTH,
+    MAX_URL_LENGTH,
+    NO_PROTOCOL_BAD_BEFORE,
+    PRECEDING_CHAR,
+    PROTOCOL,
+    RUN_BREAK_REVERSED,
+    SPECIAL_SHORT_DOMAIN,
+    SUBDOMAIN_LABEL,
+    TCO_URL,
+    URL_TAIL,
 )
 
 
@@ -120,11 +68,11 @@ def _domain_end(text: str, start: int) -> int | None:
     """
     ends: list[int] = []
     position = start
-    while (label := _SUBDOMAIN_LABEL.match(text, position)) is not None:
+    while (label := SUBDOMAIN_LABEL.match(text, position)) is not None:
         position = label.end()
         ends.append(position)
     for count in range(len(ends) - 1, -1, -1):  # subdomains before the name label
-        name = _DOMAIN_LABEL.match(text, ends[count - 1] if count else start)
+        name = DOMAIN_LABEL.match(text, ends[count - 1] if count else start)
         if name is None or name.end() != ends[count]:
             continue  # the name label may not hold '_'
         end = tld_end(text, ends[count])
@@ -136,17 +84,17 @@ def _domain_end(text: str, start: int) -> int | None:
 def match_url(text: str, start: int) -> UrlMatch | None:
     """twitter-text's URL pattern matched at `start` (where the preceding character is)."""
     url_starts = []
-    if start < len(text) and _PRECEDING_CHAR.match(text, start):
+    if start < len(text) and PRECEDING_CHAR.match(text, start):
         url_starts.append(start + 1)
     if start == 0:
         url_starts.append(0)  # '^': nothing precedes a URL at the very start
     for url_start in url_starts:
-        protocol = _PROTOCOL.match(text, url_start)
+        protocol = PROTOCOL.match(text, url_start)
         for scheme in (protocol.group(), None) if protocol else (None,):
             domain_end = _domain_end(text, url_start + len(scheme or ""))
             if domain_end is None:
                 continue
-            tail = _URL_TAIL.match(text, domain_end)
+            tail = URL_TAIL.match(text, domain_end)
             assert tail is not None  # every part of it is optional
             before = text[start:url_start]
             return UrlMatch(text, before, scheme, url_start, domain_end, tail["path"], tail.end())
@@ -157,7 +105,7 @@ def _ascii_label_ends(domain: str, position: int) -> list[int]:
     """Where each ASCII label (followed by its '.') from `position` on ends, in order."""
     ends: list[int] = []
     while True:
-        run = _ASCII_LABEL.match(domain, position)
+        run = ASCII_LABEL.match(domain, position)
         run_end = run.end() if run else position
         if run_end == position or not domain.startswith(".", run_end):
             return ends
@@ -178,7 +126,7 @@ def ascii_domain_spans(domain: str, *, first_only: bool = False) -> list[tuple[i
     while position < len(domain):
         label_ends = _ascii_label_ends(domain, position)
         if not label_ends:
-            run = _ASCII_LABEL.match(domain, position)
+            run = ASCII_LABEL.match(domain, position)
             position = max(run.end() if run else position, position) + 1
             continue
         tld_ends = (tld_end(domain, end) for end in reversed(label_ends))
@@ -195,7 +143,7 @@ def ascii_domain_spans(domain: str, *, first_only: bool = False) -> list[tuple[i
 
 def _is_short_cc_domain(domain: str) -> bool:
     """One name label and a ccTLD (``foo.jp``): not a link without a path, says twitter-text."""
-    name = _DOMAIN_LABEL.match(domain)
+    name = DOMAIN_LABEL.match(domain)
     return name is not None and fold(domain[name.end() :]) in CCTLDS
 
 
@@ -212,8 +160,8 @@ def _domain_is_valid(domain: str) -> bool:
     if domain.startswith("xn--") and not ascii_domain_spans(domain, first_only=True):
         return False
     if domain.isascii():
-        return max(map(len, domain.split("."))) <= _MAX_LABEL_LENGTH  # (labels are not empty)
-    return all(1 <= _label_length(label) <= _MAX_LABEL_LENGTH for label in domain.split("."))
+        return max(map(len, domain.split("."))) <= MAX_LABEL_LENGTH  # (labels are not empty)
+    return all(1 <= _label_length(label) <= MAX_LABEL_LENGTH for label in domain.split("."))
 
 
 def _utf16_length(text: str) -> int:
@@ -230,7 +178,7 @@ def _leftmost_match(text: str, position: int, dot: int) -> UrlMatch | None:
     start reaches the same first '.', with the same label validity, so only the first valid
     start of each run, and each ``http(s)://`` inside it, need a try.
     """
-    brk = _RUN_BREAK_REVERSED.search(text, position, dot)
+    brk = RUN_BREAK_REVERSED.search(text, position, dot)
     run_start = brk.end() if brk else position
     # The match starts at the character before the URL (its scheme, if one precedes the run).
     before_run = text[max(0, run_start - 8) : run_start].lower()
@@ -243,7 +191,7 @@ def _leftmost_match(text: str, position: int, dot: int) -> UrlMatch | None:
         match = match_url(text, start)
         if match:
             return match
-        candidate = _CANDIDATE_START.search(text, start + 1)  # (no endpos: it cuts look-aheads)
+        candidate = CANDIDATE_START.search(text, start + 1)  # (no endpos: it cuts look-aheads)
         if candidate is None or candidate.start() > dot:
             return None
         start = candidate.start()
@@ -263,7 +211,7 @@ def extract_urls(text: str) -> list[tuple[int, int]]:
         return []
     spans: list[tuple[int, int]] = []
     position = 0
-    for dot_match in _DOT_WORD.finditer(text):
+    for dot_match in DOT_WORD.finditer(text):
         dot = dot_match.start()
         if dot < position:
             continue
@@ -290,21 +238,21 @@ def accept(match: UrlMatch, spans: list[tuple[int, int]]) -> None:
     scheme_length = len(protocol or "https://")
     # (2 * len bounds the UTF-16 length: count exactly only for URLs near the limit.)
     if (
-        scheme_length + 2 * len(url) > _MAX_URL_LENGTH
-        and scheme_length + _utf16_length(url) > _MAX_URL_LENGTH
+        scheme_length + 2 * len(url) > MAX_URL_LENGTH
+        and scheme_length + _utf16_length(url) > MAX_URL_LENGTH
     ):
         return
     if not _domain_is_valid(domain):
         return
     if protocol:
-        tco = _TCO_URL.match(url)
+        tco = TCO_URL.match(url)
         if tco:
-            if len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
+            if len(tco.group(1)) > MAX_TCO_SLUG_LENGTH:
                 return
             end = start + tco.end()
         spans.append((start, end))
         return
-    if match.before and match.before in _NO_PROTOCOL_BAD_BEFORE:
+    if match.before and match.before in NO_PROTOCOL_BAD_BEFORE:
         return
     if domain.isascii() and "_" not in domain:
         # The whole domain is the one ASCII domain in it (the usual case; saves a TLD search).
@@ -317,7 +265,7 @@ def accept(match: UrlMatch, spans: list[tuple[int, int]]) -> None:
         ascii_domain = domain[ascii_start:ascii_end]
         if (
             match.path
-            or _SPECIAL_SHORT_DOMAIN.match(ascii_domain)
+            or SPECIAL_SHORT_DOMAIN.match(ascii_domain)
             or not _is_short_cc_domain(ascii_domain)
         ):
             spans.append(last)

@@ -22,7 +22,8 @@ import pytest
 from PIL import Image
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, texts_match
-from bot.channels.bluesky.channel import BlueskyChannel, BlueskyCredentials
+from bot.channels.bluesky.channel import BlueskyChannel
+from bot.channels.bluesky.connection import BlueskyCredentials
 from bot.channels.bluesky.session import TID_ALPHABET, is_tid, new_tid
 from tests.fakes.bluesky_model import FaultMode
 from tests.fakes.fake_bluesky import FakeBluesky

@@ -27,7 +27,9 @@ from bot.channels.base import (
     texts_match,
 )
 from bot.channels.dryrun import DryRunChannel
-from bot.channels.x.channel import XChannel, XCredentials, classify_http_error, retry_time
+from bot.channels.x.channel import XChannel
+from bot.channels.x.credentials import XCredentials
+from bot.channels.x.errors import classify_http_error, retry_time
 from bot.channels.x.oauth1 import OAuth1
 from tests.fakes.fake_x import FakeX
 from tests.fakes.x_model import FaultMode

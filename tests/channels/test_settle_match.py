@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.channels.base import texts_match
-from bot.channels.x.channel import text_as_posted
+from bot.channels.x.posts import text_as_posted
 
 POST_ID = "1861234567890123456"
 ARXIV = "https://arxiv.org/abs/2401.00001"

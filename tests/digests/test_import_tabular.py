@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.digests.json_digest import parse_json, parse_json_bytes
 from bot.digests.records import ImageRef, ImportedEntry, ImportFileError, ParsedImport, Skipped
-from bot.digests.tabular import parse_csv, parse_csv_bytes, parse_json, parse_json_bytes
+from bot.digests.tabular import parse_csv, parse_csv_bytes
 
 
 @pytest.fixture

@@ -29,9 +29,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, Settings, load_settings, settings_from_mapping
+from bot.digests.json_digest import parse_json, parse_json_bytes
 from bot.digests.markdown import parse_markdown, parse_markdown_bytes
 from bot.digests.records import ImportFileError, ParsedImport
-from bot.digests.tabular import FIELDS, parse_csv, parse_csv_bytes, parse_json, parse_json_bytes
+from bot.digests.tabular import FIELDS, parse_csv, parse_csv_bytes
 from bot.text import twitter_text as textlen
 from bot.text.compose import ComposeInput, ComposeSettings, ImageSpec, compose
 from tests.conftest import Paperbot

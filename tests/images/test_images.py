@@ -22,17 +22,9 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.images.load import (
-    ImageError,
-    ImagePolicy,
-    LoadedImage,
-    check_local_path,
-    forbidden_reason,
-    is_remote,
-    load_image,
-    pinned_request,
-    sniff_mime,
-)
+from bot.images.fetch import forbidden_reason, pinned_request
+from bot.images.load import check_local_path, is_remote, load_image, sniff_mime
+from bot.images.types import ImageError, ImagePolicy, LoadedImage
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 
 KB = 1024

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.schedule.plan_entry import PlanEntry
 from bot.schedule.reach import keep_for_plan, timetable_capacity
-from bot.schedule.timetable import PlanEntry, TimetableConfig, plan
+from bot.schedule.timetable import TimetableConfig, plan
 from bot.schedule.weeks import week_of
 
 NOW = datetime(2026, 10, 22, 11, 0, tzinfo=UTC)  # Thursday; London leaves summer time on Sunday

@@ -11,14 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.schedule.plan_entry import PlanEntry
+from bot.schedule.slot_filling import LATE_GRACE
+from bot.schedule.slots import TimetableError, parse_slot
 from bot.schedule.timetable import (
-    LATE_GRACE,
     Assignment,
-    PlanEntry,
     TimetableConfig,
-    TimetableError,
     due_now,
-    parse_slot,
     plan,
     settled_until,
     slots_between,

@@ -27,9 +27,9 @@ from bot.schedule.timetable import TimetableConfig
 from bot.store import lease
 from bot.store.documents import entry_to_json
 from bot.store.read_orm import OrmReader
-from bot.store.read_records import HistoryFilter
+from bot.store.read_records import DRY_RUN_CHANNEL, HistoryFilter
 from bot.store.read_sqlite import SqliteReader, open_sqlite_reader
-from bot.store.reader import DRY_RUN_CHANNEL, EntryMissing, Reader
+from bot.store.reader import EntryMissing, Reader
 from tests.conftest import REPO, Paperbot
 
 TZ = ZoneInfo("Europe/London")

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.text.bluesky import (
@@ -24,7 +24,8 @@ from bot.text.bluesky import (
 )
 from bot.text.compose import ComposeInput, ComposeSettings, compose
 from bot.text.length_rules import XRule
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
 
 URL = "https://arxiv.org/abs/2401.12345v2"
 PHOENIX = "🐦\u200d🔥"  # a ZWJ sequence (Emoji 15.1): one grapheme, 11 bytes
@@ -160,8 +161,28 @@ _TEMPLATES = st.sampled_from(
 )
 
 
+def _shown_as_the_app_shows(shown: str, uri: str) -> bool:
+    """A facet's text is its link as the app shows it: a full URL shortened (``display_url``),
+    a bare domain as typed (social-app's shortenLinks parses the typed text with ``new URL``,
+    which refuses a text without a scheme, so ``a.ac日`` stays ``a.ac日``, not IDNA)."""
+    return shown == display_url(uri) or "https://" + shown == uri
+
+
+def test_a_bare_domain_is_shown_as_typed() -> None:
+    shown = render("a.ac日: see a.ac/日本 or https://a.ac日")
+    assert shown.text == "a.ac日: see a.ac/日本 or a.xn--ac-7t7d"
+    data = shown.text.encode()
+    links = [(data[f.byte_start : f.byte_end].decode(), f.uri) for f in shown.facets]
+    assert links == [
+        ("a.ac日", "https://a.ac日"),
+        ("a.ac/日本", "https://a.ac/日本"),
+        ("a.xn--ac-7t7d", "https://a.ac日"),
+    ]
+
+
 @settings(max_examples=200, deadline=None)
 @given(_COMMENTS, _COMMENTS, _URLS, _TEMPLATES)
+@example(comment="", title="a.ac日", url=URL, template="{title}: {sentence}\n\n{url}")
 def test_every_composed_post_is_valid_for_bluesky(
     comment: str, title: str, url: str, template: str
 ) -> None:
@@ -172,7 +193,7 @@ def test_every_composed_post_is_valid_for_bluesky(
     assert [f.uri for f in shown.facets].count(url) == 1  # the link exactly once
     data = shown.text.encode()
     for facet in shown.facets:  # every facet covers exactly the link as shown
-        assert data[facet.byte_start : facet.byte_end].decode() == display_url(facet.uri)
+        assert _shown_as_the_app_shows(data[facet.byte_start : facet.byte_end].decode(), facet.uri)
     sentence = first_sentence(unicodedata.normalize("NFC", comment))
     if template == "{sentence}\n{url}" and sentence and "." not in sentence:
         # Starts with a prefix of the first sentence (cut at a cluster boundary, then "…").

@@ -12,11 +12,12 @@ from bot.text.compose import (
     ComposeInput,
     ComposeSettings,
     ImageSpec,
-    TemplateError,
     compose,
     validate_template,
 )
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
+from bot.text.template import TemplateError
 from bot.text.twitter_text import weighted_length
 from bot.text.url_extract import extract_urls
 

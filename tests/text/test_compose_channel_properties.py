@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.text import twitter_text as textlen
@@ -25,7 +25,8 @@ from bot.text.bluesky import (
 from bot.text.compose import ComposeInput, ComposeSettings
 from bot.text.mastodon import MastodonRule
 from bot.text.per_channel import ChannelDraft, compose_for
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
 from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
@@ -130,6 +131,14 @@ def test_every_bluesky_post_is_valid_for_bluesky(
 
 @settings(max_examples=150, deadline=None)
 @given(_COMMENTS, _TITLES, _URLS, _TEMPLATES, st.sampled_from([150, 500, 5000]))
+# A cut right after a link in the comment: Mastodon takes a "…" glued to it into the link.
+@example(
+    "a" * 101 + " https://example.org/a/very/long/path/to/somewhere a",
+    "",
+    "https://arxiv.org/abs/2009.01835",
+    "{sentence}\n{url}",
+    150,
+)
 def test_every_mastodon_post_is_valid_for_the_instance(
     comment: str, title: str, url: str, template: str, limit: int
 ) -> None:

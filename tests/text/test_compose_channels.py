@@ -8,10 +8,12 @@ import pytest
 import regex
 
 from bot.text.bluesky import LinkFacet, render
-from bot.text.compose import ComposeInput, ComposeSettings, ImageSpec, TemplateError, compose
+from bot.text.compose import ComposeInput, ComposeSettings, ImageSpec, compose
 from bot.text.mastodon import mastodon_length
 from bot.text.per_channel import ChannelDraft, UnknownChannel, compose_for
-from bot.text.sentences import ELLIPSIS, first_sentence
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS
+from bot.text.template import TemplateError
 from tests.fakes.mastodon_text import status_length
 
 URL = "https://arxiv.org/abs/2401.12345v2"

@@ -9,7 +9,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text.sentences import ELLIPSIS, first_sentence, shorten
+from bot.text.sentences import first_sentence
+from bot.text.shorten import ELLIPSIS, shorten
 from bot.text.twitter_text import weighted_length
 from bot.text.url_extract import extract_urls
 

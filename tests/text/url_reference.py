@@ -15,13 +15,13 @@ import re
 from typing import Any
 
 from bot.text import tlds, url_extract
-from bot.text.url_extract import (
-    _DOMAIN_NAME,
-    _LATIN_ACCENTS,
-    _PATH,
-    _QUERY_CHAR,
-    _QUERY_END,
-    _SUBDOMAIN,
+from bot.text.url_patterns import (
+    DOMAIN_NAME,
+    LATIN_ACCENTS,
+    PATH,
+    QUERY_CHAR,
+    QUERY_END,
+    SUBDOMAIN,
 )
 
 _PRECEDING = "(?:[^A-Za-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]|^)"
@@ -53,15 +53,15 @@ def _trie_pattern(words: list[str], end: str) -> str:
 def patterns() -> dict[str, re.Pattern[str]]:
     tld = f"(?:{_trie_pattern(sorted(tlds.TLDS), _TLD_END)}|(?:xn--[\\-0-9a-z]+))"
     cctld = _trie_pattern(sorted(tlds.CCTLDS), _TLD_END)
-    domain = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{tld})"
+    domain = f"(?:{SUBDOMAIN}*{DOMAIN_NAME}{tld})"
     return {
         "url": re.compile(
             f"(?P<before>{_PRECEDING})(?P<url>(?P<protocol>https?://)?(?P<domain>{domain})"
-            f"(?::[0-9]+)?(?P<path>/{_PATH}*)?(?:\\?{_QUERY_CHAR}*{_QUERY_END})?)",
+            f"(?::[0-9]+)?(?P<path>/{PATH}*)?(?:\\?{QUERY_CHAR}*{QUERY_END})?)",
             re.IGNORECASE,
         ),
-        "ascii_domain": re.compile(f"(?:[\\-a-z0-9{_LATIN_ACCENTS}]+\\.)+{tld}", re.IGNORECASE),
-        "short_cc": re.compile(f"{_DOMAIN_NAME}{cctld}\\Z", re.IGNORECASE),
+        "ascii_domain": re.compile(f"(?:[\\-a-z0-9{LATIN_ACCENTS}]+\\.)+{tld}", re.IGNORECASE),
+        "short_cc": re.compile(f"{DOMAIN_NAME}{cctld}\\Z", re.IGNORECASE),
         "tld": re.compile(tld, re.IGNORECASE),
     }
 
@@ -93,7 +93,7 @@ def _accept(match: re.Match[str], spans: list[tuple[int, int]]) -> None:
         ascii_domain = ascii_match.group()
         if (
             match.group("path")
-            or re.match(f"{_DOMAIN_NAME}(?:co|tv)\\Z", ascii_domain, re.IGNORECASE)
+            or re.match(f"{DOMAIN_NAME}(?:co|tv)\\Z", ascii_domain, re.IGNORECASE)
             or not found["short_cc"].match(ascii_domain)
         ):
             spans.append(last)

@@ -9,22 +9,19 @@ the first send; ``publish`` creates the post under that key. Creating a key twic
 ``find_published`` (getRecord) finds it, or answers None when it is certainly not there and the
 same key may be sent again.
 
-Sessions: logging in (createSession) is rate limited, so the session is kept in a ``0600`` file
-(bot.channels.bluesky.session) and refreshed through the SDK's ``on_session_change``; an access
-token the server calls expired (400 ExpiredToken, by its clock) is refreshed and the request
-tried once more; a refresh token that is dead too means one new login with the app password.
+Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
-from bot.channels.bluesky.errors import TOKEN_ERRORS, classify, error_name, status_of
+from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
+from bot.channels.bluesky.errors import error_name
 from bot.channels.bluesky.records import (
     fit_image,
     image_entry,
@@ -36,7 +33,7 @@ from bot.channels.bluesky.records import (
 from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
 from bot.text.bluesky import LinkFacet, render, with_full_links
 
-__all__ = ["BLOB_LIMIT", "BlueskyChannel", "BlueskyCredentials"]
+__all__ = ["BLOB_LIMIT", "BlueskyChannel"]
 
 BLOB_LIMIT = 2_000_000  # app.bsky.embed.images lexicon limit since April 2026
 OLD_BLOB_LIMIT = 1_000_000  # what servers not yet updated still enforce
@@ -44,17 +41,6 @@ MAX_IMAGES = 4
 POST = "app.bsky.feed.post"
 _PAGES = 5
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class BlueskyCredentials:
-    """A handle and an app password (Settings → Privacy and security → App passwords)."""
-
-    handle: str
-    app_password: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return f"BlueskyCredentials(handle={self.handle!r}, app_password=<hidden>)"
 
 
 class BlueskyChannel:
@@ -80,17 +66,12 @@ class BlueskyChannel:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._credentials = credentials
-        self._store = SessionFile(session_file)
-        self._service = service
-        self._timeout = timeout
         self._blob_limit = blob_limit
         self._clock = clock
         self._tids = TidClock()
-        self._client: Any = None
-        self._did = ""
-        self._handle = credentials.handle
-        self._tokens: tuple[str, ...] = ()
-        self.session_problem: str | None = None  # why the session could not be kept, if so
+        self._connection = BlueskyConnection(
+            credentials, SessionFile(session_file), service=service, timeout=timeout, clock=clock
+        )
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(handle={self._credentials.handle!r})"
@@ -143,7 +124,7 @@ class BlueskyChannel:
         from atproto_client import exceptions as sdk
 
         def get(client: Any) -> Any:
-            return client.app.bsky.feed.post.get(self._did or self._handle, request_key)
+            return client.app.bsky.feed.post.get(self._repo, request_key)
 
         try:
             record = self._call(get, what="looking up the post", creating=False, raw=True)
@@ -169,7 +150,7 @@ class BlueskyChannel:
         for _ in range(_PAGES):
 
             def page_of(client: Any, cursor: str | None = cursor) -> Any:
-                return client.app.bsky.feed.post.list(self._did or self._handle, cursor, 100)
+                return client.app.bsky.feed.post.list(self._repo, cursor, 100)
 
             page = self._call(page_of, what="reading the account's recent posts", creating=False)
             older = False
@@ -192,13 +173,32 @@ class BlueskyChannel:
             what="asking who the account is",
             creating=False,
         )
-        self._handle = str(answer.handle)
-        return "@" + self._handle
+        self._connection.handle = str(answer.handle)
+        return "@" + self._connection.handle
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.request.close()
-            self._client = None
+        self._connection.close()
+
+    @property
+    def session_problem(self) -> str | None:
+        """Why the session could not be kept between processes, if so (``check`` reports it)."""
+        return self._connection.session_problem
+
+    def _call(
+        self, request: Callable[[Any], T], *, what: str, creating: bool, raw: bool = False
+    ) -> T:
+        return self._connection.call(request, what=what, creating=creating, raw=raw)
+
+    def _error(self, exc: BaseException, what: str, creating: bool) -> ChannelError:
+        return self._connection.error(exc, what, creating)
+
+    @property
+    def _repo(self) -> str:
+        """The account's DID once known, its handle until then."""
+        return self._connection.did or self._connection.handle
+
+    def _web_url(self, uri: str) -> str:
+        return f"https://bsky.app/profile/{self._connection.handle}/post/{uri.rsplit('/', 1)[-1]}"
 
     # -- posting --------------------------------------------------------------------------------
 
@@ -209,7 +209,9 @@ class BlueskyChannel:
         record = post_record(text, facets, images, created_at)
         try:
             answer = self._call(
-                lambda client: client.app.bsky.feed.post.create(self._did, record, rkey=rkey),
+                lambda client: client.app.bsky.feed.post.create(
+                    self._connection.did, record, rkey=rkey
+                ),
                 what="posting",
                 creating=True,
             )
@@ -239,107 +241,3 @@ class BlueskyChannel:
     def _published(self, uri: str, record: Any) -> Published:
         created = parse_time(getattr(record, "created_at", None))
         return Published(uri, self._web_url(uri), media_ids(record), created or self._clock())
-
-    def _web_url(self, uri: str) -> str:
-        return f"https://bsky.app/profile/{self._handle}/post/{uri.rsplit('/', 1)[-1]}"
-
-    # -- sessions and calls ---------------------------------------------------------------------
-
-    def _call(
-        self, request: Callable[[Any], T], *, what: str, creating: bool, raw: bool = False
-    ) -> T:
-        """Run one SDK call; an access token the server calls expired is refreshed, and the call
-        tried once more. ``raw`` lets BadRequestError through, for callers that read it."""
-        import httpx
-        from atproto_client import exceptions as sdk
-
-        client = self._session_client()
-        for attempt in (1, 2):
-            try:
-                return request(client)
-            except (sdk.AtProtocolError, httpx.HTTPError) as exc:
-                token = error_name(exc) in TOKEN_ERRORS and status_of(exc) == 400
-                if token and attempt == 1:
-                    client = self._refresh()
-                    continue
-                if raw and isinstance(exc, sdk.BadRequestError) and not token:
-                    raise
-                raise self._error(exc, what, creating) from None
-        raise AssertionError("unreachable")
-
-    def _error(self, exc: BaseException, what: str, creating: bool) -> ChannelError:
-        secrets = (self._credentials.app_password, *self._tokens)
-        return classify(exc, what=what, creating=creating, secrets=secrets, now=self._clock())
-
-    def _session_client(self) -> Any:
-        """The client, from the stored session when there is one (no login), else logged in."""
-        if self._client is not None:
-            return self._client
-        stored = self._store.read()
-        if stored:
-            client = self._new_client()
-            try:
-                client.login(session_string=stored, fetch_bsky_profile=False)
-            except Exception:  # a damaged session string: start afresh (MarshalX/atproto#580)
-                client.request.close()
-            else:
-                wanted = self._credentials.handle.lower().removeprefix("@")
-                if wanted in (self._handle.lower(), self._did):
-                    self._client = client
-                    return client
-                client.request.close()  # another account's session (the handle was changed)
-        return self._login()
-
-    def _login(self) -> Any:
-        import httpx
-        from atproto_client import exceptions as sdk
-
-        self.close()
-        client = self._new_client()
-        try:
-            client.login(
-                self._credentials.handle,
-                self._credentials.app_password,
-                fetch_bsky_profile=False,
-            )
-        except (sdk.AtProtocolError, httpx.HTTPError) as exc:
-            client.request.close()
-            raise self._error(exc, "logging in", creating=False) from None
-        self._client = client
-        return client
-
-    def _refresh(self) -> Any:
-        """A refreshed session; a new login when the refresh token is no longer good."""
-        import httpx
-        from atproto_client import exceptions as sdk
-
-        try:
-            self._client._refresh_and_set_session()  # the SDK has no public forced refresh
-        except (sdk.AtProtocolError, httpx.HTTPError) as exc:
-            if error_name(exc) in TOKEN_ERRORS or isinstance(exc, sdk.UnauthorizedError):
-                self._store.clear()
-                return self._login()
-            raise self._error(exc, "refreshing the session", creating=False) from None
-        return self._client
-
-    def _new_client(self) -> Any:
-        from atproto_client import Client
-        from atproto_client.request import Request
-
-        client = Client(base_url=self._service, request=Request(timeout=self._timeout))
-        client.on_session_change(self._session_changed)
-        return client
-
-    def _session_changed(self, event: Any, session: Any) -> None:
-        self._did, self._handle = str(session.did), str(session.handle)
-        self._tokens = (str(session.access_jwt), str(session.refresh_jwt))
-        if str(getattr(event, "value", event)).lower() in ("create", "refresh"):
-            try:
-                self._store.write(session.encode())
-            except OSError as exc:
-                # Posting still works with the session in memory; the next process will have
-                # to log in again, which ``session_problem`` lets ``check`` report.
-                self.session_problem = f"cannot keep the Bluesky session in {exc.filename}: "
-                self.session_problem += exc.strerror or type(exc).__name__
-            else:
-                self.session_problem = None

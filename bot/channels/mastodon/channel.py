@@ -24,14 +24,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.channels.base import (
-    ChannelError,
-    ErrorKind,
-    MediaItem,
-    Publication,
-    Published,
-    RemotePost,
-)
+from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
 from bot.channels.mastodon.errors import classify, reading_error
 from bot.channels.mastodon.limits import InstanceLimits, limits_from_configuration
 from bot.channels.mastodon.statuses import aware_time, is_publication, remote_post

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import ChannelError, ErrorKind
-from bot.channels.x.errors import scrub, transport_error
+from bot.channels.transport import scrub, transport_error
 
 __all__ = ["RATE_LIMIT_FALLBACK", "classify", "reading_error"]
 

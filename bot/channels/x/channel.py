@@ -6,15 +6,14 @@ are uploaded over httpx by ``MediaUploader`` (bot.channels.x.media) before the p
 
 Every library exception becomes a ``ChannelError`` whose ``kind`` tells the worker what to do,
 and whose message is built from X's explanation, never from anything that could hold a secret;
-that classification lives in bot.channels.x.errors and is re-exported here.
+that classification lives in bot.channels.x.errors. Post links and how X rewrites a post's
+text are in bot.channels.x.posts.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,51 +24,21 @@ from bot.channels.base import (
     Published,
     RemotePost,
 )
-from bot.channels.x.errors import (
-    classify_http_error,
-    json_or_none,
-    retry_time,
-    scrub,
-    transport_error,
-)
-from bot.channels.x.media import API_ROOT, MediaUploader, rebase
+from bot.channels.transport import json_or_none, scrub, transport_error
+from bot.channels.x.credentials import XCredentials
+from bot.channels.x.errors import classify_http_error
+from bot.channels.x.media import MediaUploader, rebase
+from bot.channels.x.posts import aware, post_url, text_as_posted
 
 __all__ = [
-    "API_ROOT",
     "MAX_MEDIA",
     "XChannel",
-    "XCredentials",
-    "classify_http_error",
-    "parse_post_reference",
-    "post_url",
-    "retry_time",
-    "text_as_posted",
 ]
 
 MAX_MEDIA = 4
 _TIMELINE_PAGES = 5
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class XCredentials:
-    """OAuth 1.0a user-context keys, named as X's developer portal names them.
-
-    The repr hides every value: credentials end up in logs and tracebacks otherwise.
-    """
-
-    api_key: str = field(repr=False)
-    api_secret: str = field(repr=False)
-    access_token: str = field(repr=False)
-    access_token_secret: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return "XCredentials(<hidden>)"
-
-    def values(self) -> tuple[str, ...]:
-        """All four values, so messages can be scrubbed of any of them."""
-        return (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
 
 
 class XChannel:
@@ -185,7 +154,7 @@ class XChannel:
                         text=text_as_posted(
                             str(tweet.text), getattr(tweet, "entities", None), remote_id
                         ),
-                        created_at=_aware(getattr(tweet, "created_at", None)),
+                        created_at=aware(getattr(tweet, "created_at", None)),
                     )
                 )
             token = (response.meta or {}).get("next_token")
@@ -245,73 +214,6 @@ class XChannel:
 
     def _transport_error(self, exc: BaseException, *, what: str, creating: bool) -> ChannelError:
         return transport_error(exc, what=what, creating=creating, secrets=self._secrets)
-
-
-def post_url(remote_id: str, username: str | None = None) -> str:
-    """A link to a post. ``/i/status/`` works without knowing the username (saves a call)."""
-    return f"https://x.com/{username or 'i'}/status/{remote_id}"
-
-
-_POST_LINK = re.compile(
-    r"(?i)^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/"
-    r"status(?:es)?/(\d{1,20})(?:/[^?#]*)?(?:[?#].*)?$"
-)
-
-
-def parse_post_reference(text: str) -> tuple[str, str]:
-    """``(remote id, link)`` of a post named by its link on x.com / twitter.com, or its id.
-
-    For `paperbot resolve --posted`: what the operator copies from the account. Raises
-    ValueError (one line) for anything else.
-    """
-    text = text.strip()
-    if text.isdigit() and 0 < len(text) <= 20:
-        return text, post_url(text)
-    match = _POST_LINK.match(text)
-    if match is None:
-        raise ValueError(
-            f"{text!r} is neither a post link (https://x.com/USER/status/ID) nor a post id"
-        )
-    username, remote_id = match.groups()
-    return remote_id, post_url(remote_id, None if username.lower() == "i" else username)
-
-
-def _aware(value: object) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def text_as_posted(text: str, entities: object, remote_id: str) -> str:
-    """The text as it was posted: X's t.co links replaced by the links they stand for
-    (``entities.urls``), and the t.co link X appends for a post's media left out.
-
-    The media link is the entity with a ``media_key``, or one that expands to this very post's
-    ``/photo/N`` or ``/video/N`` page; a link to another post's photo is a link like any other.
-    Entries that share a sentence differ only by their link, so settling must see it.
-    """
-    urls = entities.get("urls") if isinstance(entities, Mapping) else None
-    for item in urls if isinstance(urls, list) else ():
-        if not isinstance(item, Mapping):
-            continue
-        short, expanded = item.get("url"), item.get("expanded_url")
-        if not isinstance(short, str) or not short:
-            continue
-        if item.get("media_key") or _is_own_media_link(expanded, remote_id):
-            text = re.sub(r"\s*" + re.escape(short), "", text, count=1)
-        elif isinstance(expanded, str) and expanded:
-            text = text.replace(short, expanded, 1)
-    return text
-
-
-def _is_own_media_link(expanded: object, remote_id: str) -> bool:
-    match = _MEDIA_PAGE.match(expanded) if isinstance(expanded, str) else None
-    return match is not None and match.group(1) == remote_id
-
-
-_MEDIA_PAGE = re.compile(
-    r"(?i)^https?://(?:www\.)?(?:x|twitter)\.com/[^/]+/status/(\d+)/(?:photo|video)/\d+$"
-)
 
 
 # -- the api_base seam -----------------------------------------------------------------------------

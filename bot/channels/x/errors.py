@@ -3,24 +3,21 @@
 Classifying an error response (rate limit, server error, bad credentials, missing permission,
 duplicate post) and wording its message are pure decisions worth testing with a table of fixed
 inputs, without tweepy, httpx or a fake server. Both the tweepy calls (bot.channels.x.channel) and
-the
-media upload (bot.channels.x.media) use them, so they live here rather than in either.
+the media upload (bot.channels.x.media) use them, so they live here rather than in either.
 
-Messages are built from X's own explanation and scrubbed of anything that could hold a secret.
-Transport errors are recognised with lazy imports of requests, urllib3 and httpx, so importing
-this module stays cheap.
+Messages are built from X's own explanation and scrubbed of anything that could hold a secret
+(bot/channels/transport.py, which also words network failures for every channel).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.channels.base import ChannelError, ErrorKind
+from bot.channels.transport import scrub
 
-__all__ = ["classify_http_error", "json_or_none", "retry_time", "scrub", "transport_error"]
+__all__ = ["classify_http_error", "retry_time"]
 
 _RATE_LIMIT_FALLBACK = timedelta(minutes=15)
 _MAX_MESSAGE = 400
@@ -87,39 +84,50 @@ def classify_http_error(
             "X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
             status_code=status,
         )
-    if status == 403 and _is_access_level(body, text):
-        # X's explanation here is a long, generic paragraph: the code says it all.
-        if reading:
-            return ChannelError(
-                ErrorKind.READ_REFUSED,
-                f"X's access level of this app does not allow {what} (403, error 453)",
-                status_code=status,
-            )
-        return ChannelError(
-            ErrorKind.AUTH,
-            f"X's access level of this app does not allow {what} (403, error 453); choose an "
-            "access level (plan) that includes it in the developer portal",
-            status_code=status,
-        )
-    if status == 403 and _DUPLICATE_MARKER in text:
-        return ChannelError(
-            ErrorKind.DUPLICATE,
-            f"X refused a duplicate post (403: {explanation})",
-            status_code=status,
-        )
-    if status == 403 and any(marker in text for marker in _PERMISSION_MARKERS):
-        return ChannelError(
-            ErrorKind.AUTH,
-            f"X does not allow this app or token to post (403: {explanation}); give the app "
-            "'Read and write' permissions in the developer portal, then regenerate the access "
-            "token and secret",
-            status_code=status,
-        )
+    if status == 403:
+        refused = _forbidden_error(body, text, explanation, what=what, reading=reading)
+        if refused is not None:
+            return refused
     return ChannelError(
         ErrorKind.INVALID,
         f"X refused the request while {what} ({status}: {explanation})",
         status_code=status,
     )
+
+
+def _forbidden_error(
+    body: object, text: str, explanation: str, *, what: str, reading: bool
+) -> ChannelError | None:
+    """The ChannelError for a 403 X explains (access level, duplicate, permissions), else None."""
+    if _is_access_level(body, text):
+        # X's explanation here is a long, generic paragraph: the code says it all.
+        if reading:
+            return ChannelError(
+                ErrorKind.READ_REFUSED,
+                f"X's access level of this app does not allow {what} (403, error 453)",
+                status_code=403,
+            )
+        return ChannelError(
+            ErrorKind.AUTH,
+            f"X's access level of this app does not allow {what} (403, error 453); choose an "
+            "access level (plan) that includes it in the developer portal",
+            status_code=403,
+        )
+    if _DUPLICATE_MARKER in text:
+        return ChannelError(
+            ErrorKind.DUPLICATE,
+            f"X refused a duplicate post (403: {explanation})",
+            status_code=403,
+        )
+    if any(marker in text for marker in _PERMISSION_MARKERS):
+        return ChannelError(
+            ErrorKind.AUTH,
+            f"X does not allow this app or token to post (403: {explanation}); give the app "
+            "'Read and write' permissions in the developer portal, then regenerate the access "
+            "token and secret",
+            status_code=403,
+        )
+    return None
 
 
 def _is_access_level(body: object, text: str) -> bool:
@@ -197,94 +205,3 @@ def _problem_text(body: object) -> str:
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
-
-
-_OAUTH_PARAM = re.compile(r"(?i)\b(oauth_[a-z_]+\s*=\s*)(\"[^\"]*\"|[^\s,&]+)")
-_AUTH_HEADER = re.compile(r"(?i)\b(authorization\s*[:=]\s*)[^\n]*")
-
-
-def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Remove anything secret from a message, should X or a library ever echo it back."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    text = _AUTH_HEADER.sub(r"\1***", text)
-    return _OAUTH_PARAM.sub(r"\1***", text)
-
-
-def json_or_none(response: Any) -> object:
-    try:
-        return response.json()
-    except Exception:  # any decoding failure means "no usable body", whatever the library
-        return None
-
-
-def transport_error(
-    exc: BaseException, *, what: str, creating: bool, secrets: tuple[str, ...]
-) -> ChannelError:
-    """A network failure as a transient ChannelError; it may have posted only if it was sent."""
-    sent = _may_have_been_sent(exc)
-    return ChannelError(
-        ErrorKind.TRANSIENT,
-        scrub(f"network error while {what} ({_describe_transport(exc)})", secrets),
-        maybe_posted=creating and sent,
-    )
-
-
-def _causes(exc: BaseException) -> Iterator[object]:
-    """The exception and everything it wraps (args, urllib3 ``reason``, cause and context)."""
-    seen: set[int] = set()
-    stack: list[object] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseException):
-            stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
-            stack.extend(
-                item
-                for item in (
-                    getattr(current, "reason", None),
-                    current.__cause__,
-                    current.__context__,
-                )
-                if isinstance(item, BaseException)
-            )
-
-
-def _may_have_been_sent(exc: BaseException) -> bool:
-    """False only when the request provably never left: no connection was ever made."""
-    import httpx
-    import requests
-    import urllib3.exceptions
-
-    never_sent = (
-        requests.exceptions.ConnectTimeout,
-        urllib3.exceptions.NewConnectionError,  # also covers NameResolutionError
-        urllib3.exceptions.ConnectTimeoutError,
-        httpx.ConnectError,
-        httpx.ConnectTimeout,
-        httpx.PoolTimeout,
-        ConnectionRefusedError,
-    )
-    return not any(isinstance(cause, never_sent) for cause in _causes(exc))
-
-
-def _describe_transport(exc: BaseException) -> str:
-    import httpx
-    import requests
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout | httpx.ConnectTimeout):
-        return "timed out connecting"
-    if isinstance(exc, requests.exceptions.Timeout | httpx.TimeoutException):
-        return "timed out waiting for the answer"
-    if not _may_have_been_sent(exc):
-        return "could not connect"
-    text = " ".join(str(cause) for cause in _causes(exc)).lower()
-    if ("without" in text and "response" in text) or "remote end closed" in text:
-        return "connection closed without a response"
-    if "reset" in text:
-        return "connection reset"
-    return type(exc).__name__

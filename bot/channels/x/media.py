@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem
-from bot.channels.x.errors import classify_http_error, json_or_none, scrub, transport_error
+from bot.channels.transport import json_or_none, scrub, transport_error
+from bot.channels.x.errors import classify_http_error
 
 if TYPE_CHECKING:
     import httpx
 
-    from bot.channels.x.channel import XCredentials
+    from bot.channels.x.credentials import XCredentials
 
 __all__ = ["API_ROOT", "MAX_ALT_TEXT", "MediaUploader", "rebase"]
 

@@ -1,0 +1,126 @@
+"""What is planned and how posting goes: `schedule` and `status` (read-only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from bot.cli.context import App, console, emit_json, pass_app, translate_errors
+
+
+@click.command()
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(1, 60), help="How many days ahead."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_app
+@translate_errors
+def schedule(app: App, days: int, as_json: bool) -> None:
+    """Show the coming slots and which entry fills each.
+
+    \b
+    Example:
+      paperbot schedule --days 3
+    """
+    from bot.config import timetable_config
+    from bot.reports.schedule import schedule_report
+
+    config = timetable_config(app.settings)
+    with app.reader() as reader:
+        document, plan = schedule_report(
+            reader,
+            config,
+            app.now(),
+            days=days,
+            timezone=app.settings.timezone,
+            channel=app.settings.channels.post_to[0],
+        )
+    rows, free = document["posts"], document["free_slots"]
+    if as_json:
+        emit_json(document)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"Plan for the next {days} days ({app.settings.timezone})")
+    for column in ("day", "time", "entry", "title", "why"):
+        table.add_column(column, overflow="fold")
+    last_day = ""
+    for row, assignment in zip(rows, plan, strict=True):
+        local = assignment.when.astimezone(app.tz)
+        day = local.strftime("%a %d %b")
+        table.add_row(
+            "" if day == last_day else day,
+            local.strftime("%H:%M"),
+            str(row["entry_id"]),
+            escape(str(row["title"] or row["url"])),
+            str(row["reason"]),
+        )
+        last_day = day
+    out = console()
+    out.print(table)
+    out.print(f"{len(rows)} posts planned, {len(free)} free slots.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_app
+@translate_errors
+def status(app: App, as_json: bool) -> None:
+    """Is the daemon running, what is next, how big is the queue, what went wrong last.
+
+    \b
+    Example:
+      paperbot status --json
+    """
+    from bot.config import timetable_config
+    from bot.posting.status import gather_status
+
+    with app.reader() as reader:
+        document = gather_status(
+            reader,
+            config=timetable_config(app.settings),
+            stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
+            now=app.now(),
+            tz=app.tz,
+            channel=app.settings.channels.post_to[0],
+        )
+    if as_json:
+        emit_json(document)
+        return
+    out = console()
+    daemon = document["daemon"]
+    if daemon["running"]:
+        out.print(
+            f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
+            f"heartbeat {daemon['heartbeat_at']})"
+        )
+    else:
+        out.print(
+            "daemon: not running"
+            + (f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else "")
+        )
+    nxt = document["next_post"]
+    out.print(
+        f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
+        if nxt
+        else "next post: none planned"
+    )
+    out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
+    undecided = document["needs_decision"]
+    if undecided["count"]:
+        ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
+        out.print(
+            f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
+            "unknown and the platform cannot show it; `paperbot show ID` says what to run)"
+        )
+    shown = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+    for name, state in document["channels"].items():
+        label = shown.get(name, name)
+        if state.get("paused_reason"):
+            out.print(f"[red]{label} paused:[/red] {state['paused_reason']}")
+        if state.get("rate_limited_until"):
+            out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
+    if document["last_error"]:
+        out.print(f"last error: {document['last_error']}")

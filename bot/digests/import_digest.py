@@ -1,0 +1,153 @@
+"""Importing a digest file, start to end: read it (size-capped), tell its format, parse it, fill
+missing arXiv titles and comments, and queue its entries all or nothing.
+
+`paperbot import` (bot/cli/digests.py) only parses its options and prints the report; a Python
+user calls `import_digest` with an engine, the settings and the current time the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.config import ArxivSettings
+    from bot.digests.importer import ImportReport
+    from bot.digests.records import ImportedEntry
+
+
+class DigestInputError(ValueError):
+    """The file cannot be read as a digest at all (missing, or over the size limit)."""
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and how; `source` is a path, or "-" for standard input."""
+
+    source: str
+    week: str | None = None
+    fmt: str = "auto"
+    dry_run: bool = False
+    fetch_metadata: bool = True
+    channels: tuple[str, ...] = ("x",)  # what the new entries target ([channels] post_to)
+
+
+def read_input(source: str) -> tuple[bytes, Path, str]:
+    """The file's bytes (size-capped before reading), its folder, and a name for messages."""
+    from bot.digests.records import MAX_IMPORT_BYTES, read_limited
+
+    if source == "-":
+        return read_limited(sys.stdin.buffer, source_name="<stdin>"), Path.cwd(), "<stdin>"
+    path = Path(source)
+    if not path.is_file():
+        raise DigestInputError(f"{source}: no such file")
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:  # refuse before reading a byte of it
+        raise DigestInputError(
+            f"{source}: {size / 1e6:.1f} MB is over the {MAX_IMPORT_BYTES // 2**20} MB import "
+            "limit (split the file)"
+        )
+    with path.open("rb") as handle:
+        return read_limited(handle, source_name=source), path.resolve().parent, source
+
+
+def detect_format(name: str, data: bytes, chosen: str) -> str:
+    """`chosen` unless it is "auto"; else the suffix, else a look at the first bytes."""
+    if chosen != "auto":
+        return chosen
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".json"):
+        return suffix[1:]
+    if suffix in (".md", ".markdown", ".txt"):
+        return "markdown"
+    head = data.lstrip()[:200]
+    if head.startswith((b"[", b"{")):
+        return "json"
+    first_line = head.split(b"\n", 1)[0].lower()
+    if first_line.startswith(b"url,") or b",url," in first_line:
+        return "csv"
+    return "markdown"
+
+
+def parse_digest(kind: str, data: bytes, base_dir: Path, name: str, week: str | None) -> Any:
+    """The ParsedImport of `data` read as `kind` (markdown, csv or json)."""
+    from bot.digests.json_digest import parse_json_bytes
+    from bot.digests.markdown import parse_markdown_bytes
+    from bot.digests.tabular import parse_csv_bytes
+
+    parse = {
+        "markdown": parse_markdown_bytes,
+        "csv": parse_csv_bytes,
+        "json": parse_json_bytes,
+    }[kind]
+    return parse(data, base_dir=base_dir, source_name=name, week_override=week)
+
+
+def enrich(
+    engine: Engine, entries: list[ImportedEntry], arxiv: ArxivSettings
+) -> tuple[list[ImportedEntry], list[str]]:
+    """Entries with missing titles/comments filled from arXiv (cache first), and warnings."""
+    from bot.digests.enrich import fetch_metadata, fill, needs_metadata
+    from bot.text.sentences import first_sentence
+
+    wanted = [
+        e.arxiv_id for e in entries if e.arxiv_id and needs_metadata(e.arxiv_id, e.title, e.comment)
+    ]
+    if not wanted:
+        return entries, []
+    found, warnings = fetch_metadata(engine, wanted, arxiv)
+    filled = [
+        fill(e, found.get(e.arxiv_id or ""), first_sentence)
+        if needs_metadata(e.arxiv_id, e.title, e.comment)
+        else e
+        for e in entries
+    ]
+    return filled, warnings
+
+
+def import_digest(
+    engine: Engine,
+    request: ImportRequest,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    arxiv: ArxivSettings | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[ImportReport, str]:
+    """Import one digest file; returns the report and the name its messages use.
+
+    `arxiv` None never asks arXiv (offline). `progress(done, total)` is called as entries are
+    queued. Any bad row raises ImportFileError (a ValueError) and nothing is written.
+    """
+    from bot.digests.importer import import_entries
+    from bot.schedule.weeks import parse_week, week_of
+
+    week_override = parse_week(request.week) if request.week else None
+    data, base_dir, name = read_input(request.source)
+    kind = detect_format(name, data, request.fmt)
+    parsed = parse_digest(kind, data, base_dir, name, week_override)
+    entries = list(parsed.entries)
+    warnings: list[str] = []
+    if request.fetch_metadata and arxiv is not None:
+        entries, warnings = enrich(engine, entries, arxiv)
+    total = len(entries)
+    report = import_entries(
+        engine,
+        entries,
+        file_week=week_override or parsed.week,
+        default_week=week_of(now, tz),
+        tz=tz,
+        dry_run=request.dry_run,
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+        channels=request.channels,
+    )
+    report.skipped = [(s.line, s.title, s.reason) for s in parsed.skipped]
+    report.warnings = warnings
+    return report, name

@@ -1,0 +1,123 @@
+"""Posting one entry now, outside the timetable (what `paperbot post ID` does).
+
+Only one process posts from a database. When a daemon holds the poster lock, posting here too
+could race it on this very entry, so the entry is handed over instead: made due now, which the
+daemon picks up within seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.posting.outcome import ChannelPaused
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.posting.outcome import Outcome
+    from bot.posting.publisher import Worker
+
+
+@dataclass(frozen=True)
+class PostNowResult:
+    """The outcome on each channel the entry targets (those that were not paused), or the
+    daemon the entry went to; `paused` holds why, by channel."""
+
+    outcomes: tuple[tuple[str, Outcome], ...] = ()
+    handed_to: str | None = None  # the poster lock's holder, which will post the entry
+    paused: dict[str, str] = field(default_factory=dict)
+
+
+def pause_message(reason: str, channel: str = "x") -> str:
+    """What to tell the operator when a platform refused the credentials and posting there
+    paused (the other channels go on)."""
+    if channel == "bluesky":
+        return (
+            f"Bluesky rejected the credentials ({reason}); posting there is paused. Fix: check "
+            "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings → Privacy "
+            "and security → App passwords), then `paperbot check`"
+        )
+    if channel == "mastodon":
+        return (
+            f"Mastodon rejected the access token ({reason}); posting there is paused. Fix: "
+            "check MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN (scopes write:statuses, "
+            "write:media, read:accounts, read:statuses), then `paperbot check`"
+        )
+    return (
+        f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
+        "keys in .env and that the app has Read and Write permission (regenerate the "
+        "access token after changing it), then `paperbot check`"
+    )
+
+
+def check_postable(engine: Engine, entry_id: int) -> list[str]:
+    """The entry's channels; ValueError (bad input) unless it is still to be posted."""
+    from bot.store.engine import session_scope
+    from bot.store.queue import get_entry
+
+    with session_scope(engine, write=False) as session:
+        entry = get_entry(session=session, entry_id=entry_id)
+        if entry.status not in ("queued", "posting"):
+            raise ValueError(
+                f"entry {entry_id} is {entry.status}; "
+                + (
+                    "`paperbot retry` it first"
+                    if entry.status != "posted"
+                    else "it was posted already"
+                )
+            )
+        return list(entry.channels)
+
+
+def hand_to_daemon(engine: Engine, entry_id: int, now: datetime) -> str:
+    """Make the entry due now for the poster holding the lock; returns that holder."""
+    from bot.store.engine import session_scope
+    from bot.store.lease import holder
+    from bot.store.queue import EntryChanges, edit_entry
+
+    with session_scope(engine, write=True) as session:
+        edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=now))
+    return holder(engine)
+
+
+def post_now(
+    engine: Engine,
+    entry_id: int,
+    *,
+    make_workers: Callable[[], list[Worker]],
+    now: Callable[[], datetime],
+    dry_run: bool = False,
+) -> PostNowResult:
+    """Post `entry_id` at once on each channel it targets among the workers `make_workers`
+    builds (on the dry-run channel when `dry_run`, which needs no lock), or hand it to the
+    running daemon. A paused channel is reported and the others still post."""
+    channels = check_postable(engine, entry_id)
+    if dry_run:
+        [worker] = make_workers()
+        return PostNowResult(outcomes=((worker.channel.name, worker.post(entry_id, now())),))
+    from bot.store import lease
+
+    held = lease.try_acquire(engine, now=now())
+    if held is None:
+        return PostNowResult(handed_to=hand_to_daemon(engine, entry_id, now()))
+    try:
+        workers = [w for w in make_workers() if w.channel.name in channels]
+    except BaseException:
+        lease.release(engine, held, now=now())
+        raise
+    outcomes: list[tuple[str, Outcome]] = []
+    paused: dict[str, str] = {}
+    try:
+        for worker in workers:
+            try:
+                outcomes.append((worker.channel.name, worker.post(entry_id, now())))
+            except ChannelPaused as exc:
+                paused[worker.channel.name] = str(exc)
+    finally:
+        lease.release(engine, held, now=now())
+        for worker in workers:
+            worker.channel.close()
+    return PostNowResult(outcomes=tuple(outcomes), paused=paused)

@@ -1,0 +1,81 @@
+"""Starting the poster: the daemon, or one pass over what is due (`paperbot run [--once]`).
+
+Only one process posts from a database, so the poster lock is taken first, cheaply, before the
+channel is built; a second daemon is refused unless it was asked to stand by and take over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.config import DaemonSettings
+    from bot.posting.one_pass import RunSummary
+    from bot.posting.publisher import Worker
+    from bot.schedule.timetable import TimetableConfig
+    from bot.store.lease import Lease
+
+
+class AlreadyPosting(RuntimeError):
+    """Another process holds the poster lock (the message says which)."""
+
+
+def run_posting(
+    engine: Engine,
+    *,
+    make_workers: Callable[[], list[Worker]],
+    config: TimetableConfig,
+    settings: DaemonSettings,
+    now: Callable[[], datetime],
+    once: bool = False,
+    standby: bool = False,
+) -> RunSummary | int:
+    """One pass (`once`: returns its summary) or the daemon until a signal (its exit code),
+    over one worker per enabled channel."""
+    from bot.store import lease
+
+    held = lease.try_acquire(engine, now=now())
+    if held is None and not standby:
+        raise AlreadyPosting(lease.refusal(engine))
+    try:
+        workers = make_workers()
+    except BaseException:
+        if held is not None:
+            lease.release(engine, held, now=now())
+        raise
+    if once and held is not None:
+        return run_once(engine, workers, config, held, now)
+    from bot.posting.daemon import Daemon
+
+    daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
+    return daemon.run()
+
+
+def run_once(
+    engine: Engine,
+    workers: list[Worker],
+    config: TimetableConfig,
+    held: Lease,
+    now: Callable[[], datetime],
+) -> RunSummary:
+    """Post what is due now on every channel under the lease `held`, record the run, and let
+    the lease go."""
+    from bot.posting.one_pass import run_all
+    from bot.store import lease
+
+    try:
+        state = lease.read_state(engine)
+        last_run = state.last_run_at if state else None
+        summary = run_all(workers, config, now, last_run=last_run)
+        lease.record_run(engine, held, now=summary.settled_until or now())
+    finally:
+        lease.release(engine, held, now=now())
+        for worker in workers:
+            worker.channel.close()
+    logging.getLogger("paperbot").info("run finished: %s", summary.line())
+    return summary

@@ -1,0 +1,187 @@
+"""Shortening a text to fit a post: the longest presentable prefix, ending in "…".
+
+A cut that lands inside a link, an emoji sequence or a quotation makes a post look broken, so
+cuts fall at word boundaries (in CJK, at any character), never inside a link or a grapheme
+cluster, and brackets or quotes left open are closed after the "…". Pure functions.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+
+from bot.text import twitter_text as textlen
+from bot.text.characters import OPENERS, PAIRS, QUOTE, is_cjk, nfc, open_brackets
+
+ELLIPSIS = "…"
+_ELLIPSIS_WEIGHT = textlen.weighted_length(ELLIPSIS)
+# Trailing characters a cut should not leave before "…".
+_SOFT_TRAILING = frozenset(",;:、，；：-–—/·")
+
+
+def _candidate(text: str, end: int, floor: int, link_gap: bool = False) -> str | None:
+    """``text[:end]`` made presentable: no trailing comma or dangling opener, "…", closed.
+
+    Nothing before ``floor`` (the end of the last link) is stripped: a link ending in '/' or
+    '-' keeps it. With ``link_gap`` a cut right after a link puts a space before "…":
+    Mastodon's and Bluesky's link patterns would take the "…" into the link's address.
+    """
+    prefix = text[:end]
+    while True:
+        while len(prefix) > floor and (
+            prefix[-1].isspace() or prefix[-1] in _SOFT_TRAILING or prefix[-1] in OPENERS
+        ):
+            prefix = prefix[:-1]
+        if not prefix:
+            return None
+        still_open = open_brackets(prefix)
+        if still_open and still_open[-1] == QUOTE and prefix[-1] == QUOTE and len(prefix) > floor:
+            prefix = prefix[:-1]  # a '"' that opens nothing yet
+            continue
+        closers = "".join(PAIRS.get(opener, opener) for opener in reversed(still_open))
+        gap = " " if link_gap and floor and len(prefix) == floor else ""
+        return prefix + gap + ELLIPSIS + closers
+
+
+_Cut = tuple[int, int, int]  # (position, weight of the text before it, end of the last link)
+
+
+def _search(cuts: list[_Cut], fitting: Callable[[int], bool], hint: float | None) -> int:
+    """The last index whose candidate fits (-1 if none), assuming longer ones weigh more.
+
+    Without a hint: binary search. With one: start at the cut nearest that share of the
+    weight, step outwards by doubling until the answer is bracketed, then halve the bracket.
+    """
+    count = len(cuts)
+    low, high = -1, count  # the candidate at low fits (or low is -1); at high it does not
+    if hint is not None and count:
+        target = hint * cuts[-1][1]
+        guess = min(max(bisect_right(cuts, target, key=_weight) - 1, 0), count - 1)
+        step = 1
+        if fitting(guess):
+            low = guess
+            while low + step < count:
+                if not fitting(low + step):
+                    high = low + step
+                    break
+                low, step = low + step, step * 2
+        else:
+            high = guess
+            while high - step >= 0:
+                if fitting(high - step):
+                    low = high - step
+                    break
+                high, step = high - step, step * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fitting(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _weight(cut: _Cut) -> int:
+    return cut[1]
+
+
+def shorten(
+    text: str,
+    limit: int | Callable[[str], bool],
+    *,
+    hint: float | None = None,
+    link_gap: bool = False,
+) -> str:
+    """``text`` if it fits, else its longest presentable prefix that does, ending in "…".
+
+    ``limit`` is a maximum weighted length (X's count) or a predicate telling whether a
+    candidate fits (to measure it inside a whole post). The cut falls at a word boundary (in
+    CJK, at any character), never inside a URL or an emoji or other grapheme cluster; a
+    trailing comma or a dangling opener is dropped and brackets or quotes left open are
+    closed after the "…". Falls back to any grapheme boundary when not even the first word
+    fits; returns "" when nothing does. The result is NFC-normalised, as X counts it.
+
+    With a predicate, ``hint`` (0 to 1) may say about which share of the text (by X's weight)
+    will fit: the search starts there and widens, instead of halving the whole text, so a good
+    hint measures two or three candidates instead of ten. The answer is the same.
+    ``link_gap``: see ``_candidate`` (for platforms other than X).
+    """
+    text = nfc(text)
+    fits: Callable[[str], bool]
+    if isinstance(limit, int):
+        budget = limit
+
+        def fits_budget(candidate: str) -> bool:
+            return textlen.weighted_length(candidate) <= budget
+
+        fits = fits_budget
+    else:
+        budget = None
+        fits = limit
+    if fits(text):
+        return text
+    # With a known budget only the atoms that can fit matter (long comments are common).
+    pieces = textlen.atoms(text, None if budget is None else budget + 1)
+    word_cuts: list[_Cut] = []
+    every_cut: list[_Cut] = []
+    total = 0
+    floor = 0  # end of the last link so far
+    is_cjk_char = is_cjk
+    emoji = textlen.EMOJI
+    for index in range(len(pieces) - 1):
+        _, end, weight, kind = pieces[index]
+        total += weight
+        if kind == textlen.URL:
+            floor = end
+        cut = (end, total, floor)
+        every_cut.append(cut)
+        following = text[end]
+        # A word boundary; in CJK any character boundary; emoji are cut between like CJK.
+        if (
+            following.isspace()
+            or kind == emoji
+            or pieces[index + 1][3] == emoji
+            or (following >= "\u3000" and is_cjk_char(following))
+            or (text[end - 1] >= "\u3000" and is_cjk_char(text[end - 1]))
+        ):
+            word_cuts.append(cut)
+    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
+    if found is None:
+        # Not even the first word fits: cut it at any grapheme boundary instead.
+        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
+    return found or ""
+
+
+def _longest_fitting(
+    text: str,
+    cuts: list[_Cut],
+    fits: Callable[[str], bool],
+    budget: int | None,
+    hint: float | None = None,
+    link_gap: bool = False,
+) -> str | None:
+    """The candidate at the rightmost cut that fits (cuts ascending by position)."""
+    ellipsis_weight = _ELLIPSIS_WEIGHT
+    if budget is not None:
+        # Prefix weights are known: start from the last cut whose estimate fits.
+        index = len(cuts) - 1
+        while index >= 0 and cuts[index][1] + ellipsis_weight > budget:
+            index -= 1
+    else:
+        tried: dict[int, str | None] = {}
+
+        def fitting(position: int) -> bool:
+            candidate = _candidate(text, cuts[position][0], cuts[position][2], link_gap)
+            ok = candidate is not None and fits(candidate)
+            tried[position] = candidate if ok else None
+            return ok
+
+        index = _search(cuts, fitting, hint)
+        if index >= 0 and tried.get(index) is not None:
+            return tried[index]
+    while index >= 0:
+        candidate = _candidate(text, cuts[index][0], cuts[index][2], link_gap)
+        if candidate is not None and fits(candidate):
+            return candidate
+        index -= 1
+    return None
