@@ -49,14 +49,13 @@ def missing_credentials(name: str) -> BadInput:
 
 
 def build_bluesky(app: App) -> BuiltChannel:
-    from bot.channel_secrets import bluesky_secrets
     from bot.channels.bluesky.channel import BlueskyChannel
     from bot.channels.bluesky.connection import BlueskyCredentials
-    from bot.config import ConfigError
+    from bot.channels.credentials import CredentialsError, bluesky_secrets
 
     try:
         secrets = bluesky_secrets(app.environ)
-    except ConfigError as exc:
+    except CredentialsError as exc:
         raise BadInput(str(exc)) from None
     if secrets is None:
         raise missing_credentials("bluesky")
@@ -71,13 +70,12 @@ def build_bluesky(app: App) -> BuiltChannel:
 
 
 def build_mastodon(app: App) -> BuiltChannel:
-    from bot.channel_secrets import mastodon_secrets
+    from bot.channels.credentials import CredentialsError, mastodon_secrets
     from bot.channels.mastodon.channel import MastodonChannel
-    from bot.config import ConfigError
 
     try:
         secrets = mastodon_secrets(app.environ)
-    except ConfigError as exc:
+    except CredentialsError as exc:
         raise BadInput(str(exc)) from None
     if secrets is None:
         raise missing_credentials("mastodon")
