@@ -14,8 +14,8 @@ import click
 # name -> "module:attribute"; loaded on first use.
 COMMANDS = {
     "add": "bot.cli.entries:add",
-    "list": "bot.cli.entries:list_",
-    "show": "bot.cli.entries:show",
+    "list": "bot.cli.listing:list_",
+    "show": "bot.cli.listing:show",
     "edit": "bot.cli.entries:edit",
     "skip": "bot.cli.entries:skip",
     "retry": "bot.cli.entries:retry",

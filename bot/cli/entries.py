@@ -1,21 +1,19 @@
-"""Queue commands: add, list, show, edit, skip, retry, remove."""
+"""Queue commands: add, edit, skip, retry, remove (`list` and `show`: bot/cli/listing.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, BadInput, pass_app, translate_errors
 
 if TYPE_CHECKING:
     from bot.store.new_entry import NewEntry
-    from bot.store.read_records import EntryRecord, PostRecord
 
 KINDS = ("paper", "article", "application")
-CHANNELS = ("x", "bluesky", "mastodon")  # the same as bot/store/queue.py's (a test checks)
+CHANNELS = ("x", "bluesky", "mastodon")  # bot/store/queue.py's; kept here so --help needs no ORM
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
 
 
@@ -170,139 +168,6 @@ def _store(app: App, new: NewEntry) -> int:
         entry = add_entry(session=session, new=new)
         assert entry.id is not None
         return entry.id
-
-
-@click.command(name="list")
-@click.option("--week", help="Only this ISO week (YYYY-Www).")
-@click.option(
-    "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only this status."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@pass_app
-@translate_errors
-def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) -> None:
-    """List queued and past entries, in queue order.
-
-    \b
-    Example:
-      paperbot list --week 2026-W48 --status queued
-    """
-    from bot.schedule.weeks import parse_week
-
-    the_week = parse_week(week) if week else None
-    with app.reader() as reader:
-        if as_json:
-            from bot.reports.entries import entry_documents
-
-            emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
-            return
-        entries = reader.entries(week=the_week, statuses=statuses)
-        posts = reader.posts_for([entry.id for entry in entries])
-    _print_entries(app, entries, posts)
-
-
-def _print_entries(
-    app: App, entries: Sequence[EntryRecord], posts: dict[int, list[PostRecord]]
-) -> None:
-    from rich.table import Table
-
-    if not entries:
-        click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
-        return
-    table = Table(show_lines=False)
-    for column in ("id", "week", "status", "kind", "at", "title / url", "channels"):
-        table.add_column(column, overflow="fold")
-    for entry in entries:
-        at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
-        label = entry.title or entry.url
-        if entry.title:
-            label += f"\n[dim]{entry.url}[/dim]"
-        status = entry.status
-        if entry.last_error and entry.status in ("queued", "failed"):
-            status += f"\n[dim]{entry.last_error[:60]}[/dim]"
-        table.add_row(
-            str(entry.id),
-            entry.week,
-            status,
-            entry.kind,
-            at,
-            label,
-            _channel_cells(entry, posts.get(entry.id, [])),
-        )
-    console().print(table)
-
-
-_MARKS = {"posted": "✓", "failed": "✗", "posting": "…"}
-
-
-def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> str:
-    """Each targeted channel with its post's state and link (`x ✓ https://...`)."""
-    from rich.markup import escape
-
-    by_channel = {post.channel: post for post in posts}
-    lines = []
-    for name in entry.channels:
-        post = by_channel.get(name)
-        mark = _MARKS.get(post.status, "·") if post is not None else "·"
-        link = f" [dim]{escape(post.remote_url)}[/dim]" if post and post.remote_url else ""
-        lines.append(f"{name} {mark}{link}")
-    return "\n".join(lines)
-
-
-@click.command()
-@click.argument("entry_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@pass_app
-@translate_errors
-def show(app: App, entry_id: int, as_json: bool) -> None:
-    """Show one entry with its posts and every attempt.
-
-    \b
-    Example:
-      paperbot show 12 --json
-    """
-    from bot.reports.entries import entry_document
-
-    with app.reader() as reader:
-        document = entry_document(reader, entry_id, app.tz)
-    if as_json:
-        emit_json(document)
-        return
-    out = console()
-    from rich.markup import escape
-
-    out.print(f"[bold]#{document['id']}[/bold] {escape(document['title'] or '(no title)')}")
-    for key in (
-        "url",
-        "kind",
-        "week",
-        "status",
-        "channels",
-        "at",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-    ):
-        value = document[key]
-        if value not in (None, ""):
-            shown = ", ".join(value) if isinstance(value, list) else str(value)
-            out.print(f"  [dim]{key}:[/dim] {escape(shown)}")
-    if document["comment"]:
-        out.print(f"  [dim]comment:[/dim] {escape(document['comment'])}")
-    for image in document["images"]:
-        out.print(
-            f"  [dim]image:[/dim] {escape(image['source'])}  [dim]alt:[/dim] "
-            f"{escape(image['alt'] or '(title)')}"
-        )
-    for post in document["posts"]:
-        out.print(
-            f"  [bold]{post['channel']}[/bold] {post['status']} "
-            f"{post['remote_url'] or ''} {post['posted_at'] or ''}"
-        )
-        for attempt in post["attempts"]:
-            out.print(
-                f"    {attempt['started_at']} {attempt['outcome']} {escape(attempt['error'] or '')}"
-            )
 
 
 @click.command()
