@@ -19,7 +19,12 @@ are done the faults stop, one last daemon drains the queue and is stopped with S
 The report counts daemon runs, kills, posts, duplicates, lost entries, refused restarts and the
 takeover time (from a SIGKILL to the next daemon's "daemon started").
 
+With ``--channels x,bluesky,mastodon`` the entries go to the fake Bluesky PDS and Mastodon
+instance too, with random faults of their own (bench/chaos_channels.py): each platform must
+then hold exactly one post per entry, and Bluesky logins are counted.
+
 Usage: .venv/bin/python bench/chaos.py [--entries 200] [--kills 20] [--seed 1] [--keep]
+       [--channels x,bluesky,mastodon]
 `tests/e2e/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
 """
 
@@ -47,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.chaos_channels import ChannelCheck, OtherPlatforms  # noqa: E402
 from tests.fakes.fake_x import FakeX  # noqa: E402  (needs ROOT on sys.path)
 from tests.fakes.x_model import Fault, FaultMode  # noqa: E402
 
@@ -69,6 +75,9 @@ timeout_seconds = {timeout}
 poll_seconds = 0.2
 heartbeat_seconds = 0.3
 stale_after_seconds = {stale}
+
+[channels]
+post_to = {channels}
 """
 
 
@@ -91,6 +100,7 @@ class ChaosConfig:
     workdir: Path | None = None  # default: a temporary directory, removed afterwards
     database_url: str | None = None  # default: a SQLite file in the workdir
     verbose: bool = False
+    channels: tuple[str, ...] = ("x",)
 
 
 @dataclass
@@ -113,6 +123,8 @@ class ChaosReport:
     with_figures: int = 0  # entries that carry figures
     takeovers: list[float] = field(default_factory=list)  # SIGKILL to the next daemon started
     seconds: float = 0.0
+    others: dict[str, ChannelCheck] = field(default_factory=dict)  # Bluesky, Mastodon
+    logins: int = 0  # Bluesky logins (createSession)
 
     @property
     def duplicates(self) -> int:
@@ -125,6 +137,8 @@ class ChaosReport:
             and self.duplicates == 0
             and self.posts == self.entries
             and self.final_exit == 0
+            and all(check.ok(self.entries) for check in self.others.values())
+            and (not self.others.get("bluesky") or self.logins <= self.runs)
         )
 
     def summary(self) -> str:
@@ -150,6 +164,17 @@ class ChaosReport:
                 f"history mismatches {len(self.mismatches)}"
                 + (f": {self.mismatches[:5]}" if self.mismatches else ""),
                 f"daemon log errors/warnings: {problems or 'none'}",
+                *(
+                    f"{name}: posts {check.posts}, duplicates {check.duplicates}, lost "
+                    f"{len(check.lost)}, history mismatches {len(check.mismatches)}"
+                    + (f" ({check.mismatches[:3]})" if check.mismatches else "")
+                    for name, check in self.others.items()
+                ),
+                *(
+                    [f"Bluesky logins {self.logins} in {self.runs} daemon runs"]
+                    if self.others
+                    else []
+                ),
                 f"{self.seconds:.1f} s",
             ]
         )
@@ -257,14 +282,19 @@ def _fault(
 class Installation:
     """One working directory with its config, database and the daemons run in it."""
 
-    def __init__(self, workdir: Path, fake: FakeX, config: ChaosConfig) -> None:
+    def __init__(
+        self, workdir: Path, fake: FakeX, config: ChaosConfig, others: OtherPlatforms
+    ) -> None:
         self.workdir = workdir
         self.fake = fake
         self.config = config
         self.logs = workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         (workdir / "paperbot.toml").write_text(
-            CONFIG.format(timeout=config.timeout, stale=config.stale), encoding="utf-8"
+            CONFIG.format(
+                timeout=config.timeout, stale=config.stale, channels=json.dumps(config.channels)
+            ),
+            encoding="utf-8",
         )
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "X_"))}
         self.env.pop("DATABASE_URL", None)
@@ -279,6 +309,7 @@ class Installation:
                 "X_API_SECRET": fake.consumer_secret,
                 "X_ACCESS_TOKEN": fake.access_token,
                 "X_ACCESS_TOKEN_SECRET": fake.access_token_secret,
+                **others.env(),
             }
         )
         self.runs = 0
@@ -431,8 +462,10 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     live: subprocess.Popen[bytes] | None = None
     fake = ChaosX(config)
     fake.start()
+    others = OtherPlatforms(config.channels, config.fault_rate, config.seed)
+    others.start()
     try:
-        install = Installation(workdir, fake, config)
+        install = Installation(workdir, fake, config, others)
         install.cli("db", "upgrade")
         wanted = install.queue(config.entries, config.shared_sentences, config.figures)
         report.with_figures = sum(1 for n in wanted.values() if n)
@@ -481,6 +514,7 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
 
         say("faults off; draining the queue")
         fake.calm()
+        others.calm()
         while True:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"chaos run over {config.deadline} s")
@@ -505,6 +539,8 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
         live = None
         report.runs = install.runs
         _check(install, fake, report, wanted)
+        report.others = others.check(install.cli_json("list"), install.cli_json("history"))
+        report.logins = others.logins
         for path in sorted(install.logs.iterdir()):
             for line in _log_lines(path):
                 if line.get("level") in ("warning", "error", "critical", "raw"):
@@ -514,7 +550,8 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
             live.kill()
             live.wait(timeout=30)
         fake.stop()
-        report.faults = Counter(fake.injected)
+        others.stop()
+        report.faults = Counter(fake.injected) + others.injected
         report.seconds = time.monotonic() - started
         if owned and (report.ok() or not config.verbose):
             shutil.rmtree(workdir, ignore_errors=True)
@@ -527,7 +564,7 @@ def _check(
     entries = install.cli_json("list")
     history = install.cli_json("history", "--channel", "x")
     posts = fake.posts
-    report.posts = len(posts)
+    report.posts = len(posts) if "x" in install.config.channels else report.entries
     report.creates = sum(1 for r in fake.requests if r.route == "create_tweet")
     report.double_posts = len(fake.double_posts)
     texts = Counter(post.text for post in posts)
@@ -595,12 +632,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep everything (logs, database) here")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument(
+        "--channels",
+        default="x",
+        help="comma-separated: x, bluesky, mastodon (each gets its own faulty fake)",
+    )
+    parser.add_argument(
         "--database",
         choices=("sqlite", "postgres"),
         default="sqlite",
         help="postgres: a throwaway local server (or PAPERBOT_TEST_POSTGRES_URL)",
     )
     args = parser.parse_args(argv)
+    if "x" not in args.channels.split(","):
+        parser.error("--channels must include x (the checks of the X side stay on)")
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
     config = ChaosConfig(
@@ -619,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         deadline=args.deadline,
         workdir=args.workdir,
         verbose=not args.quiet,
+        channels=tuple(name.strip() for name in args.channels.split(",") if name.strip()),
     )
     if args.database == "postgres":
         from bench.pg_database import throwaway_database

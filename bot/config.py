@@ -78,6 +78,13 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class ChannelSettings:
+    """`[channels] post_to`: where new entries go unless `add --channel` says otherwise."""
+
+    post_to: tuple[str, ...] = ("x",)
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str
     config_path: Path | None
@@ -87,6 +94,7 @@ class Settings:
     images: ImageSettings = field(default_factory=ImageSettings)
     arxiv: ArxivSettings = field(default_factory=ArxivSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -173,6 +181,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "min_interval_seconds": (int, float),
         "timeout_seconds": (int, float),
     },
+    "channels": {"post_to": list},
     "daemon": {
         "poll_seconds": (int, float),
         "heartbeat_seconds": (int, float),
@@ -270,9 +279,26 @@ def settings_from_mapping(
         images=ImageSettings(**section("images")),
         arxiv=ArxivSettings(**section("arxiv")),
         daemon=DaemonSettings(**section("daemon")),
+        channels=_channels(section("channels"), source),
     )
     _check_values(settings, source)
     return settings
+
+
+def _channels(table: Mapping[str, Any], source: str) -> ChannelSettings:
+    if "post_to" not in table:
+        return ChannelSettings()
+    names = _strings(table["post_to"], source, "channels.post_to")
+    known = ("x", "bluesky", "mastodon")
+    for name in names:
+        if name not in known:
+            raise ConfigError(
+                f"{source}: key 'channels.post_to': unknown channel {name!r} "
+                f"(known: {', '.join(known)})"
+            )
+    if not names:
+        raise ConfigError(f"{source}: key 'channels.post_to': name at least one channel")
+    return ChannelSettings(tuple(dict.fromkeys(names)))
 
 
 def _strings(value: Any, source: str, key: str) -> list[str]:

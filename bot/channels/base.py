@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 __all__ = [
     "Channel",
     "ChannelError",
     "ErrorKind",
+    "KeyedChannel",
     "MediaItem",
     "Publication",
     "Published",
@@ -156,6 +157,34 @@ class Channel(Protocol):
     def close(self) -> None:
         """Release connections; the channel is not used afterwards."""
         ...
+
+
+@runtime_checkable
+class KeyedChannel(Protocol):
+    """A channel that makes a repeated request harmless: the caller stores a key chosen by
+    ``new_request_key`` before the first ``publish`` and sends it on every retry (a Bluesky
+    record key, a Mastodon Idempotency-Key); ``find_published`` tells whether it went out.
+
+    ``key_memory``: how long after a send the platform still answers a repeat of the key with
+    the post it made (None: always, so ``find_published`` is asked instead).
+    """
+
+    name: str
+    key_memory: timedelta | None
+
+    def new_request_key(self) -> str: ...
+
+    def publish(self, publication: Publication, *, request_key: str) -> Published: ...
+
+    def find_published(
+        self, request_key: str, publication: Publication, since: datetime
+    ) -> Published | None: ...
+
+    def recent_posts(self, since: datetime) -> list[RemotePost]: ...
+
+    def whoami(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 # A link as such, where the platform's own rules might not see one (kept apart, compared loosely).

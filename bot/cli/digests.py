@@ -78,6 +78,7 @@ def import_(
             tz=app.tz,
             arxiv=None if app.offline else app.settings.arxiv,
             progress=bar.update,
+            channels=app.settings.channels.post_to,
         )
     finally:
         bar.stop()

@@ -12,9 +12,10 @@ from bot.cli.context import App, BadInput, console, emit_json, pass_app, transla
 
 if TYPE_CHECKING:
     from bot.store.new_entry import NewEntry
-    from bot.store.read_records import EntryRecord
+    from bot.store.read_records import EntryRecord, PostRecord
 
 KINDS = ("paper", "article", "application")
+CHANNELS = ("x", "bluesky", "mastodon")  # the same as bot/store/queue.py's (a test checks)
 STATUSES = ("queued", "posting", "posted", "failed", "skipped")
 
 
@@ -43,6 +44,13 @@ def entry_options(func: Any) -> Any:
             "at_text",
             metavar="DATETIME",
             help="Post at this exact time (ISO 8601; no offset = the configured time zone).",
+        ),
+        click.option(
+            "--channel",
+            "channels",
+            multiple=True,
+            type=click.Choice(CHANNELS),
+            help="Post on this channel (repeat for several; default: [channels] post_to).",
         ),
     ]
     for option in reversed(options):
@@ -111,6 +119,7 @@ def add(
     kind: str | None,
     week: str | None,
     at_text: str | None,
+    channels: tuple[str, ...],
     no_fetch: bool,
 ) -> None:
     """Queue a paper, article or application example; prints the new entry's id.
@@ -137,6 +146,7 @@ def add(
         comment=comment or "",
         images=image_specs,
         at=at,
+        channels=tuple(dict.fromkeys(channels)) or app.settings.channels.post_to,
     )
     if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
         new = _enrich(app, new)
@@ -187,17 +197,20 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
             emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
             return
         entries = reader.entries(week=the_week, statuses=statuses)
-    _print_entries(app, entries)
+        posts = reader.posts_for([entry.id for entry in entries])
+    _print_entries(app, entries, posts)
 
 
-def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
+def _print_entries(
+    app: App, entries: Sequence[EntryRecord], posts: dict[int, list[PostRecord]]
+) -> None:
     from rich.table import Table
 
     if not entries:
         click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
         return
     table = Table(show_lines=False)
-    for column in ("id", "week", "status", "kind", "at", "title / url"):
+    for column in ("id", "week", "status", "kind", "at", "title / url", "channels"):
         table.add_column(column, overflow="fold")
     for entry in entries:
         at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
@@ -207,8 +220,33 @@ def _print_entries(app: App, entries: Sequence[EntryRecord]) -> None:
         status = entry.status
         if entry.last_error and entry.status in ("queued", "failed"):
             status += f"\n[dim]{entry.last_error[:60]}[/dim]"
-        table.add_row(str(entry.id), entry.week, status, entry.kind, at, label)
+        table.add_row(
+            str(entry.id),
+            entry.week,
+            status,
+            entry.kind,
+            at,
+            label,
+            _channel_cells(entry, posts.get(entry.id, [])),
+        )
     console().print(table)
+
+
+_MARKS = {"posted": "✓", "failed": "✗", "posting": "…"}
+
+
+def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> str:
+    """Each targeted channel with its post's state and link (`x ✓ https://...`)."""
+    from rich.markup import escape
+
+    by_channel = {post.channel: post for post in posts}
+    lines = []
+    for name in entry.channels:
+        post = by_channel.get(name)
+        mark = _MARKS.get(post.status, "·") if post is not None else "·"
+        link = f" [dim]{escape(post.remote_url)}[/dim]" if post and post.remote_url else ""
+        lines.append(f"{name} {mark}{link}")
+    return "\n".join(lines)
 
 
 @click.command()
@@ -234,9 +272,21 @@ def show(app: App, entry_id: int, as_json: bool) -> None:
     from rich.markup import escape
 
     out.print(f"[bold]#{document['id']}[/bold] {escape(document['title'] or '(no title)')}")
-    for key in ("url", "kind", "week", "status", "at", "attempts", "next_attempt_at", "last_error"):
-        if document[key] not in (None, ""):
-            out.print(f"  [dim]{key}:[/dim] {escape(str(document[key]))}")
+    for key in (
+        "url",
+        "kind",
+        "week",
+        "status",
+        "channels",
+        "at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ):
+        value = document[key]
+        if value not in (None, ""):
+            shown = ", ".join(value) if isinstance(value, list) else str(value)
+            out.print(f"  [dim]{key}:[/dim] {escape(shown)}")
     if document["comment"]:
         out.print(f"  [dim]comment:[/dim] {escape(document['comment'])}")
     for image in document["images"]:
@@ -274,6 +324,7 @@ def edit(
     kind: str | None,
     week: str | None,
     at_text: str | None,
+    channels: tuple[str, ...],
     no_at: bool,
     clear_images: bool,
 ) -> None:
@@ -302,6 +353,7 @@ def edit(
         week=parse_week(week) if week else None,
         at=parse_datetime(at_text, app.tz) if at_text else None,
         clear_at=no_at,
+        channels=channels or None,
     )
     with session_scope(app.engine) as session:
         entry = edit_entry(session=session, entry_id=entry_id, changes=changes)
@@ -331,12 +383,36 @@ skip = _simple_transition(
     "\b\nExample:\n  paperbot skip 12",
     "skipped",
 )
-retry = _simple_transition(
-    "retry",
-    "Queue a failed or skipped entry again, with a fresh attempt count.\n\n"
-    "\b\nExample:\n  paperbot retry 12",
-    "queued again",
+
+
+@click.command()
+@click.argument("entry_id", type=int)
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    help="Only this channel's failed post (default: every failed one).",
 )
+@pass_app
+@translate_errors
+def retry(app: App, entry_id: int, channel: str | None) -> None:
+    """Queue what failed again (or a skipped entry), with a fresh attempt count.
+
+    Posts already made on other channels stay as they are: only the failed ones go out again.
+
+    \b
+    Example:
+      paperbot retry 12
+      paperbot retry 12 --channel mastodon
+    """
+    from bot.store.engine import session_scope
+    from bot.store.post_state import retry_posts
+
+    with session_scope(app.engine) as session:
+        retry_posts(session=session, entry_id=entry_id, channel=channel, now=app.now())
+    where = f" on {channel}" if channel else ""
+    click.echo(f"entry {entry_id} queued again{where}")
+
+
 remove = _simple_transition(
     "remove",
     "Delete an entry that has not been posted.\n\n\b\nExample:\n  paperbot remove 12",

@@ -17,7 +17,7 @@ HISTORY_STATUSES = ("posted", "failed", "retrying", "posting")
 @click.option("--week", help="Only entries of this ISO week (YYYY-Www).")
 @click.option("--since", help="Only posts attempted since this date or datetime.")
 @click.option("--status", type=click.Choice(HISTORY_STATUSES), help="Only posts in this state.")
-@click.option("--channel", help="Only this channel (x, dry-run).")
+@click.option("--channel", help="Only this channel (x, bluesky, mastodon, dry-run).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @pass_app

@@ -29,7 +29,12 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     config = timetable_config(app.settings)
     with app.reader() as reader:
         document, plan = schedule_report(
-            reader, config, app.now(), days=days, timezone=app.settings.timezone
+            reader,
+            config,
+            app.now(),
+            days=days,
+            timezone=app.settings.timezone,
+            channel=app.settings.channels.post_to[0],
         )
     rows, free = document["posts"], document["free_slots"]
     if as_json:
@@ -79,6 +84,7 @@ def status(app: App, as_json: bool) -> None:
             stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
             now=app.now(),
             tz=app.tz,
+            channel=app.settings.channels.post_to[0],
         )
     if as_json:
         emit_json(document)
@@ -107,12 +113,14 @@ def status(app: App, as_json: bool) -> None:
         ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
         out.print(
             f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
-            "unknown and X cannot show it; `paperbot show ID` says what to run)"
+            "unknown and the platform cannot show it; `paperbot show ID` says what to run)"
         )
-    x = document["channels"].get("x", {})
-    if x.get("paused_reason"):
-        out.print(f"[red]X paused:[/red] {x['paused_reason']}")
-    if x.get("rate_limited_until"):
-        out.print(f"X rate limit: waiting until {x['rate_limited_until']}")
+    shown = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+    for name, state in document["channels"].items():
+        label = shown.get(name, name)
+        if state.get("paused_reason"):
+            out.print(f"[red]{label} paused:[/red] {state['paused_reason']}")
+        if state.get("rate_limited_until"):
+            out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
     if document["last_error"]:
         out.print(f"last error: {document['last_error']}")

@@ -3,7 +3,12 @@ bot/cli/plans.py)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from bot.posting.outcome import Outcome
 
 from bot.cli.context import App, BadInput, Failure, console, emit_json, pass_app, translate_errors
 
@@ -11,11 +16,19 @@ from bot.cli.context import App, BadInput, Failure, console, emit_json, pass_app
 @click.command()
 @click.argument("entry_id", type=int, required=False)
 @click.option("--week", help="Preview every unposted entry of this ISO week.")
+@click.option(
+    "--channel",
+    type=click.Choice(["x", "bluesky", "mastodon"]),
+    help="Only this channel (default: every channel each entry targets).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_app
 @translate_errors
-def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> None:
-    """Show exactly what would be posted, with its weighted length, images and warnings.
+def preview(
+    app: App, entry_id: int | None, week: str | None, channel: str | None, as_json: bool
+) -> None:
+    """Show exactly what would be posted on each channel, with its length by that platform's
+    rules, images and warnings.
 
     Without ID or --week: every queued entry.
 
@@ -32,7 +45,14 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
     the_week = parse_week(week) if week else None
     with app.reader() as reader:
         entries = entries_to_preview(reader, entry_id=entry_id, week=the_week)
-    items = preview_items(entries, checked_compose_settings(app.settings))
+    from bot.cli.channel_wiring import cached_mastodon_options
+
+    items = preview_items(
+        entries,
+        checked_compose_settings(app.settings),
+        channel=channel,
+        compose_options=cached_mastodon_options(app),
+    )
     if as_json:
         emit_json(items)
         return
@@ -53,7 +73,7 @@ def preview(app: App, entry_id: int | None, week: str | None, as_json: bool) -> 
         out.print(
             Panel(
                 body,
-                title=f"#{item['id']}",
+                title=f"#{item['id']} {item['channel']}",
                 subtitle=f"{item['weighted_length']}/{item['limit']}",
                 expand=False,
             )
@@ -73,14 +93,14 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
     Example:
       paperbot post 12
     """
-    from bot.cli.wiring import build_worker, configure_logging
+    from bot.cli.wiring import build_workers, configure_logging
     from bot.posting.post_now import pause_message, post_now
 
     configure_logging(log_format)
     result = post_now(
         app.engine,
         entry_id,
-        make_worker=lambda: build_worker(app, dry_run=dry_run),
+        make_workers=lambda dry: build_workers(app, dry_run=dry),
         now=app.now,
         dry_run=dry_run,
     )
@@ -90,17 +110,30 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
             f"will post it within seconds; see `paperbot show {entry_id}`"
         )
         return
-    if result.paused is not None:
-        raise Failure(pause_message(result.paused))
-    outcome = result.outcome
-    assert outcome is not None
-    if dry_run:
-        click.echo(outcome.remote_url or outcome.result)
-        return
-    if outcome.result in ("posted", "settled"):
-        click.echo(outcome.remote_url or "posted")
-        return
-    raise Failure(f"entry {entry_id} not posted ({outcome.result}): {outcome.detail}")
+    paused = "; ".join(pause_message(reason, name) for name, reason in result.paused)
+    if result.outcomes or not paused:
+        _report_posted(entry_id, result.outcomes)
+    if paused:
+        raise Failure(paused)
+
+
+def _report_posted(entry_id: int, outcomes: tuple[tuple[str, Outcome], ...]) -> None:
+    if not outcomes:
+        raise Failure(
+            f"entry {entry_id} targets no channel enabled in [channels] post_to (see "
+            f"`paperbot show {entry_id}`)"
+        )
+    failed = []
+    for channel, outcome in outcomes:
+        if outcome.result in ("posted", "settled"):
+            link = outcome.remote_url or "posted"
+            click.echo(link if len(outcomes) == 1 else f"{channel}: {link}")
+        elif channel == "dry-run":
+            click.echo(outcome.remote_url or outcome.result)
+        else:
+            failed.append(f"{channel}: {outcome.result}: {outcome.detail}")
+    if failed:
+        raise Failure(f"entry {entry_id} not posted on " + "; ".join(failed))
 
 
 @click.command()
@@ -134,7 +167,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
       paperbot run --log-format json
       paperbot run --standby
     """
-    from bot.cli.wiring import build_worker, configure_logging
+    from bot.cli.wiring import build_workers, configure_logging
     from bot.config import timetable_config
     from bot.posting.post_now import pause_message
     from bot.posting.run_posting import AlreadyPosting, run_posting
@@ -146,7 +179,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     try:
         result = run_posting(
             app.engine,
-            make_worker=lambda: build_worker(app, dry_run=dry_run),
+            make_workers=lambda: build_workers(app, dry_run=dry_run),
             config=config,
             settings=app.settings.daemon,
             now=app.now,
@@ -158,17 +191,23 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     if isinstance(result, int):
         if result:
             raise SystemExit(result)
-    elif result.paused:
-        raise Failure(pause_message(result.paused))
+    elif result.paused_channels:
+        raise Failure(
+            "; ".join(
+                pause_message(reason, channel) for channel, reason in result.paused_channels.items()
+            )
+        )
 
 
 @click.command()
 @pass_app
 @translate_errors
 def check(app: App) -> None:
-    """Validate the config, ask X who the credentials post as, and whether the app's access
-    level can read the account's posts (without it, a post whose answer is lost cannot be
-    looked up and waits for `paperbot resolve`).
+    """Validate the config and the credentials of every enabled channel: ask X who the
+    credentials post as, and whether the app's access level can read the account's posts
+    (without it, a post whose answer is lost cannot be looked up and waits for `paperbot
+    resolve`); ask Bluesky and Mastodon who the account is, and the Mastodon instance its
+    limits.
 
     \b
     Example:
@@ -183,11 +222,19 @@ def check(app: App) -> None:
     click.echo(
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
-    channel, _ = build_channel(app, dry_run=False)
-    result = check_account(channel, app.now())
-    if result.name is not None:
-        click.echo(f"posting as {result.name}")
-    if result.read_access is not None:
-        click.echo(result.read_access)
-    if result.refused is not None:
-        raise Failure(f"X refused the credentials: {result.refused}")
+    from bot.cli.check_channels import check_bluesky, check_mastodon
+
+    click.echo(f"channels: {', '.join(settings.channels.post_to)}")
+    if "x" in settings.channels.post_to:
+        channel, _ = build_channel(app, dry_run=False)
+        result = check_account(channel, app.now())
+        if result.name is not None:
+            click.echo(f"posting as {result.name}")
+        if result.read_access is not None:
+            click.echo(result.read_access)
+        if result.refused is not None:
+            raise Failure(f"X refused the credentials: {result.refused}")
+    for name, probe in (("bluesky", check_bluesky), ("mastodon", check_mastodon)):
+        if name in settings.channels.post_to:
+            for line in probe(app):
+                click.echo(line)

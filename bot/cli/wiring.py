@@ -55,23 +55,51 @@ def image_policy(app: App) -> Any:
 
 
 def build_worker(app: App, *, dry_run: bool) -> Worker:
+    """The one worker of a dry run (or of X alone): see build_workers."""
+    return build_workers(app, dry_run=dry_run)[0]
+
+
+def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[Worker]:
+    """One worker per enabled channel (`[channels] post_to`), or the dry-run channel alone.
+
+    An enabled channel without credentials refuses the whole command (BadInput), so nothing is
+    half-configured. `only` builds just that channel (e.g. `post ID` for one entry).
+    """
+    from bot.cli.channel_wiring import BuiltChannel, build_bluesky, build_mastodon
+
+    if dry_run:
+        channel, fingerprint = build_channel(app, dry_run=True)
+        return [_worker(app, BuiltChannel(channel, fingerprint))]
+    names = [n for n in app.settings.channels.post_to if only is None or n == only]
+    built: list[BuiltChannel] = []
+    for name in names:
+        if name == "x":
+            channel, fingerprint = build_channel(app, dry_run=False)
+            built.append(BuiltChannel(channel, fingerprint))
+        else:
+            built.append(build_bluesky(app) if name == "bluesky" else build_mastodon(app))
+            _hide_secrets_in_logs(built[-1].secrets)
+    return [_worker(app, one) for one in built]
+
+
+def _worker(app: App, built: Any) -> Worker:
     from datetime import timedelta
 
     from bot.config import checked_compose_settings
     from bot.posting.outcome import RetryPolicy
     from bot.posting.publisher import Worker
 
-    channel, fingerprint = build_channel(app, dry_run=dry_run)
     x = app.settings.x
     return Worker(
         engine=app.engine,
-        channel=channel,
+        channel=built.channel,
         compose_settings=checked_compose_settings(app.settings),
         image_policy=image_policy(app),
         retry=RetryPolicy(x.max_attempts, x.retry_base_seconds, x.retry_max_seconds),
-        credentials_fingerprint=fingerprint,
+        credentials_fingerprint=built.fingerprint,
         settle_grace=timedelta(seconds=2 * x.timeout_seconds),
         image_base_dir=Path.cwd(),
+        compose_options=built.compose_options,
     )
 
 

@@ -56,8 +56,11 @@ def import_entries(
     tz: tzinfo,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    channels: Sequence[str] = ("x",),
 ) -> ImportReport:
-    """Queue `entries` in file order; a URL already queued for its week is reported, not added."""
+    """Queue `entries` in file order; a URL already queued for its week is reported, not added.
+
+    Every new entry targets `channels` (the config's `[channels] post_to`)."""
     from sqlalchemy import func
     from sqlmodel import Session, select
 
@@ -67,7 +70,7 @@ def import_entries(
         lock_transaction(session, QUEUE_LOCK_KEY)  # PostgreSQL: one queue writer at a time
         existing = _queued_keys(session, weeks)
         position = int(session.exec(select(func.max(Entry.position))).one() or 0)
-        plan = _RowPlan(existing, position, file_week, default_week, tz, report)
+        plan = _RowPlan(existing, position, file_week, default_week, tz, report, tuple(channels))
         new_rows = plan.rows(entries, progress)
         if dry_run:
             report.added = [(None, row.url) for row in new_rows]
@@ -103,6 +106,7 @@ class _RowPlan:
     default_week: str
     tz: tzinfo
     report: ImportReport
+    channels: tuple[str, ...]
 
     def rows(
         self, entries: Sequence[ImportedEntry], progress: Callable[[int], None] | None
@@ -146,6 +150,7 @@ class _RowPlan:
             at=resolve_at(item.at, self.tz),
             position=self.position,
             status=EntryStatus.QUEUED.value,
+            channels=list(self.channels),
             created_at=now,
             updated_at=now,
         )

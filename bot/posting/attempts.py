@@ -2,8 +2,8 @@
 
 The worker records a post it made (bot/posting/publisher.py); settling records one it found on the
 account, or closes the attempts a killed process left open (bot/posting/settling.py). Both go
-through
-the queue's state machine (bot.store.queue.record_posted), so an entry is marked posted in one way.
+through the posting state machine (bot.store.post_state.record_posted), so a post is marked
+posted in one way.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.channels.base import Published
 from bot.store.engine import session_scope
 from bot.store.models import Attempt, Entry, Post
-from bot.store.queue import record_posted
+from bot.store.post_state import record_posted
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -1,7 +1,9 @@
 """The daemon: APScheduler drives the timetable (the only module that imports APScheduler).
 
-Three jobs on a background scheduler, while the main thread only waits for a signal:
-- `tick` (a date job at the next due time): settle, post what is due, plan the next tick;
+Jobs on a background scheduler, while the main thread only waits for a signal:
+- `tick:<channel>` (a date job at that channel's next due time, one per channel, each with its
+  own lock, so a channel that is down, paused or rate-limited never holds the others back):
+  settle, post what is due on that channel, plan its next tick;
 - `watch` (every few seconds): a cheap check whether the queue changed (SQLite's
   PRAGMA data_version, one integer read) and, if so, re-plan, so entries added from the CLI are
   picked up without restart and without polling the queue itself;
@@ -49,7 +51,7 @@ def utc_now() -> datetime:
 
 @dataclass
 class Daemon:
-    worker: Worker
+    workers: list[Worker]
     config: TimetableConfig
     settings: DaemonSettings
     clock: Callable[[], datetime] = utc_now
@@ -57,17 +59,31 @@ class Daemon:
     standby: bool = False  # wait for the poster lock instead of needing it at start
     lease: lease.Lease | None = None  # the lease, when the caller took it already
     _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)  # one per channel
     _data_version: int | None = None
     _planned_at: datetime | None = None
-    _next_tick: datetime | None = None
+    _next_tick: dict[str, datetime | None] = field(default_factory=dict)
     _signals: int = 0
     _closing: bool = False  # releasing the lease: a second signal must not interrupt it
-    _paused_at: datetime | None = None  # when a tick last found the channel paused
+    # When a tick last found the channel paused, per channel.
+    _paused_at: dict[str, datetime | None] = field(default_factory=dict)
+    # Each channel's own `last_run` (the timetable's catch-up mark); the earliest is stored.
+    _last_run: dict[str, datetime | None] = field(default_factory=dict)
     _scheduler: Any = None
     _version_connection: Any = None
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Any:
+        return self.workers[0].engine
+
+    def _worker(self, name: str) -> Worker:
+        return next(w for w in self.workers if w.channel.name == name)
+
+    def _close_channels(self) -> None:
+        for worker in self.workers:
+            worker.channel.close()
 
     def run(self) -> int:
         """Run until a signal; returns the exit code."""
@@ -76,7 +92,7 @@ class Daemon:
             signal.signal(signal.SIGINT, self._on_signal)
         try:
             if self.lease is None and not self._take_lease():
-                self.worker.channel.close()
+                self._close_channels()
                 return self.exit_code
             return self._serve()
         except _SecondSignal:
@@ -86,12 +102,12 @@ class Daemon:
             self._stop.set()
             if self.lease is not None and not self._closing:
                 self._closing = True
-                lease.release(self.worker.engine, self.lease, now=self.clock())
+                lease.release(self.engine, self.lease, now=self.clock())
             raise
 
     def _take_lease(self) -> bool:
         """Take the poster lock, or wait for it when standing by; False when not taken."""
-        engine = self.worker.engine
+        engine = self.engine
         self.lease = lease.try_acquire(engine, now=self.clock())
         if self.lease is not None:
             return True
@@ -116,16 +132,17 @@ class Daemon:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        log.info(
-            "daemon started (channel %s, time zone %s)",
-            self.worker.channel.name,
-            self.config.tz.key,
-        )
+        names = [worker.channel.name for worker in self.workers]
+        log.info("daemon started (channels %s, time zone %s)", ", ".join(names), self.config.tz.key)
+        state = lease.read_state(self.engine)
+        for name in names:
+            self._locks[name] = threading.Lock()
+            self._last_run[name] = state.last_run_at if state else None
         scheduler = BackgroundScheduler(
             timezone=UTC,
-            # Ticks are serialised by self._lock; a spare thread keeps the heartbeat going while
-            # a tick posts and the next tick waits for it.
-            executors={"default": ThreadPoolExecutor(4)},
+            # A channel's ticks are serialised by its lock; spare threads keep the heartbeat
+            # and the watch going while ticks post and the next ones wait.
+            executors={"default": ThreadPoolExecutor(2 + 2 * len(names))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._scheduler = scheduler
@@ -133,7 +150,10 @@ class Daemon:
         scheduler.add_job(
             self._heartbeat, "interval", seconds=self.settings.heartbeat_seconds, id="heartbeat"
         )
-        scheduler.add_job(self._tick, "date", run_date=self.clock(), id="tick")
+        for name in names:
+            scheduler.add_job(
+                self._tick, "date", run_date=self.clock(), id=f"tick:{name}", args=[name]
+            )
         scheduler.start()
         while not self._stop.wait(timeout=3600):
             pass
@@ -142,8 +162,9 @@ class Daemon:
         # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
         # touch it while planning, under self._lock and never once _stop is set: wait for
         # the tick in hand here, then no running job can reach the scheduler.
-        with self._lock:
-            pass
+        for lock in self._locks.values():
+            with lock:
+                pass
         scheduler.shutdown(wait=True)
         self._close()
         totals = self._totals
@@ -182,7 +203,7 @@ class Daemon:
         log.warning("second signal: exiting at once")
         if self.lease is not None:
             try:
-                lease.mark_stopped(self.worker.engine, self.lease, now=self.clock())
+                lease.mark_stopped(self.engine, self.lease, now=self.clock())
             except Exception as exc:
                 log.warning("could not mark the daemon stopped: %s", exc)
         for stream in (sys.stdout, sys.stderr):
@@ -191,37 +212,36 @@ class Daemon:
 
     # --- jobs -----------------------------------------------------------------------------
 
-    def _tick(self) -> None:
+    def _tick(self, name: str) -> None:
         if self._stop.is_set():
             return
-        with self._lock:
+        with self._locks[name]:
             try:
-                state = lease.read_state(self.worker.engine)
-                last_run = state.last_run_at if state else None
                 summary = run_due(
-                    self.worker,
+                    self._worker(name),
                     self.config,
                     self.clock,
-                    last_run=last_run,
+                    last_run=self._last_run[name],
                     should_stop=self._stop.is_set,
                 )
-                lease.record_run(
-                    self.worker.engine, self.lease, now=summary.settled_until or self.clock()
-                )
+                self._last_run[name] = summary.settled_until or self.clock()
+                marks = [mark for mark in self._last_run.values() if mark is not None]
+                lease.record_run(self.engine, self.lease, now=min(marks))
                 for outcome in summary.outcomes:
                     self._totals[outcome.result] = self._totals.get(outcome.result, 0) + 1
                 if summary.outcomes:
-                    log.info("tick: %s", summary.line())
-                self._paused_at = self.clock() if summary.paused else None
+                    log.info("tick on %s: %s", name, summary.line())
+                self._paused_at[name] = self.clock() if summary.paused else None
                 if summary.paused:
                     log.error(
-                        "X channel paused: %s (fix the credentials in .env, then restart "
+                        "%s channel paused: %s (fix the credentials in .env, then restart "
                         "the daemon; `paperbot check` confirms them)",
+                        name,
                         summary.paused,
                     )
             except Exception as exc:  # never let one bad tick kill a months-long daemon
-                log.exception("tick failed: %s", exc)
-            self._plan_next_tick()
+                log.exception("tick on %s failed: %s", name, exc)
+            self._plan_next_tick(name)
         _release_memory()
 
     def _watch(self) -> None:
@@ -239,19 +259,20 @@ class Daemon:
             # Never wait for a tick (a post may take a minute): a blocked watch holds the second
             # pool thread, so the heartbeat starves and the lease looks stale mid-post. The tick
             # re-plans when it ends; a version left unrecorded here is simply seen next time.
-            if not self._lock.acquire(blocking=False):
-                return
-            try:
-                self._data_version = version
-                self._plan_next_tick()
-            finally:
-                self._lock.release()
+            self._data_version = version
+            for name, lock in self._locks.items():
+                if not lock.acquire(blocking=False):
+                    continue  # that channel's tick re-plans when it ends
+                try:
+                    self._plan_next_tick(name)
+                finally:
+                    lock.release()
 
     def _heartbeat(self) -> None:
         if self.lease is None or self._stop.is_set():
             return
         try:
-            lease.heartbeat(self.worker.engine, self.lease, now=self.clock())
+            lease.heartbeat(self.engine, self.lease, now=self.clock())
         except lease.LeaseLost as exc:
             log.error("%s: stopping", exc)
             self.exit_code = 1
@@ -261,57 +282,64 @@ class Daemon:
 
     # --- planning -------------------------------------------------------------------------
 
-    def _plan_next_tick(self) -> None:
+    def _plan_next_tick(self, name: str) -> None:
         if self._stop.is_set():
             return  # shutting down: the scheduler must not be touched (see run)
         now = self.clock()
         self._planned_at = now
+        worker = self._worker(name)
         try:
-            state = lease.read_state(self.worker.engine)
             plan = make_plan(
-                self.worker.engine,
+                self.engine,
                 self.config,
                 now,
-                channel=self.worker.channel.name,
-                last_run=state.last_run_at if state else None,
+                channel=name,
+                last_run=self._last_run[name],
                 horizon=timedelta(days=8),
             )
         except Exception as exc:
             log.exception("planning failed: %s", exc)
             return
         when = plan[0].when if plan else None
-        waiting = self.worker.rate_limited_until(now)
+        waiting = worker.rate_limited_until(now)
         if when is not None and waiting is not None and when < waiting:
             when = waiting
-        if when is not None and self._paused_at is not None:
+        paused_at = self._paused_at.get(name)
+        if when is not None and paused_at is not None:
             # Nothing can go out until the credentials change: look again now and then, not at
             # every poll (each look logs the pause as an error).
-            when = max(when, self._paused_at + REPLAN_EVERY)
-        if when == self._next_tick and self._scheduler.get_job("tick") is not None:
+            when = max(when, paused_at + REPLAN_EVERY)
+        job_id = f"tick:{name}"
+        if when == self._next_tick.get(name) and self._scheduler.get_job(job_id) is not None:
             return
-        self._next_tick = when
+        self._next_tick[name] = when
         if when is None:
-            job = self._scheduler.get_job("tick")
+            job = self._scheduler.get_job(job_id)
             if job is not None:
                 job.remove()
             return
-        run_at = max(when, now)
         # A tick re-plans at its end, while it still counts as running: a second instance may
         # start and wait for the lock, instead of being dropped as "maximum instances reached".
         self._scheduler.add_job(
-            self._tick, "date", run_date=run_at, id="tick", replace_existing=True, max_instances=2
+            self._tick,
+            "date",
+            run_date=max(when, now),
+            id=job_id,
+            args=[name],
+            replace_existing=True,
+            max_instances=2,
         )
-        entry_id = plan[0].entry_id
         log.info(
-            "planned: entry %s at %s (%s)",
-            entry_id,
+            "planned: entry %s at %s (%s) on %s",
+            plan[0].entry_id,
             when.astimezone(self.config.tz).isoformat(timespec="seconds"),
             plan[0].reason,
+            name,
         )
 
     def _read_data_version(self) -> int | None:
         """SQLite's data_version changes when another connection commits: a one-integer check."""
-        engine = self.worker.engine
+        engine = self.engine
         if engine.dialect.name != "sqlite":
             return None
         if self._version_connection is None:
@@ -329,9 +357,9 @@ class Daemon:
             self._version_connection.close()
         try:
             if self.lease is not None:
-                lease.release(self.worker.engine, self.lease, now=self.clock())
+                lease.release(self.engine, self.lease, now=self.clock())
         finally:
-            self.worker.channel.close()
+            self._close_channels()
 
 
 def _release_memory() -> None:

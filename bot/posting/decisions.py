@@ -16,8 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.store.models import Attempt, Entry, EntryStatus, Post, PostStatus
-from bot.store.queue import QueueError, get_entry, record_posted
+from bot.store.models import Attempt, Entry, Post, PostStatus
+from bot.store.post_state import record_posted, sum_up_entry
+from bot.store.queue import QueueError, get_entry
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -65,12 +66,10 @@ def mark_awaiting_decision(
     post.status = PostStatus.POSTING.value
     post.decision_needed_at = now
     post.last_error = message
+    post.next_attempt_at = None
     post.updated_at = now
-    entry.status = EntryStatus.POSTING.value
-    entry.last_error = message
-    entry.next_attempt_at = None
-    entry.updated_at = now
-    session.add_all([attempt, post, entry])
+    session.add_all([attempt, post])
+    sum_up_entry(session=session, entry=entry, now=now)
     return attempt
 
 
@@ -145,12 +144,10 @@ def resolve_not_posted(
     post.status = PostStatus.RETRYING.value
     post.decision_needed_at = None
     post.last_error = None
+    post.next_attempt_at = None
     post.updated_at = now
-    entry.status = EntryStatus.QUEUED.value
-    entry.last_error = None
-    entry.next_attempt_at = None
-    entry.updated_at = now
-    session.add_all([attempt, post, entry])
+    session.add_all([attempt, post])
+    sum_up_entry(session=session, entry=entry, now=now)
     return post
 
 

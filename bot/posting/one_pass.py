@@ -2,12 +2,14 @@
 
 Planning is the pure timetable's job; this module only reads the queue into its terms and hands
 each due entry to the worker, stopping early when asked (a signal) or when the channel pauses.
+Each channel plans from its own posts (`run_all` runs one pass per channel, side by side), so one
+channel that is down, paused or rate-limited never holds the others back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +31,7 @@ class RunSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     paused: str | None = None
     settled_until: datetime | None = None  # the `last_run` to store (see timetable)
+    paused_channels: dict[str, str] = field(default_factory=dict)  # channel -> why
 
     def count(self, result: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.result == result)
@@ -96,3 +99,38 @@ def run_due(
         if outcome.result == "waiting":
             break  # rate limited: nothing else can go out before the reset
     return summary
+
+
+def run_all(
+    workers: Sequence[Worker],
+    config: TimetableConfig,
+    now: Callable[[], datetime],
+    *,
+    last_run: datetime | None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RunSummary:
+    """`run_due` on every channel at once (one thread each: a channel waiting on timeouts does
+    not delay the others), merged: outcomes in channel order, the pauses by channel, and the
+    earliest `settled_until` (a catch-up still owed on one channel is not forgotten)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(workers) == 1:
+        summaries = [run_due(workers[0], config, now, last_run=last_run, should_stop=should_stop)]
+    else:
+        with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+            futures = [
+                pool.submit(run_due, w, config, now, last_run=last_run, should_stop=should_stop)
+                for w in workers
+            ]
+            summaries = [future.result() for future in futures]
+    merged = RunSummary()
+    for worker, summary in zip(workers, summaries, strict=True):
+        merged.outcomes.extend(summary.outcomes)
+        if summary.paused is not None:
+            merged.paused_channels[worker.channel.name] = summary.paused
+            merged.paused = merged.paused or summary.paused
+        if summary.settled_until is not None:
+            merged.settled_until = min(
+                summary.settled_until, merged.settled_until or summary.settled_until
+            )
+    return merged

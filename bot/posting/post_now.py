@@ -23,15 +23,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PostNowResult:
-    """One of: the outcome of posting, the daemon the entry went to, or why posting paused."""
+    """What happened: the outcome on each channel, the daemon the entry went to, or the
+    channels whose credentials stand rejected (channel, reason)."""
 
-    outcome: Outcome | None = None
+    outcomes: tuple[tuple[str, Outcome], ...] = ()
     handed_to: str | None = None  # the poster lock's holder, which will post the entry
-    paused: str | None = None
+    paused: tuple[tuple[str, str], ...] = ()
 
 
-def pause_message(reason: str) -> str:
-    """What to tell the operator when X refused the credentials and posting paused."""
+def pause_message(reason: str, channel: str = "x") -> str:
+    """What to tell the operator when a platform refused the credentials and posting paused."""
+    if channel == "bluesky":
+        return (
+            f"Bluesky rejected the credentials ({reason}); posting there is paused. Fix: check "
+            "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings → Privacy "
+            "and security → App passwords), then `paperbot check`"
+        )
+    if channel == "mastodon":
+        return (
+            f"Mastodon rejected the access token ({reason}); posting there is paused. Fix: "
+            "check MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN (scopes write:statuses, "
+            "write:media, read:accounts, read:statuses), then `paperbot check`"
+        )
     return (
         f"X rejected the credentials ({reason}); posting is paused. Fix: check the four X_* "
         "keys in .env and that the app has Read and Write permission (regenerate the "
@@ -39,8 +52,8 @@ def pause_message(reason: str) -> str:
     )
 
 
-def check_postable(engine: Engine, entry_id: int) -> None:
-    """Raise ValueError (bad input) unless the entry is still to be posted."""
+def check_postable(engine: Engine, entry_id: int) -> list[str]:
+    """The channels the entry targets; ValueError (bad input) unless it is still to be posted."""
     from bot.store.engine import session_scope
     from bot.store.queue import get_entry
 
@@ -55,6 +68,7 @@ def check_postable(engine: Engine, entry_id: int) -> None:
                     else "it was posted already"
                 )
             )
+        return list(entry.channels)
 
 
 def hand_to_daemon(engine: Engine, entry_id: int, now: datetime) -> str:
@@ -72,29 +86,41 @@ def post_now(
     engine: Engine,
     entry_id: int,
     *,
-    make_worker: Callable[[], Worker],
+    make_workers: Callable[[bool], list[Worker]],
     now: Callable[[], datetime],
     dry_run: bool = False,
 ) -> PostNowResult:
-    """Post `entry_id` at once with the worker `make_worker` builds (on the dry-run channel
-    when `dry_run`, which needs no lock), or hand it to the running daemon."""
-    check_postable(engine, entry_id)
+    """Post `entry_id` at once on each channel it targets (`make_workers(dry_run)` builds the
+    workers; a dry run needs no lock), or hand it to the running daemon."""
+    channels = check_postable(engine, entry_id)
     if dry_run:
-        return PostNowResult(outcome=make_worker().post(entry_id, now()))
+        worker = make_workers(True)[0]
+        return PostNowResult(outcomes=(("dry-run", worker.post(entry_id, now())),))
     from bot.store import lease
 
     held = lease.try_acquire(engine, now=now())
     if held is None:
         return PostNowResult(handed_to=hand_to_daemon(engine, entry_id, now()))
     try:
-        worker = make_worker()
+        workers = [w for w in make_workers(False) if w.channel.name in channels]
     except BaseException:
         lease.release(engine, held, now=now())
         raise
     try:
-        return PostNowResult(outcome=worker.post(entry_id, now()))
-    except ChannelPaused as paused:
-        return PostNowResult(paused=str(paused))
+        return _post_on_each(workers, entry_id, now())
     finally:
         lease.release(engine, held, now=now())
-        worker.channel.close()
+        for worker in workers:
+            worker.channel.close()
+
+
+def _post_on_each(workers: list[Worker], entry_id: int, now: datetime) -> PostNowResult:
+    """The entry on each channel in turn; a paused channel does not stop the others."""
+    outcomes: list[tuple[str, Outcome]] = []
+    paused: list[tuple[str, str]] = []
+    for worker in workers:
+        try:
+            outcomes.append((worker.channel.name, worker.post(entry_id, now)))
+        except ChannelPaused as exc:
+            paused.append((worker.channel.name, str(exc)))
+    return PostNowResult(outcomes=tuple(outcomes), paused=tuple(paused))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.store.reader import require_entry
@@ -33,36 +33,47 @@ def entries_to_preview(
 
 
 def preview_items(
-    entries: Sequence[EntryRecord], settings: ComposeSettings
+    entries: Sequence[EntryRecord],
+    settings: ComposeSettings,
+    *,
+    channel: str | None = None,
+    compose_options: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """One preview item per entry: id, url, text, weighted_length, limit, images, warnings."""
-    from bot.text.compose import ComposeInput, ImageSpec, compose
+    """One preview item per entry and targeted channel (only `channel` if given): id, url,
+    channel, text, weighted_length (that platform's count), limit, unit, images, warnings.
+
+    `compose_options` are a Mastodon instance's limits (bot/text/per_channel.py's compose_for).
+    """
+    from bot.text.compose import ComposeInput, ImageSpec
+    from bot.text.per_channel import compose_for
 
     items = []
     for entry in entries:
-        draft = compose(
-            ComposeInput(
-                url=entry.url,
-                comment=entry.comment,
-                title=entry.title,
-                kind=entry.kind,
-                images=tuple(
-                    ImageSpec(image.get("source", ""), image.get("alt", ""))
-                    for image in entry.images
-                ),
+        source = ComposeInput(
+            url=entry.url,
+            comment=entry.comment,
+            title=entry.title,
+            kind=entry.kind,
+            images=tuple(
+                ImageSpec(image.get("source", ""), image.get("alt", "")) for image in entry.images
             ),
-            settings,
         )
-        items.append(
-            {
-                "id": entry.id,
-                "url": entry.url,
-                "status": entry.status,
-                "text": draft.text,
-                "weighted_length": draft.weighted_length,
-                "limit": draft.limit,
-                "images": [{"source": i.source, "alt": i.alt} for i in draft.images],
-                "warnings": list(draft.warnings),
-            }
-        )
+        for name in entry.channels:
+            if channel is not None and name != channel:
+                continue
+            draft = compose_for(name, source, settings, **(compose_options or {}))
+            items.append(
+                {
+                    "id": entry.id,
+                    "url": entry.url,
+                    "status": entry.status,
+                    "channel": name,
+                    "text": draft.text,
+                    "weighted_length": draft.length,
+                    "limit": draft.limit,
+                    "unit": draft.unit,
+                    "images": [{"source": i.source, "alt": i.alt} for i in draft.images],
+                    "warnings": list(draft.warnings),
+                }
+            )
     return items

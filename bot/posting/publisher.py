@@ -1,13 +1,15 @@
-"""One publishing step: settle what a crash left unknown, then post one entry, record everything.
+"""One publishing step on one channel: settle what a crash left unknown, then post one entry.
 
 The order of writes is what makes paperbot safe to kill at any moment:
-1. the entry is marked `posting` and committed BEFORE the channel is called;
-2. the channel is called;
+1. the post is claimed (`posting`, with its request key) and committed BEFORE the channel is
+   called;
+2. the channel is called (with that key, on channels that take one);
 3. the outcome is committed right after.
-A process killed between 1 and 3 leaves a `posting` post. Before that entry is tried again, the
-account's recent posts are read and matched against the text (bot/posting/settling.py): found means
-posted (with the remote id), not found means it is safe to try again, and when nobody can tell
-the post waits for the operator's decision. So every interleaving ends with one post per entry.
+A process killed between 1 and 3 leaves a `posting` post. Before it is tried again, settling
+(bot/posting/settling.py, bot/posting/settle_keyed.py) finds out whether it went out: by its
+key (Bluesky's record, Mastodon's Idempotency-Key) or from the account's timeline (X). Found
+means posted, not found means it is safe to send again, and when nobody can tell the post waits
+for the operator's decision. So every interleaving ends with one post per entry and channel.
 """
 
 from __future__ import annotations
@@ -23,28 +25,28 @@ from bot.channels.base import (
     Channel,
     ChannelError,
     ErrorKind,
+    KeyedChannel,
     MediaItem,
     Publication,
 )
-from bot.posting.attempts import load_pair, record_published
+from bot.posting.attempts import record_published
+from bot.posting.failures import Failures
+from bot.posting.gate import ChannelGate
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
+from bot.posting.settle_keyed import KeyedSettler
 from bot.posting.settling import Settler
 from bot.store.engine import session_scope
-from bot.store.models import Attempt, Entry, EntryStatus, Post, PostStatus
-from bot.store.queue import (
-    DRY_RUN_CHANNEL,
-    QueueError,
-    begin_attempt,
-    channel_state,
-    record_failure,
-)
+from bot.store.models import Entry, EntryStatus, Post, PostStatus
+from bot.store.post_state import begin_attempt
+from bot.store.queue import DRY_RUN_CHANNEL, QueueError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
     from bot.images.load import ImagePolicy
-    from bot.text.compose import ComposeSettings, Draft
+    from bot.text.compose import ComposeSettings
+    from bot.text.per_channel import ChannelDraft
 
 log = logging.getLogger("paperbot")
 
@@ -54,7 +56,7 @@ class Worker:
     """Publishes entries on one channel. Collaborators are given, never built here."""
 
     engine: Engine
-    channel: Channel
+    channel: Channel | KeyedChannel
     compose_settings: ComposeSettings
     image_policy: ImagePolicy
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -65,46 +67,35 @@ class Worker:
     # How long after an attempt began a request whose answer was lost may still land on the
     # timeline (the CLI passes twice the X timeout): until then, absence proves nothing.
     settle_grace: timedelta = timedelta(seconds=60)
+    # Passed to bot.text.per_channel.compose_for (a Mastodon instance's limits).
+    compose_options: dict[str, int] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
         return self.channel.name == DRY_RUN_CHANNEL
 
-    # --- channel-wide state ---------------------------------------------------------------
+    @property
+    def gate(self) -> ChannelGate:
+        return ChannelGate(self.engine, self.channel.name, self.credentials_fingerprint)
 
     def check_paused(self) -> None:
         """Raise ChannelPaused while the channel's credentials stand rejected."""
-        if self.dry_run:
-            return
-        with session_scope(self.engine) as session:
-            state = channel_state(session=session, channel=self.channel.name)
-            if state.paused_reason is None:
-                return
-            if (
-                self.credentials_fingerprint is not None
-                and state.credentials_fingerprint != self.credentials_fingerprint
-            ):
-                log.info("credentials changed since the pause: resuming %s", self.channel.name)
-                state.paused_reason = None
-                state.paused_at = None
-                state.credentials_fingerprint = None
-                session.add(state)
-                return
-            raise ChannelPaused(state.paused_reason)
+        self.gate.check_paused()
 
     def rate_limited_until(self, now: datetime) -> datetime | None:
-        if self.dry_run:
-            return None
-        with session_scope(self.engine) as session:
-            state = channel_state(session=session, channel=self.channel.name)
-            until = state.rate_limited_until
-        return until if until is not None and until > now else None
-
-    # --- settling unknown outcomes ----------------------------------------------------------
+        return self.gate.rate_limited_until(now)
 
     @property
     def settler(self) -> Settler:
+        if isinstance(self.channel, KeyedChannel):
+            # No grace: a lost request that lands late cannot make a second post, since the
+            # retry carries the same key (see bot/posting/settle_keyed.py).
+            return KeyedSettler(self.engine, self.channel, self.retry, timedelta(0), self._emit)
         return Settler(self.engine, self.channel, self.retry, self.settle_grace, self._emit)
+
+    @property
+    def failures(self) -> Failures:
+        return Failures(self.engine, self.gate, self.retry, self._emit)
 
     def settle(self, now: datetime) -> list[Outcome]:
         """Resolve every post a crash or a dropped connection left `posting`."""
@@ -113,22 +104,8 @@ class Worker:
         try:
             return self.settler.settle_all(now)
         except ChannelPaused as paused:
-            self._pause(str(paused), now)
+            self.gate.pause(str(paused), now)
             raise
-
-    def _pause(self, reason: str, now: datetime) -> None:
-        """Credentials rejected while settling: pause as a rejected post would."""
-        with session_scope(self.engine) as session:
-            self._record_pause(session, reason, now)
-        log.error("credentials rejected by %s: %s; channel paused", self.channel.name, reason)
-
-    def _record_pause(self, session: Session, reason: str, now: datetime) -> None:
-        state = channel_state(session=session, channel=self.channel.name)
-        state.paused_reason = reason
-        state.paused_at = now
-        state.credentials_fingerprint = self.credentials_fingerprint
-        state.updated_at = now
-        session.add(state)
 
     # --- posting ------------------------------------------------------------------------------
 
@@ -138,24 +115,9 @@ class Worker:
         waiting = self.rate_limited_until(now)
         if waiting is not None:
             return self._emit(Outcome(entry_id, "waiting", f"rate limited until {waiting}"))
-        with session_scope(self.engine) as session:
-            entry = session.get(Entry, entry_id)
-            if entry is None:
-                return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
-            if entry.status not in (EntryStatus.QUEUED, EntryStatus.POSTING):
-                return self._emit(Outcome(entry_id, "skipped", f"entry is {entry.status}"))
-            unknown = self._unknown_post_id(session, entry_id)
-        if unknown is not None:
-            try:
-                settled = self.settler.settle_entry(entry_id, unknown, now)
-            except ChannelPaused as paused:
-                self._pause(str(paused), now)
-                raise
-            if settled.result != "retry":
-                return settled
-            with session_scope(self.engine) as session:
-                if self._unknown_post_id(session, entry_id) is not None:
-                    return settled  # too soon to tell: not posted again before it is known
+        blocked = self._settle_first(entry_id, now)
+        if blocked is not None:
+            return blocked
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
@@ -165,73 +127,127 @@ class Worker:
             media = self._media(draft) if self.load_images and not self.dry_run else ()
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
-            return self._fail_before_sending(entry_id, draft.text, now, str(exc), transient)
+            return self.failures.before_sending(entry_id, draft.composed, now, str(exc), transient)
+        claimed = self._claim(entry_id, draft, composed, now)
+        if isinstance(claimed, Outcome):
+            return claimed
+        if claimed is None:
+            # `edit` ran while the images loaded: post the edited entry, not the old text.
+            log.info("entry %s was edited meanwhile: composing it again", entry_id)
+            return self.post(entry_id, now)
+        return self._send(entry_id, claimed, draft, media, now)
+
+    def _settle_first(self, entry_id: int, now: datetime) -> Outcome | None:
+        """An outcome that stops this attempt (not due, unknown post still unsettled), or None."""
+        with session_scope(self.engine) as session:
+            entry = session.get(Entry, entry_id)
+            if entry is None:
+                return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
+            if entry.status not in (EntryStatus.QUEUED, EntryStatus.POSTING):
+                return self._emit(Outcome(entry_id, "skipped", f"entry is {entry.status}"))
+            unknown = self._unknown_post_id(session, entry_id)
+        if unknown is None:
+            return None
+        try:
+            settled = self.settler.settle_entry(entry_id, unknown, now)
+        except ChannelPaused as paused:
+            self.gate.pause(str(paused), now)
+            raise
+        if settled.result != "retry":
+            return settled
+        with session_scope(self.engine) as session:
+            if self._unknown_post_id(session, entry_id) is not None:
+                return settled  # too soon to tell: not posted again before it is known
+        return None
+
+    def _claim(
+        self, entry_id: int, draft: ChannelDraft, composed: datetime, now: datetime
+    ) -> tuple[int, int, str | None] | Outcome | None:
+        """(post id, attempt id, request key) committed before the send; None if edited."""
+        keyed = self.channel if isinstance(self.channel, KeyedChannel) else None
         try:
             with session_scope(self.engine) as session:
                 # Row lock (PostgreSQL): no `edit` can commit between this check and the claim.
                 entry = session.get(Entry, entry_id, with_for_update=True)
                 if entry is None:
                     return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
-                edited = entry.updated_at != composed
-                if not edited:
-                    post, attempt = begin_attempt(
-                        session=session,
-                        entry=entry,
-                        channel=self.channel.name,
-                        text=draft.text,
-                        now=now,
-                    )
-                    post_id, attempt_id = post.id, attempt.id
+                if entry.updated_at != composed:
+                    return None
+                post, attempt = begin_attempt(
+                    session=session,
+                    entry=entry,
+                    channel=self.channel.name,
+                    text=draft.composed,
+                    now=now,
+                    request_key=keyed.new_request_key() if keyed is not None else None,
+                )
+                assert post.id is not None and attempt.id is not None
+                return post.id, attempt.id, post.request_key
         except QueueError as exc:  # claimed by another process in the meantime
             return self._emit(Outcome(entry_id, "skipped", str(exc)))
-        if edited:
-            # `edit` ran while the images loaded: post the edited entry, not the old text.
-            log.info("entry %s was edited meanwhile: composing it again", entry_id)
-            return self.post(entry_id, now)
+
+    def _send(
+        self,
+        entry_id: int,
+        claimed: tuple[int, int, str | None],
+        draft: ChannelDraft,
+        media: tuple[MediaItem, ...],
+        now: datetime,
+    ) -> Outcome:
+        post_id, attempt_id, key = claimed
         log.info(
-            "posting entry %s on %s (%d/%d characters)",
+            "posting entry %s on %s (%d/%d %s)",
             entry_id,
             self.channel.name,
-            draft.weighted_length,
+            draft.length,
             draft.limit,
+            draft.unit,
         )
+        publication = Publication(draft.composed, media)
         try:
-            published = self.channel.publish(Publication(draft.text, media))
+            if isinstance(self.channel, KeyedChannel):
+                assert key is not None
+                published = self.channel.publish(publication, request_key=key)
+            else:
+                published = self.channel.publish(publication)
         except ChannelError as error:
-            return self._handle_error(entry_id, post_id, attempt_id, draft.text, error, now)
-        assert post_id is not None and attempt_id is not None
+            maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
+            if error.kind is ErrorKind.DUPLICATE or maybe_posted:
+                looked = self.settler.after_error(
+                    entry_id, post_id, attempt_id, draft.composed, error, now
+                )
+                if looked is not None:
+                    return looked
+            return self.failures.after_publish(entry_id, post_id, attempt_id, error, now)
         record_published(self.engine, entry_id, post_id, attempt_id, published, now, "posted")
-        log.info("posted entry %s: %s", entry_id, published.remote_url)
+        log.info("posted entry %s: %s (%s)", entry_id, published.remote_url, self.channel.name)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
-    def _compose(self, entry: Entry) -> Draft:
-        from bot.text.compose import ComposeInput, ImageSpec, compose
+    def _compose(self, entry: Entry) -> ChannelDraft:
+        from bot.text.compose import ComposeInput, ImageSpec
+        from bot.text.per_channel import compose_for
 
-        return compose(
-            ComposeInput(
-                url=entry.url,
-                comment=entry.comment,
-                title=entry.title,
-                kind=entry.kind,
-                images=tuple(
-                    ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images
-                ),
-            ),
-            self.compose_settings,
+        source = ComposeInput(
+            url=entry.url,
+            comment=entry.comment,
+            title=entry.title,
+            kind=entry.kind,
+            images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
         )
+        return compose_for(self.channel.name, source, self.compose_settings, **self.compose_options)
 
-    def _media(self, draft: Draft) -> tuple[MediaItem, ...]:
+    def _media(self, draft: ChannelDraft) -> tuple[MediaItem, ...]:
         from contextlib import nullcontext
 
         from bot.images.load import is_remote, load_image
 
-        items = []
         if not draft.images:
             return ()
         import httpx
 
         # Only for remote images: each new client loads the CA bundle (~40 ms, most of a post).
         remote = any(is_remote(spec.source) for spec in draft.images)
+        items = []
         with (
             httpx.Client(timeout=self.image_policy.timeout, follow_redirects=False)
             if remote
@@ -258,123 +274,6 @@ class Worker:
             )
         ).first()
         return None if post is None else post.id
-
-    def _fail_before_sending(
-        self, entry_id: int, text: str, now: datetime, reason: str, transient: bool
-    ) -> Outcome:
-        """An image could not be prepared: retry later if that may pass, else fail the entry."""
-        with session_scope(self.engine) as session:
-            entry = session.get(Entry, entry_id)
-            assert entry is not None
-            post, attempt = begin_attempt(
-                session=session, entry=entry, channel=self.channel.name, text=text, now=now
-            )
-            give_up = not transient or entry.attempts >= self.retry.max_attempts
-            retry_at = None if give_up else now + self.retry.delay(entry_id, entry.attempts)
-            record_failure(
-                session=session,
-                entry=entry,
-                post=post,
-                attempt=attempt,
-                outcome="image",
-                error=reason,
-                now=now,
-                permanent=give_up,
-                retry_at=retry_at,
-            )
-        if give_up:
-            log.warning("failed entry %s: %s", entry_id, reason)
-            return self._emit(Outcome(entry_id, "failed", reason))
-        log.warning("retry entry %s at %s: %s", entry_id, retry_at, reason)
-        return self._emit(Outcome(entry_id, "retry", reason))
-
-    def _handle_error(
-        self,
-        entry_id: int,
-        post_id: int | None,
-        attempt_id: int | None,
-        text: str,
-        error: ChannelError,
-        now: datetime,
-    ) -> Outcome:
-        assert post_id is not None and attempt_id is not None
-        maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
-        if error.kind is ErrorKind.DUPLICATE or maybe_posted:
-            looked = self.settler.after_error(entry_id, post_id, attempt_id, text, error, now)
-            if looked is not None:
-                return looked
-        with session_scope(self.engine) as session:
-            entry, post = load_pair(session, entry_id, post_id)
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            kind = error.kind
-
-            def fail(
-                text: str,
-                *,
-                retry_at: datetime | None = None,
-                permanent: bool = False,
-                refund: bool = False,
-            ) -> None:
-                record_failure(
-                    session=session,
-                    entry=entry,
-                    post=post,
-                    attempt=attempt,
-                    outcome=kind.value,
-                    error=text,
-                    now=now,
-                    http_status=error.status_code,
-                    retry_at=retry_at,
-                    permanent=permanent,
-                    refund_attempt=refund,
-                )
-
-            if kind is ErrorKind.RATE_LIMITED:
-                until = error.retry_at or now + timedelta(minutes=15)
-                state = channel_state(session=session, channel=self.channel.name)
-                state.rate_limited_until = until
-                state.updated_at = now
-                session.add(state)
-                fail(error.message, retry_at=until, refund=True)
-                log.warning(
-                    "rate limited by %s until %s; entry %s waits",
-                    self.channel.name,
-                    until.isoformat(),
-                    entry_id,
-                )
-                return self._emit(Outcome(entry_id, "waiting", f"rate limited until {until}"))
-            if kind is ErrorKind.AUTH:
-                self._record_pause(session, error.message, now)
-                fail(error.message, refund=True)
-                log.error(
-                    "credentials rejected by %s: %s; channel paused",
-                    self.channel.name,
-                    error.message,
-                )
-            elif kind in (ErrorKind.INVALID, ErrorKind.DUPLICATE):
-                message = error.message
-                if kind is ErrorKind.DUPLICATE:
-                    message = (
-                        f"{error.message} (no matching post on the timeline; edit the "
-                        "comment and `paperbot retry` it)"
-                    )
-                fail(message, permanent=True)
-                log.warning("failed entry %s: %s", entry_id, message)
-                return self._emit(Outcome(entry_id, "failed", message))
-            else:
-                if entry.attempts >= self.retry.max_attempts:
-                    message = f"gave up after {entry.attempts} attempts: {error.message}"
-                    fail(message, permanent=True)
-                    log.warning("failed entry %s: %s", entry_id, message)
-                    return self._emit(Outcome(entry_id, "failed", message))
-                retry_at = now + self.retry.delay(entry_id, entry.attempts)
-                fail(error.message, retry_at=retry_at)
-                log.warning(
-                    "retry entry %s at %s: %s", entry_id, retry_at.isoformat(), error.message
-                )
-                return self._emit(Outcome(entry_id, "retry", error.message))
-        raise ChannelPaused(error.message)
 
     def _emit(self, outcome: Outcome) -> Outcome:
         if self.on_outcome is not None:

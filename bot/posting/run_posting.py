@@ -28,51 +28,54 @@ class AlreadyPosting(RuntimeError):
 def run_posting(
     engine: Engine,
     *,
-    make_worker: Callable[[], Worker],
+    make_workers: Callable[[], list[Worker]],
     config: TimetableConfig,
     settings: DaemonSettings,
     now: Callable[[], datetime],
     once: bool = False,
     standby: bool = False,
 ) -> RunSummary | int:
-    """One pass (`once`: returns its summary) or the daemon until a signal (its exit code)."""
+    """One pass (`once`: returns its summary) or the daemon until a signal (its exit code).
+
+    `make_workers` builds one worker per enabled channel, after the lock is taken."""
     from bot.store import lease
 
     held = lease.try_acquire(engine, now=now())
     if held is None and not standby:
         raise AlreadyPosting(lease.refusal(engine))
     try:
-        worker = make_worker()
+        workers = make_workers()
     except BaseException:
         if held is not None:
             lease.release(engine, held, now=now())
         raise
     if once and held is not None:
-        return run_once(engine, worker, config, held, now)
+        return run_once(engine, workers, config, held, now)
     from bot.posting.daemon import Daemon
 
-    daemon = Daemon(worker=worker, config=config, settings=settings, standby=standby, lease=held)
+    daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
     return daemon.run()
 
 
 def run_once(
     engine: Engine,
-    worker: Worker,
+    workers: list[Worker],
     config: TimetableConfig,
     held: Lease,
     now: Callable[[], datetime],
 ) -> RunSummary:
     """Post what is due now under the lease `held`, record the run, and let the lease go."""
-    from bot.posting.one_pass import run_due
+    from bot.posting.one_pass import run_all
     from bot.store import lease
 
     try:
         state = lease.read_state(engine)
         last_run = state.last_run_at if state else None
-        summary = run_due(worker, config, now, last_run=last_run)
+        summary = run_all(workers, config, now, last_run=last_run)
         lease.record_run(engine, held, now=summary.settled_until or now())
     finally:
         lease.release(engine, held, now=now())
-        worker.channel.close()
+        for worker in workers:
+            worker.channel.close()
     logging.getLogger("paperbot").info("run finished: %s", summary.line())
     return summary

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.channels.base import Channel, ChannelError, ErrorKind, Published, texts_match
+from bot.channels.base import (
+    Channel,
+    ChannelError,
+    ErrorKind,
+    KeyedChannel,
+    Published,
+    texts_match,
+)
 from bot.posting.attempts import (
     close_interrupted,
     load_pair,
@@ -29,8 +36,8 @@ from bot.posting.attempts import (
 from bot.posting.decisions import decision_message, mark_awaiting_decision
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
 from bot.store.engine import session_scope
-from bot.store.models import Attempt, EntryStatus, Post, PostStatus
-from bot.store.queue import record_failure, unsettled_posts
+from bot.store.models import Attempt, Entry, Post, PostStatus
+from bot.store.post_state import record_failure, sum_up_entry, unsettled_posts
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -48,7 +55,7 @@ class Settler:
     """Settles one channel's unknown outcomes. ``emit`` reports each outcome (and returns it)."""
 
     engine: Engine
-    channel: Channel
+    channel: Channel | KeyedChannel
     retry: RetryPolicy
     settle_grace: timedelta
     emit: Callable[[Outcome], Outcome]
@@ -173,12 +180,13 @@ class Settler:
         with session_scope(self.engine) as session:
             entry, post = load_pair(session, entry_id, post_id)
             ready = post.updated_at + self.settle_grace
-            give_up = entry.attempts >= self.retry.max_attempts
+            give_up = post.attempts >= self.retry.max_attempts
             if match is None and not give_up and now < ready:
                 # The lost request may still be on its way (X slow, or the process killed
                 # mid-request): posting again now could post twice. Look again at `ready`.
-                entry.next_attempt_at = ready
-                session.add(entry)
+                post.next_attempt_at = ready
+                session.add(post)
+                sum_up_entry(session=session, entry=entry, now=now)
                 log.info(
                     "entry %s is not on the timeline yet; it is looked for again at %s",
                     entry_id,
@@ -191,49 +199,61 @@ class Settler:
                         f"outcome unknown: not on the timeline yet, looked for again at {ready}",
                     )
                 )
-            close_interrupted(session, post, now)
-            attempt = open_attempt(session, post, now, outcome="settle")
-            if match is not None:
-                found = Published(
-                    match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
-                )
-                mark_posted(session, entry, post, attempt, found, now, "settled")
-                log.info(
-                    "settled: entry %s was posted before the interruption: %s",
-                    entry_id,
-                    match.remote_url,
-                )
-                return self.emit(
-                    Outcome(entry_id, "settled", "found on the timeline", match.remote_url)
-                )
-            if give_up:
-                # Known not posted and out of attempts: without this, a create that keeps
-                # answering 5xx (maybe posted, so never counted as failed) retries forever.
-                message = (
-                    f"gave up after {entry.attempts} attempts: "
-                    f"{post.last_error or 'the last attempt was interrupted'}"
-                )
-                record_failure(
-                    session=session,
-                    entry=entry,
-                    post=post,
-                    attempt=attempt,
-                    outcome="settled-not-posted",
-                    error=message,
-                    now=now,
-                    permanent=True,
-                )
-                log.warning("failed entry %s: %s", entry_id, message)
-                return self.emit(Outcome(entry_id, "failed", message))
-            # Not on the timeline: the earlier attempt never landed, so trying again is safe.
-            post.status = PostStatus.RETRYING.value
-            attempt.outcome = "settled-not-posted"
-            attempt.finished_at = now
-            if entry.status == EntryStatus.POSTING:
-                entry.status = EntryStatus.QUEUED.value
-            session.add_all([post, attempt, entry])
-            log.info("settled: entry %s was not posted; it stays queued", entry_id)
-            return self.emit(Outcome(entry_id, "retry", "not found on the timeline"))
+            return self.conclude(session, entry, post, match, now, "found on the timeline")
+
+    def conclude(
+        self,
+        session: Session,
+        entry: Entry,
+        post: Post,
+        match: Published | None,
+        now: datetime,
+        where: str,
+    ) -> Outcome:
+        """The lookup answered: posted (`match`), or not, and then retry or give up."""
+        assert entry.id is not None
+        close_interrupted(session, post, now)
+        attempt = open_attempt(session, post, now, outcome="settle")
+        if match is not None:
+            found = Published(
+                match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
+            )
+            mark_posted(session, entry, post, attempt, found, now, "settled")
+            log.info(
+                "settled: entry %s was posted before the interruption: %s (%s)",
+                entry.id,
+                match.remote_url,
+                post.channel,
+            )
+            return self.emit(Outcome(entry.id, "settled", where, match.remote_url))
+        if post.attempts >= self.retry.max_attempts:
+            # Known not posted and out of attempts: without this, a create that keeps
+            # answering 5xx (maybe posted, so never counted as failed) retries forever.
+            message = (
+                f"gave up after {post.attempts} attempts: "
+                f"{post.last_error or 'the last attempt was interrupted'}"
+            )
+            record_failure(
+                session=session,
+                entry=entry,
+                post=post,
+                attempt=attempt,
+                outcome="settled-not-posted",
+                error=message,
+                now=now,
+                permanent=True,
+            )
+            log.warning("failed entry %s on %s: %s", entry.id, post.channel, message)
+            return self.emit(Outcome(entry.id, "failed", message))
+        # Not there: the earlier attempt never landed, so trying again is safe.
+        post.status = PostStatus.RETRYING.value
+        post.next_attempt_at = None
+        attempt.outcome = "settled-not-posted"
+        attempt.finished_at = now
+        session.add_all([post, attempt])
+        sum_up_entry(session=session, entry=entry, now=now)
+        log.info("settled: entry %s was not posted (%s); it stays queued", entry.id, post.channel)
+        return self.emit(Outcome(entry.id, "retry", "not found on the timeline"))
 
     def _lookup_failed(
         self, entry_id: int, post_id: int, error: ChannelError, now: datetime
@@ -255,8 +275,9 @@ class Settler:
                 attempt.error, attempt.http_status = error.message, error.status_code
                 attempt.finished_at = now
                 # Back off, or the daemon re-reads the timeline in a tight loop while X fails.
-                entry.next_attempt_at = error.retry_at or now + self.retry.delay(entry_id, failures)
-                session.add_all([attempt, entry])
+                post.next_attempt_at = error.retry_at or now + self.retry.delay(entry_id, failures)
+                session.add_all([attempt, post])
+                sum_up_entry(session=session, entry=entry, now=now)
                 give_up = False
         if give_up:
             return self._await_decision(entry_id, post_id, error, now, why=why)
@@ -303,15 +324,14 @@ class Settler:
             attempt.http_status = error.status_code
             attempt.finished_at = now
             post.last_error = error.message
-            entry.status = EntryStatus.QUEUED.value
-            entry.last_error = error.message
             # Not before the grace: the request may still land (see _settle_one).
-            entry.next_attempt_at = max(
-                now + self.retry.delay(entry_id, entry.attempts),
+            post.next_attempt_at = max(
+                now + self.retry.delay(entry_id, post.attempts),
                 post.updated_at + self.settle_grace,
             )
-            session.add_all([entry, post, attempt])
-            retry_at = entry.next_attempt_at
+            session.add_all([post, attempt])
+            sum_up_entry(session=session, entry=entry, now=now)
+            retry_at = post.next_attempt_at
         log.warning(
             "outcome of entry %s unknown (%s); the timeline is checked again before the "
             "retry at %s",

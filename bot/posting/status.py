@@ -40,7 +40,9 @@ def gather_status(
     stale_after: timedelta,
     now: datetime,
     tz: ZoneInfo,
+    channel: str = "x",
 ) -> dict[str, Any]:
+    """`status`: `next_post` is `channel`'s (the first enabled one: all follow one timetable)."""
     daemon = reader.daemon_state()
     last_failed = reader.last_failed_entry()
     last_error = daemon.last_error if daemon else None
@@ -48,7 +50,7 @@ def gather_status(
         last_error = f"entry {last_failed.id}: {last_failed.last_error}"
     return {
         "daemon": _daemon(daemon, now, stale_after, tz),
-        "next_post": _next_post(reader, config, now, daemon, tz),
+        "next_post": _next_post(reader, config, now, daemon, tz, channel),
         "counts": queue_counts(reader),
         # Posts whose outcome is unknown and cannot be looked up: `paperbot resolve` them.
         "needs_decision": _decisions(reader, tz),
@@ -107,12 +109,13 @@ def _next_post(
     now: datetime,
     daemon: DaemonRecord | None,
     tz: ZoneInfo,
+    channel: str,
 ) -> dict[str, Any] | None:
     plan = plan_queue(
         reader,
         config,
         now,
-        channel="x",
+        channel=channel,
         last_run=daemon.last_run_at if daemon else None,
         horizon=NEXT_POST_HORIZON,
     )

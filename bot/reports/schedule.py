@@ -15,9 +15,16 @@ if TYPE_CHECKING:
 
 
 def schedule_report(
-    reader: Reader, config: TimetableConfig, now: datetime, *, days: int, timezone: str
+    reader: Reader,
+    config: TimetableConfig,
+    now: datetime,
+    *,
+    days: int,
+    timezone: str,
+    channel: str = "x",
 ) -> tuple[dict[str, Any], list[Assignment]]:
-    """The `--json` document and the plan it was made from (the table shows local times)."""
+    """The `--json` document and the plan it was made from (the table shows local times), for
+    `channel` (the first enabled one: every channel follows the same timetable)."""
     tz = config.tz
     daemon = reader.daemon_state()
     # Plan a day further than shown: an `at` entry just past the horizon takes its day's room
@@ -26,7 +33,7 @@ def schedule_report(
         reader,
         config,
         now,
-        channel="x",
+        channel=channel,
         last_run=daemon.last_run_at if daemon else None,
         horizon=timedelta(days=days + 1),
     )

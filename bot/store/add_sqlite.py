@@ -71,7 +71,8 @@ def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int
     cursor = connection.execute(
         "INSERT INTO entry (kind, title, url, arxiv_id, comment, images, authors, abstract, "
         "week, at, position, status, attempts, last_error, next_attempt_at, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, ?)",
+        "channels, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, ?, ?)",
         (
             new.kind,
             new.title,
@@ -85,6 +86,7 @@ def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int
             stored_time(new.at) if new.at is not None else None,
             int(last or 0) + 1,
             stamp,
+            json.dumps(list(new.channels)),
             stamp,
         ),
     )

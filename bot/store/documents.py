@@ -32,6 +32,7 @@ def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> di
         "last_error": post.last_error,
         # The outcome is unknown and cannot be looked up: `paperbot resolve` settles it.
         "needs_decision": getattr(post, "decision_needed_at", None) is not None,
+        "next_attempt_at": iso(post.next_attempt_at, tz),
         "attempts": [attempt_to_json(a, tz) for a in attempts],
     }
 
@@ -68,6 +69,7 @@ def entry_to_json(
         "at": iso(entry.at, tz),
         "position": entry.position,
         "status": entry.status,
+        "channels": list(entry.channels),
         "attempts": entry.attempts,
         "last_error": entry.last_error,
         "next_attempt_at": iso(entry.next_attempt_at, tz),

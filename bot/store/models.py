@@ -77,6 +77,13 @@ class Entry(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None)
     next_attempt_at: datetime | None = Field(default=None)
+    # The channels this entry goes to (DESIGN.md "Channels"); its status sums up their posts
+    # (bot/store/entry_status.py). `attempts`, `next_attempt_at` and `last_error` above sum up
+    # the posts' own too, for the listing; the posts' values are the ones the worker follows.
+    channels: list[str] = Field(
+        default_factory=lambda: ["x"],
+        sa_column=Column(JSON, nullable=False, server_default=text("'[\"x\"]'")),
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -114,6 +121,13 @@ class Post(SQLModel, table=True):
     # Set while the outcome is unknown and cannot be looked up (the platform refuses to show the
     # account's posts, or keeps failing to): the post stays `posting` until `paperbot resolve`.
     decision_needed_at: datetime | None = Field(default=None)
+    # Attempts and backoff belong to the post: one channel's trouble never delays another's.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: datetime | None = Field(default=None)
+    # Chosen by the channel (a Bluesky record key, a Mastodon Idempotency-Key) and committed
+    # before the first send; every retry of this post sends it again, so a lost answer can
+    # never become a second post.
+    request_key: str | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -23,3 +23,4 @@ class NewEntry:
     at: datetime | None = None
     authors: str = ""
     abstract: str = ""
+    channels: tuple[str, ...] = ("x",)  # the config's `[channels] post_to` unless `--channel`

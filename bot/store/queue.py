@@ -12,15 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.store.models import (
-    Attempt,
-    ChannelState,
-    Entry,
-    EntryStatus,
-    Post,
-    PostStatus,
-    utcnow,
-)
+from bot.store.models import Attempt, ChannelState, Entry, EntryStatus, Post, utcnow
 from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
@@ -31,6 +23,7 @@ T = TypeVar("T", Post, Attempt)
 
 DRY_RUN_CHANNEL = "dry-run"
 MAX_IMAGES = 4
+CHANNELS = ("x", "bluesky", "mastodon")  # the real channels, in the order they are shown
 
 
 class QueueError(ValueError):
@@ -62,7 +55,18 @@ class EntryChanges:
     week: str | None = None
     at: datetime | None = None
     clear_at: bool = False
+    channels: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def check_channels(channels: Sequence[str]) -> list[str]:
+    """The channels as given, without repeats; QueueError for none or an unknown name."""
+    unknown = [name for name in channels if name not in CHANNELS]
+    if unknown:
+        raise QueueError(f"unknown channel {unknown[0]!r}: choose from {', '.join(CHANNELS)}")
+    if not channels:
+        raise QueueError("an entry needs at least one channel")
+    return list(dict.fromkeys(channels))
 
 
 def find_duplicate(*, session: Session, url: str, week: str) -> Entry | None:
@@ -83,6 +87,7 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
     """Queue an entry at the end of the queue; refuses a URL already queued that week."""
     if len(new.images) > MAX_IMAGES:
         raise QueueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
+    channels = check_channels(new.channels)
     lock_transaction(session, QUEUE_LOCK_KEY)
     existing = find_duplicate(session=session, url=new.url, week=new.week)
     if existing is not None:
@@ -101,6 +106,7 @@ def add_entry(*, session: Session, new: NewEntry, position: int | None = None) -
         at=new.at,
         position=position if position is not None else next_position(session=session),
         status=EntryStatus.QUEUED.value,
+        channels=channels,
         created_at=now,
         updated_at=now,
     )
@@ -180,6 +186,8 @@ def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Ent
         if len(changes.images) > MAX_IMAGES:
             raise QueueError(f"at most {MAX_IMAGES} images per post, got {len(changes.images)}")
         entry.images = [dict(image) for image in changes.images]
+    if changes.channels is not None:
+        entry.channels = _changed_channels(session, entry, changes.channels)
     if changes.clear_at:
         entry.at = None
     elif changes.at is not None:
@@ -187,6 +195,20 @@ def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Ent
     entry.updated_at = utcnow()
     session.add(entry)
     return entry
+
+
+def _changed_channels(session: Session, entry: Entry, channels: Sequence[str]) -> list[str]:
+    """New channels for an entry; a channel it already posted on cannot be taken away."""
+    from sqlmodel import select
+
+    wanted = check_channels(channels)
+    kept = session.exec(
+        select(Post.channel).where(Post.entry_id == entry.id, Post.status == "posted")
+    ).all()
+    dropped = sorted(set(kept) - set(wanted))
+    if dropped:
+        raise QueueError(f"entry {entry.id} is already posted on {dropped[0]}: keep that channel")
+    return wanted
 
 
 def skip_entry(*, session: Session, entry_id: int) -> Entry:
@@ -198,172 +220,11 @@ def skip_entry(*, session: Session, entry_id: int) -> Entry:
     return entry
 
 
-def retry_entry(*, session: Session, entry_id: int) -> Entry:
-    """Put a failed or skipped entry back in the queue, with a fresh attempt count."""
-    entry = get_entry(session=session, entry_id=entry_id, for_update=True)
-    if entry.status not in (EntryStatus.FAILED, EntryStatus.SKIPPED, EntryStatus.QUEUED):
-        raise QueueError(
-            f"entry {entry.id} is {entry.status}: only failed or skipped entries can be retried"
-        )
-    entry.status = EntryStatus.QUEUED.value
-    entry.attempts = 0
-    entry.next_attempt_at = None
-    entry.last_error = None
-    entry.updated_at = utcnow()
-    session.add(entry)
-    return entry
-
-
 def remove_entry(*, session: Session, entry_id: int) -> Entry:
     entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "removed")
     session.delete(entry)
     return entry
-
-
-# --- the posting state machine (used by the worker) -----------------------------------------
-
-
-def begin_attempt(
-    *, session: Session, entry: Entry, channel: str, text: str, now: datetime
-) -> tuple[Post, Attempt]:
-    """Record that we are about to call the channel: committed BEFORE the network call.
-
-    A crash after this leaves the entry `posting` and the post `posting`: the next start settles
-    it from the account's timeline instead of posting blindly again.
-    """
-    post: Post | None = None
-    if channel != DRY_RUN_CHANNEL:
-        from sqlmodel import select
-
-        claim_entry(session=session, entry=entry, now=now)
-        post = session.exec(
-            select(Post).where(Post.entry_id == entry.id, Post.channel == channel)
-        ).first()
-        if post is not None and post.status == PostStatus.POSTED:
-            raise QueueError(f"entry {entry.id} is already posted on {channel}")
-    if post is None:
-        assert entry.id is not None
-        post = Post(entry_id=entry.id, channel=channel, created_at=now)
-    post.status = PostStatus.POSTING.value
-    post.text = text
-    post.decision_needed_at = None
-    post.updated_at = now
-    session.add(post)
-    session.flush()
-    assert post.id is not None
-    attempt = Attempt(post_id=post.id, started_at=now)
-    session.add(attempt)
-    session.flush()
-    return post, attempt
-
-
-def claim_entry(*, session: Session, entry: Entry, now: datetime) -> None:
-    """queued → posting in one conditional UPDATE, or QueueError if another process got there.
-
-    Never read-then-write: under PostgreSQL's READ COMMITTED two workers could both read
-    `queued`; the UPDATE re-checks the condition on the newest row version after any concurrent
-    claim commits, so exactly one of them gets a row back.
-    """
-    from sqlalchemy import update
-    from sqlmodel import col
-
-    claimed = session.execute(
-        update(Entry)
-        .where(col(Entry.id) == entry.id, col(Entry.status) == EntryStatus.QUEUED.value)
-        .values(status=EntryStatus.POSTING.value, attempts=col(Entry.attempts) + 1, updated_at=now)
-        .returning(col(Entry.id))
-        .execution_options(synchronize_session=False)
-    ).first()
-    session.refresh(entry)
-    if claimed is None:
-        raise QueueError(f"entry {entry.id} is {entry.status}, not queued")
-
-
-def record_posted(
-    *,
-    session: Session,
-    entry: Entry,
-    post: Post,
-    attempt: Attempt,
-    remote_id: str,
-    remote_url: str,
-    media_ids: Sequence[str],
-    now: datetime,
-    outcome: str = "posted",
-) -> None:
-    post.status = PostStatus.POSTED.value
-    post.remote_id = remote_id
-    post.remote_url = remote_url
-    post.media_ids = list(media_ids)
-    post.posted_at = now
-    post.last_error = None
-    post.decision_needed_at = None
-    post.updated_at = now
-    attempt.outcome = outcome
-    attempt.finished_at = now
-    if post.channel != DRY_RUN_CHANNEL:
-        entry.status = EntryStatus.POSTED.value
-        entry.next_attempt_at = None
-        entry.last_error = None
-        entry.updated_at = now
-        session.add(entry)
-    session.add_all([post, attempt])
-
-
-def record_failure(
-    *,
-    session: Session,
-    entry: Entry,
-    post: Post,
-    attempt: Attempt,
-    outcome: str,
-    error: str,
-    now: datetime,
-    http_status: int | None = None,
-    retry_at: datetime | None = None,
-    permanent: bool = False,
-    refund_attempt: bool = False,
-) -> None:
-    """An attempt that did not post: the entry is queued again (with `retry_at`) or failed."""
-    attempt.outcome = outcome
-    attempt.error = error
-    attempt.http_status = http_status
-    attempt.finished_at = now
-    post.status = (PostStatus.FAILED if permanent else PostStatus.RETRYING).value
-    post.last_error = error
-    post.decision_needed_at = None
-    post.updated_at = now
-    if post.channel != DRY_RUN_CHANNEL:
-        entry.status = (EntryStatus.FAILED if permanent else EntryStatus.QUEUED).value
-        entry.last_error = error
-        entry.next_attempt_at = None if permanent else retry_at
-        if refund_attempt:
-            # Waiting for a rate limit or a credential fix is not the entry's fault.
-            entry.attempts = max(0, entry.attempts - 1)
-        entry.updated_at = now
-        session.add(entry)
-    session.add_all([post, attempt])
-
-
-def unsettled_posts(*, session: Session, channel: str) -> list[tuple[Entry, Post]]:
-    """Posts left `posting` by a crash: their outcome is unknown until checked remotely.
-
-    Those already waiting for the operator's decision (bot.posting.decisions) are left to them.
-    """
-    from sqlmodel import col, select
-
-    rows = session.exec(
-        select(Entry, Post)
-        .join(Post, col(Post.entry_id) == col(Entry.id))
-        .where(
-            Post.channel == channel,
-            Post.status == PostStatus.POSTING.value,
-            col(Post.decision_needed_at).is_(None),
-        )
-        .order_by(col(Post.id))
-    ).all()
-    return [(entry, post) for entry, post in rows]
 
 
 def channel_state(*, session: Session, channel: str) -> ChannelState:

@@ -113,17 +113,8 @@ class OrmReader:
     def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
         from bot.schedule.reach import keep_for_plan
 
-        undecided = (
-            select(Post.id)
-            .where(
-                col(Post.entry_id) == col(Entry.id),
-                Post.channel == channel,
-                Post.status == "posting",
-                col(Post.decision_needed_at).is_not(None),
-            )
-            .exists()
-        )
-        query = select(Entry).where(col(Entry.status).in_(["queued", "posting"]), ~undecided)
+        query = select(Entry).where(col(Entry.status).in_(["queued", "posting"]))
+        rows: list[tuple[Entry, Post | None]]
         if channel == DRY_RUN_CHANNEL:
             rehearsed = (
                 select(Post.id)
@@ -134,18 +125,39 @@ class OrmReader:
                 )
                 .exists()
             )
-            query = query.where(~rehearsed)
+            rows = [(entry, None) for entry in self._all(query.where(~rehearsed))]
+        else:
+            rows = self._for_channel(channel)
         entries = [
             PlanEntry(
                 id=entry.id or 0,
                 position=entry.position,
                 week=entry.week,
                 at=entry.at,
-                next_attempt_at=entry.next_attempt_at,
+                next_attempt_at=None if post is None else post.next_attempt_at,
             )
-            for entry in self._all(query.order_by(col(Entry.id)))
+            for entry, post in sorted(rows, key=lambda row: row[0].id or 0)
         ]
         return entries if per_week is None else keep_for_plan(entries, per_week)
+
+    def _for_channel(self, channel: str) -> list[tuple[Entry, Post | None]]:
+        """Entries targeting `channel` whose post there is not done (nor awaiting a decision),
+        with that post if there is one (its retry time is the one that counts)."""
+        joined = (
+            select(Entry, Post)
+            .outerjoin(Post, (col(Post.entry_id) == col(Entry.id)) & (col(Post.channel) == channel))
+            .where(col(Entry.status).in_(["queued", "posting"]))
+        )
+        rows: list[tuple[Entry, Post | None]] = []
+        for entry, post in self._all(joined):
+            if channel not in entry.channels:
+                continue
+            if post is not None and (
+                post.status in ("posted", "failed") or post.decision_needed_at is not None
+            ):
+                continue
+            rows.append((entry, post))
+        return rows
 
     def undecided_posts(self) -> list[PostRecord]:
         query = (

@@ -36,6 +36,7 @@ class EntryRecord:
     next_attempt_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    channels: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class PostRecord:
     created_at: datetime
     updated_at: datetime
     decision_needed_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

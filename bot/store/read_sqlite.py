@@ -30,7 +30,7 @@ from bot.store.read_records import (
     field_names,
 )
 
-_JSON_COLUMNS = frozenset(("images", "media_ids"))
+_JSON_COLUMNS = frozenset(("images", "media_ids", "channels"))
 _TIME_COLUMNS = frozenset(
     (
         "at",
@@ -218,33 +218,43 @@ class SqliteReader:
 
     def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
         # bot/posting/planning.py's keep_for_plan in SQL: one indexed query per week (a
-        # 100,000-entry
-        # queue holds a few dozen weeks), plus the entries with `at` or a retry time.
-        # A post awaiting the operator's decision (bot/posting/decisions.py) takes no slot.
-        where = (
-            "status IN ('queued', 'posting') AND NOT EXISTS (SELECT 1 FROM post"
-            " WHERE post.entry_id = entry.id AND post.channel = ? AND post.status = 'posting'"
-            " AND post.decision_needed_at IS NOT NULL)"
-        )
+        # 100,000-entry queue holds a few dozen weeks), plus the entries with `at` or a retry.
+        # Only entries that target the channel and whose post there is not done; the retry
+        # time is that post's. A post awaiting the operator's decision takes no slot.
         params: list[Any] = [channel]
         if channel == DRY_RUN_CHANNEL:
-            where += (
-                " AND NOT EXISTS (SELECT 1 FROM post WHERE post.entry_id = entry.id"
+            wanted = (
+                "NOT EXISTS (SELECT 1 FROM post WHERE post.entry_id = entry.id"
                 " AND post.channel = ? AND post.created_at >= entry.updated_at)"
             )
-            params.append(DRY_RUN_CHANNEL)
-        columns = "SELECT id, position, week, at, next_attempt_at FROM entry WHERE "
+            retry = "NULL"
+        else:
+            wanted = (
+                "EXISTS (SELECT 1 FROM json_each(entry.channels) WHERE value = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM post WHERE post.entry_id = entry.id"
+                " AND post.channel = ? AND (post.status IN ('posted', 'failed')"
+                " OR (post.status = 'posting' AND post.decision_needed_at IS NOT NULL)))"
+            )
+            retry = (
+                "(SELECT post.next_attempt_at FROM post WHERE post.entry_id = entry.id"
+                " AND post.channel = ?)"
+            )
+            params = [channel] * 3  # the retry time's, the target's and the post's
+        inner = (
+            f"SELECT id, position, week, at, {retry} AS retry_at FROM entry"
+            f" WHERE status IN ('queued', 'posting') AND {wanted}"
+        )
+        columns = f"SELECT id, position, week, at, retry_at FROM ({inner}) WHERE 1"
         if per_week is None:
-            queries = [(columns + where, params)]
+            queries = [(columns, params)]
         else:
             weeks = [week for (week,) in self._db.execute("SELECT DISTINCT week FROM entry")]
             queries = [
-                (columns + where + f" AND {column} IS NOT NULL", params)
-                for column in ("at", "next_attempt_at")
+                (columns + f" AND {column} IS NOT NULL", params) for column in ("at", "retry_at")
             ]
             queries += [
                 (
-                    columns + where + " AND week = ? AND at IS NULL AND next_attempt_at IS NULL"
+                    columns + " AND week = ? AND at IS NULL AND retry_at IS NULL"
                     " ORDER BY position, id LIMIT ?",
                     [*params, week, per_week],
                 )

@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 
 from bot.store.engine import open_database, session_scope
 from bot.store.models import ArxivCache, Attempt, ChannelState, DaemonState, Entry, Post
-from bot.store.queue import NewEntry, add_entry, begin_attempt, record_failure, record_posted
+from bot.store.post_state import begin_attempt, record_failure, record_posted
+from bot.store.queue import NewEntry, add_entry
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 MODELS: tuple[type[Any], ...] = (Entry, Post, Attempt, ChannelState, DaemonState, ArxivCache)

@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.store.engine import make_engine, session_scope
 from bot.store.models import Entry, Post
 from bot.store.pg_lock import AdvisoryLock
-from bot.store.queue import NewEntry, QueueError, add_entry, begin_attempt, claim_entry
+from bot.store.post_state import begin_attempt, claim_post
+from bot.store.queue import NewEntry, QueueError, add_entry
 from tests.conftest import REPO, postgres_required
 from tests.waiting import wait_until
 
@@ -156,13 +158,15 @@ def test_two_claims_of_one_entry_one_wins_even_when_both_read_queued(
     with session_scope(engine) as first:
         mine = first.get(Entry, entry_id)
         assert mine is not None
-        claim_entry(session=first, entry=mine, now=NOW)  # row locked, not yet committed
+        claim_post(
+            session=first, entry=mine, channel="x", now=NOW, request_key=None
+        )  # row locked, not yet committed
 
         def second_claim() -> str:
             with session_scope(engine) as second:
                 theirs = second.get(Entry, entry_id)
                 assert theirs is not None and theirs.status == "queued"  # read-then-write trap
-                claim_entry(session=second, entry=theirs, now=NOW)
+                claim_post(session=second, entry=theirs, channel="x", now=NOW, request_key=None)
                 return "claimed"
 
         thread, result = in_thread(second_claim)
@@ -171,7 +175,9 @@ def test_two_claims_of_one_entry_one_wins_even_when_both_read_queued(
     assert len(result) == 1 and isinstance(result[0], QueueError), result
     with session_scope(engine) as session:
         entry = session.get(Entry, entry_id)
-        assert entry is not None and entry.status == "posting" and entry.attempts == 1
+        assert entry is not None and entry.status == "posting"
+        posts = session.exec(select(Post).where(Post.entry_id == entry_id)).all()
+        assert [(p.channel, p.status, p.attempts) for p in posts] == [("x", "posting", 1)]
     engine.dispose()
 
 

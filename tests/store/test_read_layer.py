@@ -51,7 +51,8 @@ def add(paperbot: Paperbot, *args: str) -> int:
 def _publish(paperbot: Paperbot, entry_id: int, outcome: str, when: datetime) -> None:
     """One attempt on X through the queue's own state machine."""
     from bot.store.engine import session_scope
-    from bot.store.queue import begin_attempt, get_entry, record_failure, record_posted
+    from bot.store.post_state import begin_attempt, record_failure, record_posted
+    from bot.store.queue import get_entry
 
     with session_scope(paperbot.engine()) as session:
         entry = get_entry(session=session, entry_id=entry_id)

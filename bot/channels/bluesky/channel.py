@@ -15,7 +15,7 @@ Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's jo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +53,7 @@ class BlueskyChannel:
     """
 
     name = "bluesky"
+    key_memory: timedelta | None = None  # getRecord answers at once: always asked
 
     def __init__(
         self,

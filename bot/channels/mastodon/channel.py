@@ -21,7 +21,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
@@ -56,6 +56,8 @@ class MastodonChannel:
     """
 
     name = "mastodon"
+    # The server remembers a key for one hour; a margin for its clock and ours.
+    key_memory: timedelta | None = timedelta(minutes=50)
 
     def __init__(
         self,

@@ -1,0 +1,137 @@
+"""Building the Bluesky and Mastodon channels from settings and the environment.
+
+Beside bot/cli/wiring.py (which builds X and the workers): each builder returns the channel, the
+credentials' fingerprint, the values to hide from logs, and the options the composer needs for
+that platform. The Bluesky session and the Mastodon instance's limits are kept in files beside
+the SQLite database (in the working directory on PostgreSQL): never in the database or a log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.cli.context import App, BadInput
+
+log = logging.getLogger("paperbot")
+
+SESSION_SUFFIX = ".bluesky-session"
+CHANNEL_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class BuiltChannel:
+    channel: Any
+    fingerprint: str | None
+    secrets: tuple[str, ...] = ()
+    compose_options: dict[str, int] = field(default_factory=dict)
+
+
+def database_file(app: App) -> Path:
+    """The SQLite file, or a stand-in name in the working directory for other databases."""
+    from bot.store.read_sqlite import sqlite_path
+
+    path = sqlite_path(app.environ)
+    return path if path is not None else Path.cwd() / "paperbot.db"
+
+
+def missing_credentials(name: str) -> BadInput:
+    names = {
+        "bluesky": "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password)",
+        "mastodon": "MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+    }[name]
+    return BadInput(
+        f"no {name} credentials: set {names} in the environment or .env (see .env.example), "
+        f"take {name} out of [channels] post_to, or add --dry-run"
+    )
+
+
+def build_bluesky(app: App) -> BuiltChannel:
+    from bot.channels.bluesky.channel import BlueskyChannel
+    from bot.channels.bluesky.connection import BlueskyCredentials
+    from bot.cli.secrets import bluesky_secrets
+    from bot.config import ConfigError
+
+    try:
+        secrets = bluesky_secrets(app.environ)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from None
+    if secrets is None:
+        raise missing_credentials("bluesky")
+    database = database_file(app)
+    channel = BlueskyChannel(
+        BlueskyCredentials(secrets.handle, secrets.app_password),
+        session_file=database.with_name(database.name + SESSION_SUFFIX),
+        service=secrets.service,
+        timeout=CHANNEL_TIMEOUT_SECONDS,
+    )
+    return BuiltChannel(channel, secrets.fingerprint(), secrets.values())
+
+
+def build_mastodon(app: App) -> BuiltChannel:
+    from bot.channels.mastodon.channel import MastodonChannel
+    from bot.cli.secrets import mastodon_secrets
+    from bot.config import ConfigError
+
+    try:
+        secrets = mastodon_secrets(app.environ)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from None
+    if secrets is None:
+        raise missing_credentials("mastodon")
+    limits = _instance_limits(app, secrets.base_url, secrets.access_token)
+    channel = MastodonChannel(
+        api_base_url=secrets.base_url,
+        access_token=secrets.access_token,
+        timeout=CHANNEL_TIMEOUT_SECONDS,
+        max_media=limits.max_media_attachments,
+    )
+    return BuiltChannel(channel, secrets.fingerprint(), secrets.values(), _options(limits))
+
+
+def cached_mastodon_options(app: App) -> dict[str, int]:
+    """The composer's Mastodon options from the cached instance limits, without any network
+    (for `preview`); the defaults when nothing is cached yet."""
+    from datetime import timedelta
+
+    from bot.channels.mastodon.limits import InstanceLimits, cache_path, load_cached
+
+    base_url = app.environ.get("MASTODON_BASE_URL", "").strip().rstrip("/")
+    limits = None
+    if base_url:
+        path = cache_path(database_file(app))
+        limits = load_cached(path, instance=base_url, now=app.now(), max_age=timedelta(days=365))
+    return _options(limits or InstanceLimits())
+
+
+def _options(limits: Any) -> dict[str, int]:
+    return {
+        "mastodon_limit": limits.max_characters,
+        "mastodon_url_length": limits.characters_reserved_per_url,
+        "mastodon_alt_max": limits.description_limit,
+        "mastodon_max_images": limits.max_media_attachments,
+    }
+
+
+def _instance_limits(app: App, base_url: str, token: str) -> Any:
+    """The instance's limits, read once and cached beside the database; the defaults (500
+    characters) when the instance cannot be reached now, so the rest still posts."""
+    from bot.channels.base import ChannelError
+    from bot.channels.mastodon.channel import MastodonChannel
+    from bot.channels.mastodon.limits import InstanceLimits, cache_path, cached_limits
+
+    reader = MastodonChannel(api_base_url=base_url, access_token=token, timeout=10.0)
+    try:
+        return cached_limits(
+            cache_path(database_file(app)),
+            reader.instance_limits,
+            instance=base_url,
+            now=app.now(),
+        )
+    except ChannelError as exc:
+        log.warning("could not read the Mastodon instance's limits (%s): using defaults", exc)
+        return InstanceLimits()
+    finally:
+        reader.close()
