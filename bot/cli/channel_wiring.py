@@ -51,11 +51,12 @@ def missing_credentials(name: str) -> BadInput:
 def build_bluesky(app: App) -> BuiltChannel:
     from bot.channels.bluesky.channel import BlueskyChannel
     from bot.channels.bluesky.connection import BlueskyCredentials
-    from bot.channels.credentials import CredentialsError, bluesky_secrets
+    from bot.cli.secrets import bluesky_secrets
+    from bot.config import ConfigError
 
     try:
         secrets = bluesky_secrets(app.environ)
-    except CredentialsError as exc:
+    except ConfigError as exc:
         raise BadInput(str(exc)) from None
     if secrets is None:
         raise missing_credentials("bluesky")
@@ -70,12 +71,13 @@ def build_bluesky(app: App) -> BuiltChannel:
 
 
 def build_mastodon(app: App) -> BuiltChannel:
-    from bot.channels.credentials import CredentialsError, mastodon_secrets
     from bot.channels.mastodon.channel import MastodonChannel
+    from bot.cli.secrets import mastodon_secrets
+    from bot.config import ConfigError
 
     try:
         secrets = mastodon_secrets(app.environ)
-    except CredentialsError as exc:
+    except ConfigError as exc:
         raise BadInput(str(exc)) from None
     if secrets is None:
         raise missing_credentials("mastodon")

@@ -68,14 +68,7 @@ def import_(
     """
     from bot.digests.import_digest import ImportRequest, import_digest
 
-    request = ImportRequest(
-        source,
-        week,
-        fmt,
-        dry_run,
-        fetch_metadata=not no_fetch,
-        channels=app.settings.channels.post_to,
-    )
+    request = ImportRequest(source, week, fmt, dry_run, fetch_metadata=not no_fetch)
     bar = _ProgressBar(enabled=not as_json and sys.stderr.isatty())
     try:
         report, name = import_digest(
@@ -85,6 +78,7 @@ def import_(
             tz=app.tz,
             arxiv=None if app.offline else app.settings.arxiv,
             progress=bar.update,
+            channels=app.settings.channels.post_to,
         )
     finally:
         bar.stop()

@@ -3,9 +3,12 @@ bot/cli/plans.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from bot.posting.outcome import Outcome
 
 from bot.cli.context import App, BadInput, Failure, console, emit_json, pass_app, translate_errors
 
@@ -91,13 +94,13 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
       paperbot post 12
     """
     from bot.cli.wiring import build_workers, configure_logging
-    from bot.posting.post_now import post_now
+    from bot.posting.post_now import pause_message, post_now
 
     configure_logging(log_format)
     result = post_now(
         app.engine,
         entry_id,
-        make_workers=lambda: build_workers(app, dry_run=dry_run),
+        make_workers=lambda dry: build_workers(app, dry_run=dry),
         now=app.now,
         dry_run=dry_run,
     )
@@ -107,35 +110,30 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
             f"will post it within seconds; see `paperbot show {entry_id}`"
         )
         return
-    if dry_run:
-        [(_, outcome)] = result.outcomes
-        click.echo(outcome.remote_url or outcome.result)
-        return
-    _report_posted(entry_id, result.outcomes, result.paused)
+    paused = "; ".join(pause_message(reason, name) for name, reason in result.paused)
+    if result.outcomes or not paused:
+        _report_posted(entry_id, result.outcomes)
+    if paused:
+        raise Failure(paused)
 
 
-def _report_posted(entry_id: int, outcomes: Any, paused: dict[str, str]) -> None:
-    """One link per channel posted (just the link with one channel); exit 1 for the rest."""
-    from bot.posting.post_now import pause_message
-
-    if not outcomes and not paused:
+def _report_posted(entry_id: int, outcomes: tuple[tuple[str, Outcome], ...]) -> None:
+    if not outcomes:
         raise Failure(
             f"entry {entry_id} targets no channel enabled in [channels] post_to (see "
             f"`paperbot show {entry_id}`)"
         )
-    alone = len(outcomes) + len(paused) == 1
-    failed = [pause_message(reason, channel) for channel, reason in paused.items()]
+    failed = []
     for channel, outcome in outcomes:
         if outcome.result in ("posted", "settled"):
             link = outcome.remote_url or "posted"
-            click.echo(link if alone else f"{channel}: {link}")
+            click.echo(link if len(outcomes) == 1 else f"{channel}: {link}")
+        elif channel == "dry-run":
+            click.echo(outcome.remote_url or outcome.result)
         else:
-            where = "" if alone else f" on {channel}"
-            failed.append(
-                f"entry {entry_id} not posted{where} ({outcome.result}): {outcome.detail}"
-            )
+            failed.append(f"{channel}: {outcome.result}: {outcome.detail}")
     if failed:
-        raise Failure("; ".join(failed))
+        raise Failure(f"entry {entry_id} not posted on " + "; ".join(failed))
 
 
 @click.command()
@@ -224,6 +222,8 @@ def check(app: App) -> None:
     click.echo(
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
+    from bot.cli.check_channels import check_bluesky, check_mastodon
+
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)
@@ -234,8 +234,6 @@ def check(app: App) -> None:
             click.echo(result.read_access)
         if result.refused is not None:
             raise Failure(f"X refused the credentials: {result.refused}")
-    from bot.cli.check_channels import check_bluesky, check_mastodon
-
     for name, probe in (("bluesky", check_bluesky), ("mastodon", check_mastodon)):
         if name in settings.channels.post_to:
             for line in probe(app):

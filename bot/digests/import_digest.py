@@ -8,7 +8,7 @@ user calls `import_digest` with an engine, the settings and the current time the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,6 @@ class ImportRequest:
     fmt: str = "auto"
     dry_run: bool = False
     fetch_metadata: bool = True
-    channels: tuple[str, ...] = ("x",)  # what the new entries target ([channels] post_to)
 
 
 def read_input(source: str) -> tuple[bytes, Path, str]:
@@ -120,11 +119,13 @@ def import_digest(
     tz: ZoneInfo,
     arxiv: ArxivSettings | None,
     progress: Callable[[int, int], None] | None = None,
+    channels: Sequence[str] = ("x",),
 ) -> tuple[ImportReport, str]:
     """Import one digest file; returns the report and the name its messages use.
 
     `arxiv` None never asks arXiv (offline). `progress(done, total)` is called as entries are
-    queued. Any bad row raises ImportFileError (a ValueError) and nothing is written.
+    queued; every new entry targets `channels`. Any bad row raises ImportFileError (a ValueError)
+    and nothing is written.
     """
     from bot.digests.importer import import_entries
     from bot.schedule.weeks import parse_week, week_of
@@ -146,7 +147,7 @@ def import_digest(
         tz=tz,
         dry_run=request.dry_run,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
-        channels=request.channels,
+        channels=channels,
     )
     report.skipped = [(s.line, s.title, s.reason) for s in parsed.skipped]
     report.warnings = warnings

@@ -106,7 +106,7 @@ class _RowPlan:
     default_week: str
     tz: tzinfo
     report: ImportReport
-    channels: tuple[str, ...] = ("x",)
+    channels: tuple[str, ...]
 
     def rows(
         self, entries: Sequence[ImportedEntry], progress: Callable[[int], None] | None

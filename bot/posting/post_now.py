@@ -8,7 +8,7 @@ daemon picks up within seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,17 +23,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PostNowResult:
-    """The outcome on each channel the entry targets (those that were not paused), or the
-    daemon the entry went to; `paused` holds why, by channel."""
+    """What happened: the outcome on each channel, the daemon the entry went to, or the
+    channels whose credentials stand rejected (channel, reason)."""
 
     outcomes: tuple[tuple[str, Outcome], ...] = ()
     handed_to: str | None = None  # the poster lock's holder, which will post the entry
-    paused: dict[str, str] = field(default_factory=dict)
+    paused: tuple[tuple[str, str], ...] = ()
 
 
 def pause_message(reason: str, channel: str = "x") -> str:
-    """What to tell the operator when a platform refused the credentials and posting there
-    paused (the other channels go on)."""
+    """What to tell the operator when a platform refused the credentials and posting paused."""
     if channel == "bluesky":
         return (
             f"Bluesky rejected the credentials ({reason}); posting there is paused. Fix: check "
@@ -54,7 +53,7 @@ def pause_message(reason: str, channel: str = "x") -> str:
 
 
 def check_postable(engine: Engine, entry_id: int) -> list[str]:
-    """The entry's channels; ValueError (bad input) unless it is still to be posted."""
+    """The channels the entry targets; ValueError (bad input) unless it is still to be posted."""
     from bot.store.engine import session_scope
     from bot.store.queue import get_entry
 
@@ -87,37 +86,41 @@ def post_now(
     engine: Engine,
     entry_id: int,
     *,
-    make_workers: Callable[[], list[Worker]],
+    make_workers: Callable[[bool], list[Worker]],
     now: Callable[[], datetime],
     dry_run: bool = False,
 ) -> PostNowResult:
-    """Post `entry_id` at once on each channel it targets among the workers `make_workers`
-    builds (on the dry-run channel when `dry_run`, which needs no lock), or hand it to the
-    running daemon. A paused channel is reported and the others still post."""
+    """Post `entry_id` at once on each channel it targets (`make_workers(dry_run)` builds the
+    workers; a dry run needs no lock), or hand it to the running daemon."""
     channels = check_postable(engine, entry_id)
     if dry_run:
-        [worker] = make_workers()
-        return PostNowResult(outcomes=((worker.channel.name, worker.post(entry_id, now())),))
+        worker = make_workers(True)[0]
+        return PostNowResult(outcomes=(("dry-run", worker.post(entry_id, now())),))
     from bot.store import lease
 
     held = lease.try_acquire(engine, now=now())
     if held is None:
         return PostNowResult(handed_to=hand_to_daemon(engine, entry_id, now()))
     try:
-        workers = [w for w in make_workers() if w.channel.name in channels]
+        workers = [w for w in make_workers(False) if w.channel.name in channels]
     except BaseException:
         lease.release(engine, held, now=now())
         raise
-    outcomes: list[tuple[str, Outcome]] = []
-    paused: dict[str, str] = {}
     try:
-        for worker in workers:
-            try:
-                outcomes.append((worker.channel.name, worker.post(entry_id, now())))
-            except ChannelPaused as exc:
-                paused[worker.channel.name] = str(exc)
+        return _post_on_each(workers, entry_id, now())
     finally:
         lease.release(engine, held, now=now())
         for worker in workers:
             worker.channel.close()
-    return PostNowResult(outcomes=tuple(outcomes), paused=paused)
+
+
+def _post_on_each(workers: list[Worker], entry_id: int, now: datetime) -> PostNowResult:
+    """The entry on each channel in turn; a paused channel does not stop the others."""
+    outcomes: list[tuple[str, Outcome]] = []
+    paused: list[tuple[str, str]] = []
+    for worker in workers:
+        try:
+            outcomes.append((worker.channel.name, worker.post(entry_id, now)))
+        except ChannelPaused as exc:
+            paused.append((worker.channel.name, str(exc)))
+    return PostNowResult(outcomes=tuple(outcomes), paused=tuple(paused))

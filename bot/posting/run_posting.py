@@ -35,8 +35,9 @@ def run_posting(
     once: bool = False,
     standby: bool = False,
 ) -> RunSummary | int:
-    """One pass (`once`: returns its summary) or the daemon until a signal (its exit code),
-    over one worker per enabled channel."""
+    """One pass (`once`: returns its summary) or the daemon until a signal (its exit code).
+
+    `make_workers` builds one worker per enabled channel, after the lock is taken."""
     from bot.store import lease
 
     held = lease.try_acquire(engine, now=now())
@@ -63,8 +64,7 @@ def run_once(
     held: Lease,
     now: Callable[[], datetime],
 ) -> RunSummary:
-    """Post what is due now on every channel under the lease `held`, record the run, and let
-    the lease go."""
+    """Post what is due now under the lease `held`, record the run, and let the lease go."""
     from bot.posting.one_pass import run_all
     from bot.store import lease
 

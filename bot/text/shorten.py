@@ -85,6 +85,18 @@ def _weight(cut: _Cut) -> int:
     return cut[1]
 
 
+def _fits_for(limit: int | Callable[[str], bool]) -> tuple[Callable[[str], bool], int | None]:
+    """The fit test and, for a weight budget, the budget itself."""
+    if not isinstance(limit, int):
+        return limit, None
+    budget = limit
+
+    def fits_budget(candidate: str) -> bool:
+        return textlen.weighted_length(candidate) <= budget
+
+    return fits_budget, budget
+
+
 def shorten(
     text: str,
     limit: int | Callable[[str], bool],
@@ -107,17 +119,7 @@ def shorten(
     ``link_gap``: see ``_candidate`` (for platforms other than X).
     """
     text = nfc(text)
-    fits: Callable[[str], bool]
-    if isinstance(limit, int):
-        budget = limit
-
-        def fits_budget(candidate: str) -> bool:
-            return textlen.weighted_length(candidate) <= budget
-
-        fits = fits_budget
-    else:
-        budget = None
-        fits = limit
+    fits, budget = _fits_for(limit)
     if fits(text):
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).

@@ -1,6 +1,6 @@
 """Bluesky and Mastodon credentials from the environment (or `.env`), like X's in bot/config.py.
 
-Kept with the channels, so each platform's names sit together. Values never show in a
+Kept apart from bot/config.py so each platform's names sit together. Values never show in a
 repr; a fingerprint (a short one-way hash) lets a pause for rejected credentials lift when they
 change (bot/posting/gate.py).
 """
@@ -11,10 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-
-class CredentialsError(ValueError):
-    """Credentials set only in part, or a service URL that is no URL (bad input, exit 2)."""
-
+from bot.config import ConfigError
 
 BLUESKY_NAMES = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
 MASTODON_NAMES = ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN")
@@ -47,8 +44,7 @@ class MastodonSecrets:
 
 
 def bluesky_secrets(environ: Mapping[str, str]) -> BlueskySecrets | None:
-    """None when neither name is set; CredentialsError when only one is or the service is no
-    URL."""
+    """None when neither name is set; ConfigError when only one is or the service is no URL."""
     handle, password = _pair(environ, BLUESKY_NAMES, "Bluesky")
     if handle is None or password is None:
         return None
@@ -73,7 +69,7 @@ def _pair(
         return None, None
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
-        raise CredentialsError(
+        raise ConfigError(
             f"environment: {', '.join(missing)} missing ({platform} needs "
             f"{' and '.join(names)}; see .env.example)"
         )
@@ -82,7 +78,7 @@ def _pair(
 
 def _check_url(url: str, name: str) -> None:
     if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
-        raise CredentialsError(f"environment: {name} must be an http(s) URL, not {url!r}")
+        raise ConfigError(f"environment: {name} must be an http(s) URL, not {url!r}")
 
 
 def _fingerprint(*values: str) -> str:
