@@ -4,29 +4,36 @@ Jobs on a background scheduler, while the main thread only waits for a signal:
 - `tick:<channel>` (a date job at that channel's next due time, one per channel, each with its
   own lock, so a channel that is down, paused or rate-limited never holds the others back):
   settle, post what is due on that channel, plan its next tick;
-- `watch` (every few seconds): a cheap check whether the queue changed (SQLite's
-  PRAGMA data_version, one integer read) and, if so, re-plan, so entries added from the CLI are
-  picked up without restart and without polling the queue itself;
-- `heartbeat`: refresh the row `status` reads (liveness itself is the poster lock,
-bot/store/lease.py).
-Before any of this the daemon holds the poster lock; with `standby` it waits for it instead.
-The first SIGTERM/SIGINT lets the post in hand finish and exits 0; a second exits at once, after
-marking the heartbeat row stopped; the lock goes with the process (and the post in hand with it).
+- `watch` (every few seconds): if the queue changed (SQLite's data_version), re-plan, so
+  entries added from the CLI are picked up without restart or polling the queue itself;
+- `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py).
+First it holds the poster lock (`standby`: waits for it). A first SIGTERM/SIGINT lets the post in
+hand finish and exits 0; a second exits at once after marking the heartbeat row stopped (the
+lock goes with the process). Stateless helpers: bot/posting/daemon_parts.py.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from bot.posting.one_pass import make_plan, run_due
+from bot.posting.daemon_parts import (
+    REPLAN_EVERY,
+    DataVersion,
+    exit_now,
+    log_totals,
+    next_tick,
+    release_memory,
+    take_lease,
+    utc_now,
+)
+from bot.posting.one_pass import run_due
 from bot.store import lease
 
 if TYPE_CHECKING:
@@ -35,18 +42,10 @@ if TYPE_CHECKING:
     from bot.schedule.timetable import TimetableConfig
 
 log = logging.getLogger("paperbot")
-STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
 
 
 class _SecondSignal(BaseException):
     """Raised in the main thread by a second SIGTERM/SIGINT: stop waiting for anything."""
-
-
-REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -65,12 +64,11 @@ class Daemon:
     _next_tick: dict[str, datetime | None] = field(default_factory=dict)
     _signals: int = 0
     _closing: bool = False  # releasing the lease: a second signal must not interrupt it
-    # When a tick last found the channel paused, per channel.
-    _paused_at: dict[str, datetime | None] = field(default_factory=dict)
+    _paused_at: dict[str, datetime | None] = field(default_factory=dict)  # a tick saw a pause
     # Each channel's own `last_run` (the timetable's catch-up mark); the earliest is stored.
     _last_run: dict[str, datetime | None] = field(default_factory=dict)
     _scheduler: Any = None
-    _version_connection: Any = None
+    _data_versions: DataVersion | None = None
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
 
@@ -107,26 +105,10 @@ class Daemon:
 
     def _take_lease(self) -> bool:
         """Take the poster lock, or wait for it when standing by; False when not taken."""
-        engine = self.engine
-        self.lease = lease.try_acquire(engine, now=self.clock())
-        if self.lease is not None:
-            return True
-        if not self.standby:
-            log.error("%s", lease.refusal(engine))
+        self.lease = take_lease(self.engine, self.clock, standby=self.standby, stop=self._stop)
+        if self.lease is None and not self.standby:
             self.exit_code = 1
-            return False
-        log.info(
-            "standing by: another paperbot daemon holds this database (%s); taking over "
-            "when it stops",
-            lease.holder(engine),
-        )
-        while not self._stop.wait(timeout=STANDBY_POLL_SECONDS):
-            self.lease = lease.try_acquire(engine, now=self.clock())
-            if self.lease is not None:
-                log.info("taking over: the previous daemon is gone")
-                return True
-        log.info("stopped while standing by")
-        return False
+        return self.lease is not None
 
     def _serve(self) -> int:
         from apscheduler.executors.pool import ThreadPoolExecutor
@@ -158,23 +140,16 @@ class Daemon:
         while not self._stop.wait(timeout=3600):
             pass
         log.info("stopping: waiting for the post in hand")
-        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for
-        # running jobs, so a job that touched the scheduler then would deadlock. Jobs only
-        # touch it while planning, under self._lock and never once _stop is set: wait for
-        # the tick in hand here, then no running job can reach the scheduler.
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
+        # jobs, so a job that touched the scheduler then would deadlock. Jobs only touch it
+        # while planning, under a channel's lock and never once _stop is set: wait for the
+        # ticks in hand here, then no running job can reach the scheduler.
         for lock in self._locks.values():
             with lock:
                 pass
         scheduler.shutdown(wait=True)
         self._close()
-        totals = self._totals
-        log.info(
-            "daemon stopped: %d posted, %d settled, %d retried, %d failed",
-            totals.get("posted", 0),
-            totals.get("settled", 0),
-            totals.get("retry", 0),
-            totals.get("failed", 0),
-        )
+        log_totals(self._totals)
         return self.exit_code
 
     def stop(self) -> None:
@@ -193,22 +168,8 @@ class Daemon:
             raise _SecondSignal
 
     def _exit_now(self) -> None:
-        """Exit at once without waiting for the post in hand (its thread cannot be stopped,
-        and interpreter shutdown would join it). The row is marked stopped first; the lock is
-        released by the kernel (or PostgreSQL) as the process ends, at the same instant as the
-        post in hand, so a successor can never overlap it."""
-        import sys
-
         self._closing = True
-        log.warning("second signal: exiting at once")
-        if self.lease is not None:
-            try:
-                lease.mark_stopped(self.engine, self.lease, now=self.clock())
-            except Exception as exc:
-                log.warning("could not mark the daemon stopped: %s", exc)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        os._exit(1)
+        exit_now(self.engine, self.lease, self.clock())
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -242,13 +203,15 @@ class Daemon:
             except Exception as exc:  # never let one bad tick kill a months-long daemon
                 log.exception("tick on %s failed: %s", name, exc)
             self._plan_next_tick(name)
-        _release_memory()
+        release_memory()
 
     def _watch(self) -> None:
         if self._stop.is_set():
             return
         try:
-            version = self._read_data_version()
+            if self._data_versions is None:
+                self._data_versions = DataVersion(self.engine)
+            version = self._data_versions.read()
         except Exception as exc:
             log.warning("watch: %s", exc)
             return
@@ -287,33 +250,22 @@ class Daemon:
             return  # shutting down: the scheduler must not be touched (see run)
         now = self.clock()
         self._planned_at = now
-        worker = self._worker(name)
         try:
-            plan = make_plan(
-                self.engine,
+            when, first = next_tick(
+                self._worker(name),
                 self.config,
                 now,
-                channel=name,
                 last_run=self._last_run[name],
-                horizon=timedelta(days=8),
+                paused_at=self._paused_at.get(name),
             )
         except Exception as exc:
             log.exception("planning failed: %s", exc)
             return
-        when = plan[0].when if plan else None
-        waiting = worker.rate_limited_until(now)
-        if when is not None and waiting is not None and when < waiting:
-            when = waiting
-        paused_at = self._paused_at.get(name)
-        if when is not None and paused_at is not None:
-            # Nothing can go out until the credentials change: look again now and then, not at
-            # every poll (each look logs the pause as an error).
-            when = max(when, paused_at + REPLAN_EVERY)
         job_id = f"tick:{name}"
         if when == self._next_tick.get(name) and self._scheduler.get_job(job_id) is not None:
             return
         self._next_tick[name] = when
-        if when is None:
+        if when is None or first is None:
             job = self._scheduler.get_job(job_id)
             if job is not None:
                 job.remove()
@@ -331,44 +283,18 @@ class Daemon:
         )
         log.info(
             "planned: entry %s at %s (%s) on %s",
-            plan[0].entry_id,
+            first.entry_id,
             when.astimezone(self.config.tz).isoformat(timespec="seconds"),
-            plan[0].reason,
+            first.reason,
             name,
         )
 
-    def _read_data_version(self) -> int | None:
-        """SQLite's data_version changes when another connection commits: a one-integer check."""
-        engine = self.engine
-        if engine.dialect.name != "sqlite":
-            return None
-        if self._version_connection is None:
-            self._version_connection = engine.raw_connection()
-        cursor = self._version_connection.cursor()
-        try:
-            cursor.execute("PRAGMA data_version")
-            return int(cursor.fetchone()[0])
-        finally:
-            cursor.close()
-
     def _close(self) -> None:
         self._closing = True
-        if self._version_connection is not None:
-            self._version_connection.close()
+        if self._data_versions is not None:
+            self._data_versions.close()
         try:
             if self.lease is not None:
                 lease.release(self.engine, self.lease, now=self.clock())
         finally:
             self._close_channels()
-
-
-def _release_memory() -> None:
-    """Hand memory freed by a tick (image bytes, one-off regex compiles) back to the OS, so a
-    daemon idling for days keeps a small footprint. glibc only; elsewhere a no-op."""
-    import contextlib
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
