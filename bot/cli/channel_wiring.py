@@ -52,7 +52,7 @@ def build_bluesky(app: App) -> BuiltChannel:
     from bot.channels.bluesky.channel import BlueskyChannel
     from bot.channels.bluesky.connection import BlueskyCredentials
     from bot.cli.secrets import bluesky_secrets
-    from bot.config import ConfigError
+    from bot.config.settings import ConfigError
 
     try:
         secrets = bluesky_secrets(app.environ)
@@ -73,7 +73,7 @@ def build_bluesky(app: App) -> BuiltChannel:
 def build_mastodon(app: App) -> BuiltChannel:
     from bot.channels.mastodon.channel import MastodonChannel
     from bot.cli.secrets import mastodon_secrets
-    from bot.config import ConfigError
+    from bot.config.settings import ConfigError
 
     try:
         secrets = mastodon_secrets(app.environ)

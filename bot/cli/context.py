@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-    from bot.config import Secrets, Settings
+    from bot.config.secrets import Secrets
+    from bot.config.settings import Settings
     from bot.store.reader import Reader
 
 P = ParamSpec("P")
@@ -56,7 +57,9 @@ class App:
 
     @functools.cached_property
     def settings(self) -> Settings:
-        from bot.config import ConfigError, load_dotenv_into, load_settings
+        from bot.config.loading import load_settings
+        from bot.config.secrets import load_dotenv_into
+        from bot.config.settings import ConfigError
 
         load_dotenv_into(self.environ)
         try:
@@ -88,7 +91,8 @@ class App:
         return open_reader(self.environ, lambda: self.engine)
 
     def secrets(self) -> Secrets | None:
-        from bot.config import ConfigError, load_secrets
+        from bot.config.secrets import load_secrets
+        from bot.config.settings import ConfigError
 
         self.settings  # noqa: B018  (loads .env)
         try:

@@ -23,7 +23,7 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     Example:
       paperbot schedule --days 3
     """
-    from bot.config import timetable_config
+    from bot.config.pure_views import timetable_config
     from bot.reports.schedule import schedule_report
 
     config = timetable_config(app.settings)
@@ -74,7 +74,7 @@ def status(app: App, as_json: bool) -> None:
     Example:
       paperbot status --json
     """
-    from bot.config import timetable_config
+    from bot.config.pure_views import timetable_config
     from bot.posting.status import gather_status
 
     with app.reader() as reader:

@@ -36,7 +36,7 @@ def preview(
     Example:
       paperbot preview --week 2026-W48
     """
-    from bot.config import checked_compose_settings
+    from bot.config.pure_views import checked_compose_settings
     from bot.posting.previews import entries_to_preview, preview_items
     from bot.schedule.weeks import parse_week
 
@@ -168,7 +168,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
       paperbot run --standby
     """
     from bot.cli.wiring import build_workers, configure_logging
-    from bot.config import timetable_config
+    from bot.config.pure_views import timetable_config
     from bot.posting.post_now import pause_message
     from bot.posting.run_posting import AlreadyPosting, run_posting
 
@@ -214,7 +214,7 @@ def check(app: App) -> None:
       paperbot check
     """
     from bot.cli.wiring import build_channel
-    from bot.config import checked_compose_settings
+    from bot.config.pure_views import checked_compose_settings
     from bot.posting.account_check import check_account
 
     settings = app.settings

@@ -1,6 +1,7 @@
-"""Bluesky and Mastodon credentials from the environment (or `.env`), like X's in bot/config.py.
+"""Bluesky and Mastodon credentials from the environment (or `.env`), like X's in
+bot/config/secrets.py.
 
-Kept apart from bot/config.py so each platform's names sit together. Values never show in a
+Kept apart from bot/config/secrets.py so each platform's names sit together. Values never show in a
 repr; a fingerprint (a short one-way hash) lets a pause for rejected credentials lift when they
 change (bot/posting/gate.py).
 """
@@ -11,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.config import ConfigError
+from bot.config.settings import ConfigError
 
 BLUESKY_NAMES = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
 MASTODON_NAMES = ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN")

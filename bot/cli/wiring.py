@@ -85,7 +85,7 @@ def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[W
 def _worker(app: App, built: Any) -> Worker:
     from datetime import timedelta
 
-    from bot.config import checked_compose_settings
+    from bot.config.pure_views import checked_compose_settings
     from bot.posting.outcome import RetryPolicy
     from bot.posting.publisher import Worker
 

@@ -15,7 +15,7 @@ from bot.store.models import ArxivCache, utcnow
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from bot.config import ArxivSettings
+    from bot.config.settings import ArxivSettings
 
 
 class HasArxivFields(Protocol):

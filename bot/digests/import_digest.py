@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from bot.config import ArxivSettings
+    from bot.config.settings import ArxivSettings
     from bot.digests.importer import ImportReport
     from bot.digests.records import ImportedEntry
 

@@ -37,7 +37,7 @@ from bot.posting.one_pass import run_due
 from bot.store import lease
 
 if TYPE_CHECKING:
-    from bot.config import DaemonSettings
+    from bot.config.settings import DaemonSettings
     from bot.posting.publisher import Worker
     from bot.schedule.timetable import TimetableConfig
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from bot.config import DaemonSettings
+    from bot.config.settings import DaemonSettings
     from bot.posting.one_pass import RunSummary
     from bot.posting.publisher import Worker
     from bot.schedule.timetable import TimetableConfig

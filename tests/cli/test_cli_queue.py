@@ -200,7 +200,7 @@ def test_invalid_config_names_file_key_and_reason(paperbot: Paperbot) -> None:
 
 
 def test_dotenv_is_read_but_real_environment_wins(paperbot: Paperbot) -> None:
-    from bot.config import load_dotenv_into
+    from bot.config.secrets import load_dotenv_into
 
     (paperbot.workdir / ".env").write_text("X_API_KEY=from-file\nOTHER=file\n")
     environ = {"X_API_KEY": "from-env"}

@@ -28,7 +28,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.config import ConfigError, Settings, load_settings, settings_from_mapping
+from bot.config.loading import load_settings, settings_from_mapping
+from bot.config.settings import ConfigError, Settings
 from bot.digests.json_digest import parse_json, parse_json_bytes
 from bot.digests.markdown import parse_markdown, parse_markdown_bytes
 from bot.digests.records import ImportFileError, ParsedImport

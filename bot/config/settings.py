@@ -1,0 +1,87 @@
+"""The settings themselves: one frozen dataclass per TOML table, and the error every bad value
+raises. Reading them is bot/config/loading.py; checking them is bot/config/validation.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+class ConfigError(ValueError):
+    """Invalid configuration: the message names the file, the key and the reason."""
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    slots: tuple[str, ...] = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 18:00")
+    jitter_minutes: int = 10
+    posts_per_day: int = 3
+    quiet_days: tuple[str, ...] = ()
+    catch_up: str = "spread"
+    catch_up_spacing_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class XSettings:
+    daily_post_limit: int | None = None
+    api_base: str | None = None
+    max_attempts: int = 5
+    retry_base_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    template: str = "{sentence}\n{url}"
+    hashtags: tuple[str, ...] = ()
+    emoji: str = ""
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    shrink_oversized: bool = False
+    allow_private_hosts: bool = False
+    max_download_mb: float = 20.0
+    timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class ArxivSettings:
+    api_url: str = "https://export.arxiv.org/api/query"
+    fetch: bool = True
+    min_interval_seconds: float = 3.0
+    timeout_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    poll_seconds: float = 2.0
+    heartbeat_seconds: float = 10.0
+    stale_after_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """`[channels] post_to`: where new entries go unless `add --channel` says otherwise."""
+
+    post_to: tuple[str, ...] = ("x",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str
+    config_path: Path | None
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    x: XSettings = field(default_factory=XSettings)
+    compose: ComposeConfig = field(default_factory=ComposeConfig)
+    images: ImageSettings = field(default_factory=ImageSettings)
+    arxiv: ArxivSettings = field(default_factory=ArxivSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,149 @@
+"""Checking the settings once, at start: the keys and types of the TOML document against the
+schema, then the values (ranges, the slots, the timetable), so a typo fails with the file, the
+key and the reason instead of surfacing at 9 a.m. on Monday.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.config.pure_views import timetable_config
+from bot.config.settings import ConfigError, Settings
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "": {"timezone": str},
+    "schedule": {
+        "slots": list,
+        "jitter_minutes": int,
+        "posts_per_day": int,
+        "quiet_days": list,
+        "catch_up": str,
+        "catch_up_spacing_minutes": int,
+    },
+    "x": {
+        "daily_post_limit": int,
+        "api_base": str,
+        "max_attempts": int,
+        "retry_base_seconds": (int, float),
+        "retry_max_seconds": (int, float),
+        "timeout_seconds": (int, float),
+    },
+    "compose": {"template": str, "hashtags": list, "emoji": str},
+    "images": {
+        "shrink_oversized": bool,
+        "allow_private_hosts": bool,
+        "max_download_mb": (int, float),
+        "timeout_seconds": (int, float),
+    },
+    "arxiv": {
+        "api_url": str,
+        "fetch": bool,
+        "min_interval_seconds": (int, float),
+        "timeout_seconds": (int, float),
+    },
+    "channels": {"post_to": list},
+    "daemon": {
+        "poll_seconds": (int, float),
+        "heartbeat_seconds": (int, float),
+        "stale_after_seconds": (int, float),
+    },
+}
+
+
+def check_keys(data: Mapping[str, Any], source: str) -> None:
+    for key, value in data.items():
+        if key in _SCHEMA and key:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: key '{key}': must be a table ([{key}])")
+            known = _SCHEMA[key]
+            for sub, subvalue in value.items():
+                if sub not in known:
+                    raise ConfigError(
+                        f"{source}: key '{key}.{sub}': unknown key "
+                        f"(known: {', '.join(sorted(known))})"
+                    )
+                _check_type(subvalue, known[sub], source, f"{key}.{sub}")
+        elif key in _SCHEMA[""]:
+            _check_type(value, _SCHEMA[""][key], source, key)
+        else:
+            known_top = sorted([*_SCHEMA[""], *(k for k in _SCHEMA if k)])
+            raise ConfigError(f"{source}: key '{key}': unknown key (known: {', '.join(known_top)})")
+
+
+def _check_type(value: Any, expected: type | tuple[type, ...], source: str, key: str) -> None:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    # TOML booleans are ints to Python; `true` is no answer to "how many posts a day".
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if not ok:
+        names = " or ".join(_type_name(t) for t in types)
+        raise ConfigError(f"{source}: key '{key}': must be {names}, not {value!r}")
+
+
+def _type_name(t: type) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+    }.get(t, t.__name__)
+
+
+def check_values(settings: Settings, source: str) -> None:
+    s, x = settings.schedule, settings.x
+    positive = {
+        "schedule.posts_per_day": s.posts_per_day,
+        "schedule.catch_up_spacing_minutes": s.catch_up_spacing_minutes,
+        "x.max_attempts": x.max_attempts,
+        "x.retry_base_seconds": x.retry_base_seconds,
+        "x.timeout_seconds": x.timeout_seconds,
+        "images.max_download_mb": settings.images.max_download_mb,
+        "daemon.poll_seconds": settings.daemon.poll_seconds,
+        "daemon.heartbeat_seconds": settings.daemon.heartbeat_seconds,
+        "daemon.stale_after_seconds": settings.daemon.stale_after_seconds,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{source}: key '{key}': must be greater than 0, not {value}")
+    # TOML has nan and inf; they (and absurd sizes) pass the checks above but break timedelta
+    # and the scheduler later, or make a dead daemon's lease look fresh forever.
+    for table, keys in _SCHEMA.items():
+        for key, kind in keys.items():
+            if table and kind == (int, float):
+                number = getattr(getattr(settings, table), key)
+                if not (math.isfinite(number) and 0 <= number <= 1e9):
+                    raise ConfigError(
+                        f"{source}: key '{table}.{key}': must be a number from 0 to 1e9, "
+                        f"not {number}"
+                    )
+    if s.jitter_minutes < 0 or s.jitter_minutes > 120:
+        raise ConfigError(f"{source}: key 'schedule.jitter_minutes': must be 0-120")
+    if x.daily_post_limit is not None and x.daily_post_limit < 0:
+        raise ConfigError(f"{source}: key 'x.daily_post_limit': must be 0 (none) or more")
+    if s.catch_up not in ("spread", "next-slots"):
+        raise ConfigError(
+            f"{source}: key 'schedule.catch_up': must be 'spread' or 'next-slots', "
+            f"not {s.catch_up!r}"
+        )
+    if not s.slots:
+        raise ConfigError(f"{source}: key 'schedule.slots': needs at least one slot")
+    if x.api_base and not re.match(r"^https?://[^/\s]+/?$", x.api_base):
+        raise ConfigError(f"{source}: key 'x.api_base': must be like https://api.x.com")
+    _check_schedule(settings, source)
+
+
+def _check_schedule(settings: Settings, source: str) -> None:
+    from bot.schedule import slots, timetable
+
+    for spec in settings.schedule.slots:
+        try:
+            slots.parse_slot(spec)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: key 'schedule.slots': {spec!r}: {exc}") from None
+    try:
+        timetable.validate(timetable_config(settings))
+    except ValueError as exc:
+        raise ConfigError(f"{source}: key 'schedule': {exc}") from None
