@@ -34,11 +34,8 @@ from bot.images.types import ImageError, ImagePolicy, LoadedImage, format_size
 if TYPE_CHECKING:
     import httpx
 
-# bot/posting/publisher.py (being rewritten on another branch) still imports ImagePolicy from
-# here; take it off this list once that import names bot.images.types.
 __all__ = [
     "CONFIG_HINT",
-    "ImagePolicy",
     "check_local_path",
     "is_remote",
     "load_image",

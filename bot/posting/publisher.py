@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from bot.images.load import ImagePolicy
+    from bot.images.types import ImagePolicy
     from bot.text.compose import ComposeSettings
     from bot.text.per_channel import ChannelDraft
 
