@@ -249,8 +249,13 @@ class SqliteReader:
             queries = [(columns, params)]
         else:
             weeks = [week for (week,) in self._db.execute("SELECT DISTINCT week FROM entry")]
+            # Retrying entries are found from their posts: computing retry_at for every
+            # queued entry would cost a correlated lookup per row.
+            retrying = " AND id IN (SELECT entry_id FROM post WHERE channel = ?"
+            retrying += " AND next_attempt_at IS NOT NULL) AND retry_at IS NOT NULL"
             queries = [
-                (columns + f" AND {column} IS NOT NULL", params) for column in ("at", "retry_at")
+                (columns + " AND at IS NOT NULL", params),
+                (columns + retrying, [*params, channel]),
             ]
             queries += [
                 (
