@@ -10,6 +10,7 @@ hand a locked session to unrelated work, and a pool reset would not release a se
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ LOCK_KEY = 0x7061706572626F74
 # migrations take them so that, as under SQLite's BEGIN IMMEDIATE, they run one at a time.
 QUEUE_LOCK_KEY = 0x7061706572627175
 MIGRATION_LOCK_KEY = 0x706170657262D69
+# How long a refused try waits for a just-killed holder's server process to exit (1 s).
+HOLDER_EXIT_TRIES = 10
+HOLDER_EXIT_WAIT = 0.1
 
 
 def lock_transaction(connection: Any, key: int) -> None:
@@ -58,14 +62,18 @@ class AdvisoryLock:
         connection = self.engine.raw_connection()
         try:
             connection.driver_connection.autocommit = True  # type: ignore[union-attr]
-            cursor = connection.cursor()
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
-            row = cursor.fetchone()
-            cursor.close()
+            taken = _take(connection)
+            for _ in range(HOLDER_EXIT_TRIES):
+                if taken:
+                    break
+                # A holder killed a moment ago still holds the lock until its server process
+                # notices the closed socket and exits (milliseconds): ask again before refusing.
+                time.sleep(HOLDER_EXIT_WAIT)
+                taken = _take(connection)
         except BaseException:
             connection.invalidate()
             raise
-        if row is not None and bool(row[0]):
+        if taken:
             self._connection = connection
             return True
         connection.invalidate()  # closed, never pooled (see the module docstring)
@@ -96,3 +104,12 @@ class AdvisoryLock:
         connection, self._connection = self._connection, None
         with contextlib.suppress(Exception):
             connection.invalidate()
+
+
+def _take(connection: Any) -> bool:
+    """One `pg_try_advisory_lock` on `connection` (autocommit): True if it is ours now."""
+    cursor = connection.cursor()
+    cursor.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+    row = cursor.fetchone()
+    cursor.close()
+    return row is not None and bool(row[0])
