@@ -222,10 +222,13 @@ def test_an_image_over_the_limit_is_shrunk_once(fake: FakeBluesky, make: Factory
     assert fake.routes_called().count("uploadBlob") == 1
 
 
-def test_a_server_with_the_old_blob_limit_gets_a_smaller_image(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_limit", [1_000_000, 700_000])
+def test_a_blob_refusal_naming_a_maximum_shrinks_to_it_and_sends_again(
+    tmp_path: Path, server_limit: int
+) -> None:
     image = _png(1000, 800, noise=40)
     assert 1_000_000 < len(image) <= 2_000_000  # under the lexicon limit: sent as it is first
-    with FakeBluesky(password=PASSWORD, blob_limit=1_000_000) as old:
+    with FakeBluesky(password=PASSWORD, blob_limit=server_limit) as old:
         channel = BlueskyChannel(
             BlueskyCredentials(old.handle, PASSWORD),
             session_file=tmp_path / "session",
@@ -239,11 +242,26 @@ def test_a_server_with_the_old_blob_limit_gets_a_smaller_image(tmp_path: Path) -
         finally:
             channel.close()
         (posted,) = old.records[0].value["embed"]["images"]
-        assert len(old.blobs[posted["image"]["ref"]["$link"]][1]) <= 1_000_000
+        assert len(old.blobs[posted["image"]["ref"]["$link"]][1]) <= server_limit
         assert [c.status for c in old.calls if c.route == "createRecord"] == [400, 200]
 
 
-def test_an_upload_the_server_refuses_as_too_large_is_invalid_not_retried(
+def test_a_413_at_upload_shrinks_to_the_older_limit_and_uploads_again(
+    fake: FakeBluesky, make: Factory
+) -> None:
+    image = _png(1000, 800, noise=40)
+    fake.upload_limit = len(image) - 1
+    channel = make()
+    channel.publish(
+        Publication(TEXT, (MediaItem(image, "image/png", "Noisy"),)),
+        request_key=channel.new_request_key(),
+    )
+    assert [c.status for c in fake.calls if c.route == "uploadBlob"] == [413, 200]
+    (posted,) = fake.records[0].value["embed"]["images"]
+    assert len(fake.blobs[posted["image"]["ref"]["$link"]][1]) <= 1_000_000
+
+
+def test_a_refusal_shrinking_cannot_help_is_invalid_after_one_more_try(
     fake: FakeBluesky, make: Factory
 ) -> None:
     fake.upload_limit = 1000
@@ -255,7 +273,7 @@ def test_an_upload_the_server_refuses_as_too_large_is_invalid_not_retried(
         )
     assert caught.value.kind is ErrorKind.INVALID and caught.value.status_code == 413
     assert not caught.value.maybe_posted
-    assert fake.routes_called().count("uploadBlob") == 1 and not fake.records
+    assert fake.routes_called().count("uploadBlob") == 2 and not fake.records
 
 
 # -- exactly once by record key -----------------------------------------------------------------

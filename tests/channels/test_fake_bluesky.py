@@ -112,7 +112,9 @@ def test_text_and_blob_limits(fake: FakeBluesky, http: httpx.Client) -> None:
     token, did = session["accessJwt"], session["did"]
     upload = {**_auth(token), "Content-Type": "image/png"}
     too_big = http.post("com.atproto.repo.uploadBlob", content=b"x" * 5001, headers=upload)
-    assert _error(too_big) == (413, "PayloadTooLarge")
+    assert _error(too_big) == (413, "PayloadTooLarge") and too_big.json() == {
+        "error": "PayloadTooLarge"
+    }
     blob = http.post("com.atproto.repo.uploadBlob", content=b"x" * 2000, headers=upload).json()
     assert blob["blob"]["size"] == 2000
     record = {"$type": POST, "text": "a" * 301, "createdAt": "2026-11-29T12:00:00.000Z"}
@@ -125,7 +127,11 @@ def test_text_and_blob_limits(fake: FakeBluesky, http: httpx.Client) -> None:
         "images": [{"alt": "", "image": blob["blob"]}],
     }
     large = http.post("com.atproto.repo.createRecord", json=body, headers=_auth(token))
-    assert _error(large) == (400, "BlobTooLarge") and "maximum size" in large.text
+    assert large.status_code == 400 and large.json() == {
+        "error": "InvalidRequest",
+        "message": "Invalid app.bsky.feed.post record: blob too big (maximum 1000, got 2000) "
+        "at $.record.embed.images[0].image",
+    }
     assert not fake.records
 
 

@@ -33,7 +33,7 @@ class BlueskyRepo(BlueskySessions):
         if denied:
             return denied
         if len(request.body) > self.upload_limit:
-            return error(413, "PayloadTooLarge", "request entity too large")
+            return Answer(413, {"error": "PayloadTooLarge"})  # the reference PDS: no message
         mime = request.headers.get("content-type", "application/octet-stream")
         cid = "bafkrei" + hashlib.sha256(request.body).hexdigest()[:52]
         self._blobs[cid] = (mime, request.body)
@@ -104,11 +104,10 @@ class BlueskyRepo(BlueskySessions):
                 return error(400, "InvalidRequest", f"Could not find blob: {cid}")
             mime, data = self._blobs[cid]
             if len(data) > self.blob_limit:
-                return error(
-                    400,
-                    "BlobTooLarge",
-                    f"This file is too large. It is {len(data) / 1024:.2f}KB but the maximum "
-                    f"size is {self.blob_limit / 1024:.2f}KB.",
+                # The reference PDS's lexicon check (FACTS.md, "Seen on real servers").
+                return invalid(
+                    f"blob too big (maximum {self.blob_limit}, got {len(data)}) at "
+                    f"$.record.embed.images[{number}].image"
                 )
             if not mime.startswith("image/"):
                 return error(400, "InvalidMimeType", f"Wrong type of file. It is {mime}")

@@ -5,8 +5,11 @@ It answers as the reference PDS does where paperbot depends on it:
 * sessions: ``createSession`` (app password; a limited number per window, then 429),
   ``refreshSession`` (refresh tokens rotate), ``getSession``; access tokens are JWTs with ``exp``
   (the SDK reads it) and, once expired on the server, answer **400 ExpiredToken**;
-* ``uploadBlob`` with a body size limit (413 ``PayloadTooLarge``), and ``createRecord`` refusing
-  a post whose image blob is over the lexicon limit (400 ``BlobTooLarge``);
+* ``uploadBlob`` with a body size limit (``413 {"error": "PayloadTooLarge"}``), and
+  ``createRecord`` refusing a post whose image blob is over ``blob_limit`` (2,000,000 as current
+  servers, 1,000,000 as 0.4.x) as the reference PDS does: ``400 InvalidRequest "Invalid
+  app.bsky.feed.post record: blob too big (maximum 1000000, got N) at
+  $.record.embed.images[0].image"``;
 * ``createRecord`` checks the rkey is a TID and answers **HTTP 500** when it already exists,
   checks the text (300 graphemes, 3,000 bytes), facets and image embeds;
 * ``getRecord`` (400 ``RecordNotFound``), ``listRecords`` newest first;

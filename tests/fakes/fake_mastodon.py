@@ -16,6 +16,13 @@ mastodon/mastodon: ``Api::V1::StatusesController``, ``PostStatusService``,
 * ``GET /api/v1/accounts/:id/statuses``: newest first, ``limit`` ≤ 40, ``max_id``/``since_id``,
   ``exclude_replies``/``exclude_reblogs``, a ``Link`` header with ``rel="next"`` on full pages;
   ``content`` is HTML with shortened link text, as Mastodon renders it;
+* ``profile`` (tests/fakes/mastodon_model.py ``PROFILES``) makes it answer as servers that
+  speak the Mastodon API but are not Mastodon did (Takahē; Pixelfed and GoToSocial for the
+  key): ``ignores-idempotency-key``, ``full-length-links`` (advertises 23 per link, counts the
+  raw length), ``read-scope-verify`` (``verify_credentials`` wants the whole ``read`` scope:
+  403 otherwise), ``plaintext-400-auth`` (a bad token: ``400 text/html "Invalid Bearer
+  token"``), ``instance-404`` (the trailing-slash instance endpoints 404); ``takahe`` is all of
+  them; status URLs are ``https://`` whatever the fake is served over;
 * ``fail_next`` injects 5xx, 429 (with ``X-RateLimit-*``), drops before or after the server
   acted, and delays.
 
@@ -27,7 +34,6 @@ mastodon_statuses.py (the routes).
 
 from __future__ import annotations
 
-from tests.fakes.mastodon_model import json_reply
 from tests.fakes.mastodon_statuses import MastodonStatuses
 
 
@@ -38,13 +44,16 @@ class FakeMastodon(MastodonStatuses):
 
     def start(self) -> FakeMastodon:
         self.server.start()
+        slash = "instance-404" not in self.quirks  # that server 404s the trailing-slash forms
         for path in ("/api/v1/instance", "/api/v1/instance/"):
-            self.server.route(path, self._handler("instance", self._instance_v1, auth=False))
+            if slash or not path.endswith("/"):
+                self.server.route(path, self._handler("instance", self._instance_v1, auth=False))
         for path in ("/api/v2/instance", "/api/v2/instance/"):
-            self.server.route(path, self._handler("instance", self._instance_v2, auth=False))
+            if slash or not path.endswith("/"):
+                self.server.route(path, self._handler("instance", self._instance_v2, auth=False))
         self.server.route(
             "/api/v1/accounts/verify_credentials",
-            self._handler("verify_credentials", lambda _: json_reply(200, self._account())),
+            self._handler("verify_credentials", self._verify_credentials),
         )
         self.server.route("/api/v2/media", self._handler("media_upload", self._upload), "POST")
         self.server.route(

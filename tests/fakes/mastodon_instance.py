@@ -5,12 +5,12 @@ account the token belongs to.
 from __future__ import annotations
 
 from tests.fakes.http_server import RecordedRequest, Reply
-from tests.fakes.mastodon_model import error, json_reply
+from tests.fakes.mastodon_model import OUT_OF_SCOPE, error, json_reply
 from tests.fakes.mastodon_state import MastodonState
 
 
 class MastodonInstance(MastodonState):
-    """``/api/v1/instance``, ``/api/v2/instance`` and ``verify_credentials``."""
+    """``/api/v1/instance``, ``/api/v2/instance`` and ``verify_credentials`` (scope-checked)."""
 
     def _configuration(self) -> dict[str, object]:
         return {
@@ -55,6 +55,13 @@ class MastodonInstance(MastodonState):
                 "configuration": self._configuration(),
             },
         )
+
+    def _verify_credentials(self, _: RecordedRequest) -> Reply:
+        # Mastodon takes ``read:accounts`` (or ``profile``); Takahē only the whole ``read``.
+        wanted = {"read"} if "read-scope-verify" in self.quirks else {"read", "read:accounts"}
+        if not wanted & self.scopes:
+            return error(403, OUT_OF_SCOPE)
+        return json_reply(200, self._account())
 
     def _account(self) -> dict[str, object]:
         return {

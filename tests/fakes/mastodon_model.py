@@ -18,6 +18,20 @@ from tests.fakes.http_server import RecordedRequest, Reply
 TOO_LONG = "Validation failed: Text character limit of {max} exceeded"
 NOT_READY = "Cannot attach files that have not finished processing. Try again in a moment!"
 INVALID_TOKEN = "The access token is invalid"
+OUT_OF_SCOPE = "This action is outside the authorized scopes"
+#: The scopes README asks for; a token made with exactly these is what most users have.
+DOCUMENTED_SCOPES = ("write:statuses", "write:media", "read:accounts", "read:statuses")
+#: Server profiles: how servers that speak the Mastodon API differ from Mastodon 4 (FACTS.md,
+#: "Seen on real servers": Takahē showed all of these; Pixelfed and GoToSocial ignore the key).
+PROFILES: dict[str, frozenset[str]] = {
+    "mastodon4": frozenset(),
+    "ignores-idempotency-key": frozenset({"ignores-idempotency-key"}),
+    "full-length-links": frozenset({"full-length-links"}),  # advertises 23, counts raw length
+    "read-scope-verify": frozenset({"read-scope-verify"}),  # verify_credentials needs ``read``
+    "plaintext-400-auth": frozenset({"plaintext-400-auth"}),  # bad token: 400 text/html
+    "instance-404": frozenset({"instance-404"}),  # only ``/api/v2/instance`` without a slash
+}
+PROFILES["takahe"] = frozenset().union(*PROFILES.values())
 IDEMPOTENCY_TTL = timedelta(hours=1)
 ROUTES = frozenset(
     {"instance", "verify_credentials", "media_upload", "media_get", "create_status", "statuses"}

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 from tests.fakes.mastodon_model import (
+    DOCUMENTED_SCOPES,
     INVALID_TOKEN,
+    PROFILES,
     ROUTES,
     FakeMedia,
     FakeStatus,
@@ -38,7 +40,14 @@ class MastodonState:
         large_media_bytes: int = 64 * 1024,
         processing_polls: int = 2,
         now: Callable[[], datetime] | None = None,
+        profile: str = "mastodon4",
+        scopes: tuple[str, ...] = DOCUMENTED_SCOPES,
     ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; known: {sorted(PROFILES)}")
+        self.profile = profile
+        self.quirks = PROFILES[profile]
+        self.scopes = frozenset(scopes)  # the access token's scopes
         self.access_token = access_token
         self.username = username
         self.account_id = account_id
@@ -129,6 +138,9 @@ class MastodonState:
     ) -> Callable[[RecordedRequest], Reply]:
         def handle(request: RecordedRequest) -> Reply:
             if auth and not self._authorized(request):
+                if "plaintext-400-auth" in self.quirks:
+                    html = {"Content-Type": "text/html; charset=utf-8"}
+                    return Reply(400, html, b"Invalid Bearer token")
                 return error(401, INVALID_TOKEN, self._rate_headers())
             fault = self._take_fault(route)
             if fault is None:

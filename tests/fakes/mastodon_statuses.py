@@ -38,6 +38,8 @@ class MastodonStatuses(MastodonMedia, MastodonInstance):
         media_ids = tuple(params.get("media_ids[]", []) or params.get("media_ids", []))
         with self._lock:
             now = self._now() + self._offset
+            if "ignores-idempotency-key" in self.quirks:
+                key = None  # as Takahē, Pixelfed and GoToSocial: every request makes a status
             if key is not None:
                 remembered = self._keys.get(key)
                 if remembered is not None and now - remembered[1] < IDEMPOTENCY_TTL:
@@ -54,7 +56,8 @@ class MastodonStatuses(MastodonMedia, MastodonInstance):
     def _refusal(self, text: str, media_ids: tuple[str, ...]) -> str | None:
         if not text.strip() and not media_ids:
             return "Validation failed: Text can't be blank"
-        if status_length(text, self.url_length) > self.max_characters:
+        full = "full-length-links" in self.quirks  # advertises url_length, counts raw text
+        if status_length(text, None if full else self.url_length) > self.max_characters:
             return TOO_LONG.format(max=self.max_characters)
         if len(media_ids) > 4:
             return "Cannot attach more than 4 files"

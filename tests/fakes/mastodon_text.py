@@ -25,13 +25,14 @@ def _links(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def status_length(text: str, url_length: int = 23) -> int:
-    spans = _links(text)
+def status_length(text: str, url_length: int | None = 23) -> int:
+    """Graphemes as the instance counts them; ``url_length`` None counts links at full length."""
+    spans = _links(text) if url_length is not None else []
     out: list[str] = []
     position = 0
     for start, end in spans:
         out.append(_MENTION.sub(r"@\1", text[position:start]))
-        out.append("x" * url_length)
+        out.append("x" * (url_length or 0))
         position = end
     out.append(_MENTION.sub(r"@\1", text[position:]))
     return len(regex.findall(r"\X", "".join(out)))

@@ -14,6 +14,7 @@ Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's jo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
 from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
-from bot.channels.bluesky.errors import error_name
+from bot.channels.bluesky.errors import blob_maximum, error_name
 from bot.channels.bluesky.records import (
     fit_image,
     image_entry,
@@ -41,6 +42,7 @@ MAX_IMAGES = 4
 POST = "app.bsky.feed.post"
 _PAGES = 5
 T = TypeVar("T")
+log = logging.getLogger("paperbot")
 
 
 class BlueskyChannel:
@@ -49,7 +51,8 @@ class BlueskyChannel:
     ``session_file`` keeps the session between processes (a secret: a ``0600`` file beside the
     database). ``service`` is the account's PDS (``https://bsky.social`` for most accounts, a
     fake's URL in tests); ``timeout`` bounds every request; ``blob_limit`` is the image size
-    the server takes (larger images are shrunk, others sent as they are).
+    the server takes (larger images are shrunk, others sent as they are); a server that refuses
+    an image as too big (naming its maximum, or 413 at upload) lowers it, once per post.
     """
 
     name = "bluesky"
@@ -104,15 +107,34 @@ class BlueskyChannel:
                 f"Bluesky takes at most {MAX_IMAGES} images per post, got {len(publication.media)}",
             )
         for attempt in (1, 2):
-            images = [self._upload(item, n) for n, item in enumerate(publication.media, 1)]
             try:
+                images = [self._upload(item, n) for n, item in enumerate(publication.media, 1)]
                 return self._create(shown.text, shown.facets, images, request_key)
             except ChannelError as error:
-                too_large = error.kind is ErrorKind.INVALID and "BlobTooLarge" in error.message
-                if not (too_large and attempt == 1 and self._blob_limit > OLD_BLOB_LIMIT):
+                smaller = self._smaller_blob_limit(error)
+                if attempt == 2 or smaller is None:
                     raise
-                self._blob_limit = OLD_BLOB_LIMIT  # an older server: shrink to its limit
+                log.warning(
+                    "Bluesky refused an image as too large (%s): shrinking images to %s bytes "
+                    "and sending again",
+                    error.message,
+                    f"{smaller:,}",
+                )
+                self._blob_limit = smaller  # kept for this server's later posts too
         raise AssertionError("unreachable")
+
+    def _smaller_blob_limit(self, error: ChannelError) -> int | None:
+        """The blob limit to shrink images to after ``error``, or None if shrinking cannot help.
+
+        A refusal at create names the server's maximum; a 413 at upload names none, so the
+        older servers' 1,000,000 bytes is tried.
+        """
+        named = blob_maximum(error)
+        if named is not None:
+            return named if 0 < named < self._blob_limit else None
+        if error.status_code == 413 and self._blob_limit > OLD_BLOB_LIMIT:
+            return OLD_BLOB_LIMIT
+        return None
 
     def find_published(
         self, request_key: str, publication: Publication, since: datetime

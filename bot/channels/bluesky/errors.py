@@ -9,15 +9,19 @@ explanation, with every secret the channel knows removed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.channels.base import ChannelError, ErrorKind
 
-__all__ = ["TOKEN_ERRORS", "classify", "error_name", "scrub", "status_of"]
+__all__ = ["TOKEN_ERRORS", "blob_maximum", "classify", "error_name", "scrub", "status_of"]
 
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+# The reference PDS refuses an over-limit image at create with ``400 InvalidRequest "Invalid
+# app.bsky.feed.post record: blob too big (maximum 1000000, got 1869545) at ..."``.
+_BLOB_TOO_BIG = re.compile(r"blob too big \(maximum (\d+), got (\d+)\)")
 _DEFAULT_RATE_WAIT = timedelta(minutes=5)
 
 
@@ -43,6 +47,14 @@ def _server_message(exc: BaseException) -> str:
     if message is None and isinstance(content, dict):
         message = content.get("message")
     return message[:200] if isinstance(message, str) else ""
+
+
+def blob_maximum(error: ChannelError) -> int | None:
+    """The blob size limit a server named when it refused an image as too big, else None."""
+    if error.kind is not ErrorKind.INVALID:
+        return None
+    match = _BLOB_TOO_BIG.search(error.message)
+    return int(match.group(1)) if match else None
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -98,7 +110,7 @@ def classify(
         return error(ErrorKind.RATE_LIMITED, retry=_retry_at(exc, now or datetime.now(UTC)))
     if isinstance(exc, sdk.UnauthorizedError | sdk.LoginRequiredError) or name in TOKEN_ERRORS:
         return error(ErrorKind.AUTH)
-    if status == 413 or name in ("BlobTooLarge", "PayloadTooLarge", "InvalidMimeType"):
+    if status == 413 or name in ("PayloadTooLarge", "InvalidMimeType"):
         return error(ErrorKind.INVALID)
     if isinstance(exc, sdk.BadRequestError):
         return error(ErrorKind.INVALID)
