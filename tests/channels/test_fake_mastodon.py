@@ -175,3 +175,92 @@ def test_faults_server_error_and_rate_limit(fake: FakeMastodon, client: httpx.Cl
     assert fake.statuses == []
     with pytest.raises(ValueError):
         fake.fail_next("nowhere", FaultMode.DELAY)
+
+
+# -- profiles: servers that speak the Mastodon API but are not Mastodon -------------------------
+
+
+def _profile(profile: str, **options: object) -> FakeMastodon:
+    return FakeMastodon(profile=profile, **options)  # type: ignore[arg-type]
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown profile 'pleroma'"):
+        FakeMastodon(profile="pleroma")
+
+
+def test_ignores_idempotency_key_makes_a_status_per_request() -> None:
+    with _profile("ignores-idempotency-key") as fake:
+        headers = {"Authorization": f"Bearer {fake.access_token}"}
+        with httpx.Client(base_url=fake.url, headers=headers, timeout=10) as http:
+            first, second = (_post(http, "Same text", key="k1") for _ in range(2))
+        assert first.status_code == second.status_code == 200
+        assert first.json()["id"] != second.json()["id"] and len(fake.statuses) == 2
+
+
+def test_full_length_links_counts_the_raw_text_but_advertises_23() -> None:
+    link = "https://example.org/" + "a" * 60  # 80 characters
+    text = "x" * 430 + " " + link  # 454 with links at 23, 511 at full length
+    with _profile("full-length-links") as fake:
+        configuration = httpx.get(fake.url + "/api/v2/instance", timeout=10).json()
+        assert configuration["configuration"]["statuses"]["characters_reserved_per_url"] == 23
+        headers = {"Authorization": f"Bearer {fake.access_token}"}
+        with httpx.Client(base_url=fake.url, headers=headers, timeout=10) as http:
+            refused = _post(http, text)
+            assert refused.status_code == 422 and "character limit of 500" in refused.text
+            assert _post(http, "x" * 400 + " " + link).status_code == 200
+    with FakeMastodon() as stock:
+        headers = {"Authorization": f"Bearer {stock.access_token}"}
+        with httpx.Client(base_url=stock.url, headers=headers, timeout=10) as http:
+            assert _post(http, text).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("profile", "scopes", "status"),
+    [
+        ("mastodon4", ("read:accounts",), 200),
+        ("mastodon4", ("write:statuses",), 403),
+        ("read-scope-verify", ("write:statuses", "read:accounts", "read:statuses"), 403),
+        ("read-scope-verify", ("read", "write"), 200),
+    ],
+)
+def test_verify_credentials_scopes(profile: str, scopes: tuple[str, ...], status: int) -> None:
+    with _profile(profile, scopes=scopes) as fake:
+        answer = httpx.get(
+            fake.url + "/api/v1/accounts/verify_credentials",
+            headers={"Authorization": f"Bearer {fake.access_token}"},
+            timeout=10,
+        )
+    assert answer.status_code == status
+    if status == 403:
+        assert answer.json() == {"error": "This action is outside the authorized scopes"}
+
+
+def test_plaintext_400_auth_answers_a_bad_token_in_html() -> None:
+    with _profile("plaintext-400-auth") as fake:
+        answer = httpx.post(
+            fake.url + "/api/v1/statuses",
+            data={"status": "hi"},
+            headers={"Authorization": "Bearer nope"},
+            timeout=10,
+        )
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.text == "Invalid Bearer token"
+
+
+def test_instance_404_serves_the_instance_only_without_a_trailing_slash() -> None:
+    with _profile("instance-404") as fake:
+        codes = {
+            path: httpx.get(fake.url + path, timeout=10).status_code
+            for path in ("/api/v2/instance", "/api/v2/instance/", "/api/v1/instance/")
+        }
+    assert codes == {"/api/v2/instance": 200, "/api/v2/instance/": 404, "/api/v1/instance/": 404}
+
+
+def test_status_urls_are_https_whatever_the_fake_is_served_over(
+    fake: FakeMastodon, client: httpx.Client
+) -> None:
+    assert fake.url.startswith("http://")
+    status = _post(client, "Hello").json()
+    assert status["url"].startswith("https://") and status["uri"].startswith("https://")
