@@ -25,19 +25,30 @@ def check_bluesky(app: App) -> list[str]:
 
 
 def check_mastodon(app: App) -> list[str]:
-    from bot.channels.base import ChannelError
+    from bot.channels.base import ChannelError, ErrorKind
 
     built = build_mastodon(app)
-    options = built.compose_options
+    options, limits = built.compose_options, built.limits
+    lines: list[str] = []
     try:
-        name = built.channel.whoami()
+        lines.append(f"mastodon: posting as {built.channel.whoami()}")
     except ChannelError as exc:
-        raise Failure(f"Mastodon refused the access token: {exc.message}") from None
+        if exc.kind is not ErrorKind.READ_REFUSED:
+            raise Failure(f"Mastodon refused the access token: {exc.message}") from None
+        lines.append(f"mastodon: the token is accepted, but {exc.message}")
     finally:
         built.channel.close()
-    return [
-        f"mastodon: posting as {name}",
-        f"mastodon: the instance allows {options['mastodon_limit']} characters (links count "
-        f"{options['mastodon_url_length']}), {options['mastodon_max_images']} images, alt text "
-        f"up to {options['mastodon_alt_max']} characters",
-    ]
+    links = "at full length" if limits.links_in_full else str(options["mastodon_url_length"])
+    allows = (
+        f"{options['mastodon_limit']} characters (links count {links}), "
+        f"{options['mastodon_max_images']} images of up to {limits.image_size_limit:,} bytes, "
+        f"alt text up to {options['mastodon_alt_max']} characters"
+    )
+    if limits.unread:
+        lines.append(
+            f"mastodon: using the stock defaults, {allows}: the instance's own limits could not "
+            f"be read ({limits.unread}); asked again within the hour"
+        )
+    else:
+        lines.append(f"mastodon: the instance allows {allows}")
+    return lines

@@ -45,13 +45,14 @@ def preview(
     the_week = parse_week(week) if week else None
     with app.reader() as reader:
         entries = entries_to_preview(reader, entry_id=entry_id, week=the_week)
-    from bot.cli.channel_wiring import cached_mastodon_options
+    from bot.cli.channel_wiring import cached_mastodon_options, preview_image_warnings
 
     items = preview_items(
         entries,
         checked_compose_settings(app.settings),
         channel=channel,
         compose_options=cached_mastodon_options(app),
+        image_warnings=preview_image_warnings(app),
     )
     if as_json:
         emit_json(items)

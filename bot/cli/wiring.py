@@ -86,6 +86,7 @@ def _worker(app: App, built: Any) -> Worker:
     from datetime import timedelta
 
     from bot.config.pure_views import checked_compose_settings
+    from bot.images.limits import X_LIMIT, load_policy
     from bot.posting.outcome import RetryPolicy
     from bot.posting.publisher import Worker
 
@@ -94,7 +95,7 @@ def _worker(app: App, built: Any) -> Worker:
         engine=app.engine,
         channel=built.channel,
         compose_settings=checked_compose_settings(app.settings),
-        image_policy=image_policy(app),
+        image_policy=load_policy(image_policy(app), built.image_limit or X_LIMIT),
         retry=RetryPolicy(x.max_attempts, x.retry_base_seconds, x.retry_max_seconds),
         credentials_fingerprint=built.fingerprint,
         settle_grace=timedelta(seconds=2 * x.timeout_seconds),

@@ -148,14 +148,16 @@ def load_image(
     if mime_type == "image/gif":
         raise ImageError(
             source,
-            f"is {format_size(len(data), limit)}; X accepts GIFs of at most {format_size(limit)} — "
+            f"is {format_size(len(data), limit)}; {policy.platform} accepts GIFs of at most "
+            f"{format_size(limit)} — "
             "make it shorter or smaller (paperbot does not re-encode GIFs: that loses the "
             "animation)",
         )
     if not policy.shrink_oversized:
         raise ImageError(
             source,
-            f"is {format_size(len(data), limit)}; X accepts at most {format_size(limit)} — "
+            f"is {format_size(len(data), limit)}; {policy.platform} accepts at most "
+            f"{format_size(limit)} — "
             f"shrink it or {CONFIG_HINT}",
         )
     data, mime_type, width, height = shrink_to_fit(source, data, mime_type, limit)

@@ -50,7 +50,8 @@ class LoadedImage:
 
 @dataclass(frozen=True)
 class ImagePolicy:
-    """Limits for one platform. Defaults are X's: 5 MB for JPEG/PNG/WEBP, 15 MB for GIF.
+    """Limits for one platform. Defaults are X's: 5 MB for JPEG/PNG/WEBP, 15 MB for GIF;
+    bot.images.limits gives each channel its own (``platform`` names it in messages).
 
     ``timeout`` bounds each network operation *and* the whole fetch including redirects, so a
     server that drips one byte a second cannot hold the daemon.
@@ -62,6 +63,7 @@ class ImagePolicy:
     allow_private_hosts: bool = False
     shrink_oversized: bool = False
     max_gif_bytes: int = 15 * MB
+    platform: str = "X"
 
     def limit_for(self, mime_type: str) -> int:
         return self.max_gif_bytes if mime_type == "image/gif" else self.max_bytes

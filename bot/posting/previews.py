@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.store.reader import require_entry
@@ -38,11 +38,14 @@ def preview_items(
     *,
     channel: str | None = None,
     compose_options: Mapping[str, int] | None = None,
+    image_warnings: Callable[[str, Sequence[str]], list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """One preview item per entry and targeted channel (only `channel` if given): id, url,
     channel, text, weighted_length (that platform's count), limit, unit, images, warnings.
 
     `compose_options` are a Mastodon instance's limits (bot/text/per_channel.py's compose_for).
+    `image_warnings(channel, sources)` says which images are over that channel's own size limit
+    (bot/images/limits.py): each platform's, never X's for everyone.
     """
     from bot.text.compose import ComposeInput, ImageSpec
     from bot.text.per_channel import compose_for
@@ -73,7 +76,12 @@ def preview_items(
                     "limit": draft.limit,
                     "unit": draft.unit,
                     "images": [{"source": i.source, "alt": i.alt} for i in draft.images],
-                    "warnings": list(draft.warnings),
+                    "warnings": list(draft.warnings)
+                    + (
+                        image_warnings(name, [i.source for i in draft.images])
+                        if image_warnings is not None
+                        else []
+                    ),
                 }
             )
     return items

@@ -29,10 +29,19 @@ import regex
 from bot.text.bluesky import graphemes
 from bot.text.length_rules import measure_x
 
-__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
+__all__ = [
+    "DEFAULT_MAX_CHARACTERS",
+    "DEFAULT_URL_LENGTH",
+    "LINKS_IN_FULL",
+    "MastodonRule",
+    "mastodon_length",
+]
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
+#: A ``url_length`` for servers that count the text as it is, every link at its full length
+#: (they advertise ``characters_reserved_per_url`` but do not apply it; Takahē does so).
+LINKS_IN_FULL = -1
 
 # Account::MENTION_RE: not after ``=``, ``/`` or a word character; a username of letters, digits
 # and ``_`` (``.`` and ``-`` only inside); an optional ``@domain`` of word characters, dots and
@@ -70,7 +79,10 @@ def countable_text(
     """The text as the validator counts it: links as placeholders, mentions without domain.
 
     ``links`` are the text's link spans (``MastodonRule.links``) when already known.
+    ``url_length`` LINKS_IN_FULL counts the text as it is.
     """
+    if url_length == LINKS_IN_FULL:
+        return text
     if links is None:
         if "http" not in text.lower() and "@" not in text:
             return text
@@ -114,7 +126,7 @@ class MastodonRule:
     unit: str = "characters"
 
     def __post_init__(self) -> None:
-        if self.limit <= 0 or self.url_length < 0:
+        if self.limit <= 0 or (self.url_length < 0 and self.url_length != LINKS_IN_FULL):
             raise ValueError("a Mastodon limit must be positive and a URL length not negative")
 
     def measure(self, text: str) -> int:

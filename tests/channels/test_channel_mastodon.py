@@ -73,7 +73,8 @@ def test_instance_limits_from_v2_then_v1(fake: FakeMastodon, channel: MastodonCh
     assert (limits.description_limit, limits.max_media_attachments) == (1200, 4)
     fake.serve_v2_instance = False
     assert channel.instance_limits().max_characters == 1000
-    assert fake.calls("/api/v1/instance/") == 1
+    assert fake.calls("/api/v1/instance") == 1
+    assert not [p for p in fake.server.paths() if p.endswith("/instance/")]
 
 
 def test_limits_cache_beside_the_database(
@@ -85,9 +86,9 @@ def test_limits_cache_beside_the_database(
     fetch = channel.instance_limits
     first = cached_limits(path, fetch, instance=fake.url, now=now)
     again = cached_limits(path, fetch, instance=fake.url, now=now + timedelta(hours=23))
-    assert first == again and fake.calls("/api/v2/instance/") == 1
+    assert first == again and fake.calls("/api/v2/instance") == 1
     cached_limits(path, fetch, instance=fake.url, now=now + timedelta(hours=25))
-    assert fake.calls("/api/v2/instance/") == 2
+    assert fake.calls("/api/v2/instance") == 2
     assert load_cached(path, instance="https://other.example", now=now) is None
     path.write_text("{not json", encoding="utf-8")
     assert load_cached(path, instance=fake.url, now=now) is None

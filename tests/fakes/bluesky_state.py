@@ -36,7 +36,9 @@ class BlueskyState:
         self.handle, self.password, self.did = handle, password, did
         self.access_ttl = access_ttl
         self.upload_limit = upload_limit  # uploadBlob body limit (413 above)
-        self.blob_limit = blob_limit  # images' maxSize: 2,000,000 on current servers, 1,000,000 on 0.4
+        self.blob_limit = (
+            blob_limit  # images' maxSize: 2,000,000 on current servers, 1,000,000 on 0.4
+        )
         self.sessions_per_window = sessions_per_window
         self.logins = 0
         self.refreshes = 0

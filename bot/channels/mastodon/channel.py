@@ -24,9 +24,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
-from bot.channels.mastodon.errors import classify, reading_error
-from bot.channels.mastodon.limits import InstanceLimits, limits_from_configuration
+from bot.channels.base import ChannelError, ErrorKind, Publication, Published, RemotePost
+from bot.channels.mastodon.account import AccountFile
+from bot.channels.mastodon.errors import classify, is_too_long, reading_error
+from bot.channels.mastodon.identity import Identity
+from bot.channels.mastodon.instance import read_instance_limits
+from bot.channels.mastodon.limits import InstanceLimits
+from bot.channels.mastodon.media import MediaUploader
 from bot.channels.mastodon.statuses import aware_time, is_publication, remote_post
 
 __all__ = ["MASTODON_VERSION", "MastodonChannel"]
@@ -34,12 +38,6 @@ __all__ = ["MASTODON_VERSION", "MastodonChannel"]
 #: The oldest Mastodon whose API this channel relies on (v2 instance, v2 media).
 MASTODON_VERSION = "4.0.0"
 _PAGE = 40  # Mastodon's largest page of account statuses
-_EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-}
 
 T = TypeVar("T")
 
@@ -52,7 +50,12 @@ class MastodonChannel:
     that records instead of sleeping. ``max_pages`` bounds how far back (40 statuses a page)
     ``find_published`` reads. ``max_media`` is the instance's ``max_media_attachments``
     (bot.channels.mastodon.limits), checked before anything is uploaded. ``session`` is a
-    ``requests.Session`` to use (tests, proxies).
+    ``requests.Session`` to use (tests, proxies). ``account_file`` remembers which account the
+    token posts as (bot.channels.mastodon.account), for servers whose ``verify_credentials``
+    wants more than the documented scopes. ``links_in_full``: the server counts links at full
+    length (learned earlier); otherwise the first "too long" refusal teaches it, calls
+    ``on_links_in_full`` (the caller composes with links at full length from then on and
+    remembers it) and is reported as TRANSIENT, so the post is composed again, once.
     """
 
     name = "mastodon"
@@ -71,6 +74,9 @@ class MastodonChannel:
         max_pages: int = 25,
         max_media: int = 4,
         session: Any = None,
+        account_file: AccountFile | None = None,
+        links_in_full: bool = False,
+        on_links_in_full: Callable[[], None] | None = None,
     ) -> None:
         import mastodon
 
@@ -88,12 +94,18 @@ class MastodonChannel:
             session=session,
             user_agent="paperbot",
         )
-        self._poll_tries = media_poll_tries
-        self._poll_interval = media_poll_interval
-        self._sleep = sleep
+        self._media = MediaUploader(
+            self._api, self._call, media_poll_tries, media_poll_interval, sleep
+        )
         self._max_pages = max_pages
         self._max_media = max_media
-        self._account: tuple[str, str] | None = None  # (id, acct)
+        self._identity = Identity(account_file)
+        self._links_in_full = links_in_full
+        self._on_links_in_full = on_links_in_full
+        self._base_url = api_base_url
+        self._timeout = timeout
+        self._error_body: str | None = None
+        self._api.session.hooks["response"].append(self._keep_error_body)
 
     def __repr__(self) -> str:
         return "MastodonChannel(<access token hidden>)"
@@ -110,25 +122,12 @@ class MastodonChannel:
         return "@" + self._me(refresh=True)[1]
 
     def instance_limits(self) -> InstanceLimits:
-        """The instance's limits from ``/api/v2/instance`` (``/api/v1/instance`` before 4.0).
+        """The instance's limits from ``/api/v2/instance`` (``/api/v1/instance`` when missing),
+        asked without the trailing slash Mastodon.py adds (bot.channels.mastodon.instance).
 
         One request, no authentication needed; cache the value (bot.channels.mastodon.limits).
         """
-        what = "reading the instance's limits"
-        try:
-            instance = self._call(self._api.instance_v2, what=what, creating=False)
-        except ChannelError as error:
-            if error.status_code != 404:
-                raise reading_error(error) from error
-            instance = self._call(self._api.instance_v1, what=what, creating=False)
-        configuration = instance.get("configuration") if isinstance(instance, Mapping) else None
-        limits = limits_from_configuration(
-            configuration if isinstance(configuration, Mapping) else {}
-        )
-        legacy = instance.get("max_toot_chars") if isinstance(instance, Mapping) else None
-        if not isinstance(configuration, Mapping) and isinstance(legacy, int) and legacy > 0:
-            limits = InstanceLimits(max_characters=legacy)  # Pleroma and old forks
-        return limits
+        return read_instance_limits(self._api.session, self._base_url, timeout=self._timeout)
 
     # -- publishing -----------------------------------------------------------------------------
 
@@ -146,21 +145,26 @@ class MastodonChannel:
                 f"got {len(publication.media)}",
             )
         media_ids = tuple(
-            self._upload(item, position=index + 1) for index, item in enumerate(publication.media)
+            self._media.upload(item, position=index + 1)
+            for index, item in enumerate(publication.media)
         )
-        status = self._call(
-            lambda: self._api.status_post(
-                publication.text, media_ids=list(media_ids) or None, idempotency_key=request_key
-            ),
-            what="posting",
-            creating=True,
-        )
+        try:
+            status = self._call(
+                lambda: self._api.status_post(
+                    publication.text, media_ids=list(media_ids) or None, idempotency_key=request_key
+                ),
+                what="posting",
+                creating=True,
+            )
+        except ChannelError as error:
+            raise self._after_refusal(error, publication.text) from error
         if not isinstance(status, Mapping) or not status.get("id"):
             raise ChannelError(
                 ErrorKind.TRANSIENT,
                 "Mastodon answered the post without an id; resend with the same key",
                 maybe_posted=True,
             )
+        self._identity.learn(status.get("account"))
         return Published(
             remote_id=str(status["id"]),
             remote_url=str(status.get("url") or status.get("uri") or ""),
@@ -168,34 +172,23 @@ class MastodonChannel:
             posted_at=aware_time(status.get("created_at")) or datetime.now(UTC),
         )
 
-    def _upload(self, item: MediaItem, *, position: int) -> str:
-        what = f"uploading image {position}"
-        media = self._call(
-            lambda: self._api.media_post(
-                item.data,
-                mime_type=item.mime_type,
-                description=item.alt or None,
-                file_name=f"figure-{position}{_EXTENSIONS.get(item.mime_type, '')}",
-            ),
-            what=what,
-            creating=False,
-        )
-        media_id = str(media["id"])
-        for _ in range(self._poll_tries):
-            if media.get("url"):
-                return media_id
-            self._sleep(self._poll_interval)
-            media = self._call(
-                lambda: self._api.media(media_id),
-                what=f"waiting for image {position} to be processed",
-                creating=False,
-            )
-        if media.get("url"):
-            return media_id
-        raise ChannelError(
+    def _after_refusal(self, error: ChannelError, text: str) -> ChannelError:
+        """A first "too long" from a server that counts links at full length (although it
+        advertises fewer) is a reason to compose again, not to fail the post for good; only
+        where counting the links in full makes the text longer (else nothing would change)."""
+        from bot.text.mastodon import LINKS_IN_FULL, mastodon_length
+
+        longer = mastodon_length(text, url_length=LINKS_IN_FULL) > mastodon_length(text)
+        if not is_too_long(error) or self._links_in_full or not longer:
+            return error
+        self._links_in_full = True
+        if self._on_links_in_full is not None:
+            self._on_links_in_full()
+        return ChannelError(
             ErrorKind.TRANSIENT,
-            f"Mastodon was still processing image {position} after {self._poll_tries} checks; "
-            "nothing was posted",
+            f"{error.message}: this server counts links at full length; the post is composed "
+            "again with links at full length",
+            status_code=error.status_code,
         )
 
     # -- settling -------------------------------------------------------------------------------
@@ -267,14 +260,21 @@ class MastodonChannel:
     # -- Mastodon.py calls ----------------------------------------------------------------------
 
     def _me(self, *, refresh: bool = False) -> tuple[str, str]:
-        if self._account is None or refresh:
-            account = self._call(
-                self._api.account_verify_credentials,
-                what="asking Mastodon who the account is",
-                creating=False,
-            )
-            self._account = (str(account["id"]), str(account["acct"]))
-        return self._account
+        verify = functools.partial(
+            self._call,
+            self._api.account_verify_credentials,
+            what="asking Mastodon who the account is",
+            creating=False,
+        )
+        return self._identity.resolve(verify, refresh=refresh)
+
+    def _keep_error_body(self, response: Any, *args: object, **kwargs: object) -> Any:
+        """A requests hook: the text of a failed answer that is not JSON, which Mastodon.py
+        drops (Takahē's ``400 "Invalid Bearer token"``), for bot.channels.mastodon.errors."""
+        kind = response.headers.get("Content-Type", "")
+        failed = response.status_code >= 400 and "json" not in kind
+        self._error_body = response.text[:400] if failed else None
+        return response
 
     def _read(self, request: Callable[[], T], *, what: str) -> T:
         try:
@@ -293,4 +293,5 @@ class MastodonChannel:
                 creating=creating,
                 secrets=self._secrets,
                 ratelimit_reset=self._api.ratelimit_reset,
+                body=self._error_body,
             ) from exc

@@ -6,6 +6,11 @@ response is gone by then; the reset it announced is on the client as ``ratelimit
 ``MastodonNetworkError`` for any transport failure, timeouts included, raised inside the
 ``except`` that caught the requests error (so the cause is on ``__context__``).
 
+Servers that speak Mastodon's API but are not Mastodon word a rejected token differently: Takahē
+answers ``400 text/html "Invalid Bearer token"``, which Mastodon.py reports without the body, so
+the channel passes the body of a non-JSON answer in (``body``) and a 400 that speaks of the token
+counts as rejected credentials (pause the channel), as 401 and 403 do.
+
 Messages carry Mastodon's own ``error`` text (``Validation failed: Text character limit of 500
 exceeded``) and are scrubbed of the access token. Mastodon.py is imported inside the function,
 so importing this module stays cheap.
@@ -13,12 +18,13 @@ so importing this module stays cheap.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import ChannelError, ErrorKind
 from bot.channels.transport import scrub, transport_error
 
-__all__ = ["RATE_LIMIT_FALLBACK", "classify", "reading_error"]
+__all__ = ["RATE_LIMIT_FALLBACK", "classify", "is_too_long", "reading_error"]
 
 #: Mastodon's general API window is 5 minutes; without a usable reset, wait one window.
 RATE_LIMIT_FALLBACK = timedelta(minutes=5)
@@ -27,6 +33,10 @@ _TOKEN_HINT = (
     "check the access token (an application token with the write:statuses, write:media, "
     "read:accounts and read:statuses scopes) and the instance URL"
 )
+# A 400 whose explanation is about the token (Takahē: "Invalid Bearer token").
+_TOKEN_WORDS = re.compile(r"(?i)bearer|access[ _]token|token.{0,20}(invalid|expired|revoked)")
+# Mastodon's "Text character limit of 500 exceeded"; other servers' "too long".
+_TOO_LONG = re.compile(r"(?i)character limit|too long|exceeds? .{0,30}characters")
 
 
 def classify(
@@ -37,6 +47,7 @@ def classify(
     secrets: tuple[str, ...],
     ratelimit_reset: float | None = None,
     now: datetime | None = None,
+    body: str | None = None,
 ) -> ChannelError:
     """The ChannelError for one exception out of a Mastodon.py call.
 
@@ -44,6 +55,7 @@ def classify(
     lost connection there may still have posted (the caller resends with the same
     Idempotency-Key, or settles from the account's statuses). ``ratelimit_reset`` is the
     client's ``ratelimit_reset`` (Unix time, already moved to our clock by Mastodon.py).
+    ``body`` is the text of the failed answer when it was not JSON (Mastodon.py drops it).
     """
     import mastodon
 
@@ -62,7 +74,7 @@ def classify(
         inner = exc.__cause__ or exc.__context__ or exc
         return transport_error(inner, what=what, creating=creating, secrets=secrets)
     if isinstance(exc, mastodon.MastodonAPIError):
-        return _api_error(exc, what=what, creating=creating, secrets=secrets)
+        return _api_error(exc, what=what, creating=creating, secrets=secrets, body=body)
     return ChannelError(
         ErrorKind.INVALID,
         scrub(f"Mastodon.py refused {what}: {_shorten(str(exc))}", secrets),
@@ -80,8 +92,18 @@ def reading_error(error: ChannelError) -> ChannelError:
     return ChannelError(ErrorKind.TRANSIENT, error.message, status_code=error.status_code)
 
 
+def is_too_long(error: ChannelError) -> bool:
+    """Whether the server refused a status as too long (422, or 400 on other servers)."""
+    return error.kind is ErrorKind.INVALID and bool(_TOO_LONG.search(error.message))
+
+
 def _api_error(
-    exc: BaseException, *, what: str, creating: bool, secrets: tuple[str, ...]
+    exc: BaseException,
+    *,
+    what: str,
+    creating: bool,
+    secrets: tuple[str, ...],
+    body: str | None = None,
 ) -> ChannelError:
     args = exc.args
     status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
@@ -93,7 +115,8 @@ def _api_error(
             maybe_posted=creating,
         )
     reason = str(args[2]) if len(args) > 2 and args[2] else ""
-    explanation = scrub(_shorten(str(args[3]) if len(args) > 3 and args[3] else reason), secrets)
+    detail = str(args[3]) if len(args) > 3 and args[3] else (body or "").strip() or reason
+    explanation = scrub(_shorten(detail), secrets)
     explanation = explanation or "no explanation given"
     if status >= 500:
         return ChannelError(
@@ -102,7 +125,7 @@ def _api_error(
             maybe_posted=creating,
             status_code=status,
         )
-    if status in (401, 403):
+    if status in (401, 403) or (status == 400 and _TOKEN_WORDS.search(explanation)):
         return ChannelError(
             ErrorKind.AUTH,
             f"Mastodon rejected the access token while {what} ({status}: {explanation}); "

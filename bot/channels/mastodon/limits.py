@@ -7,6 +7,11 @@ than 4.0). Reading them for every post would waste requests from a 300-per-5-min
 the caller keeps them: ``load_cached`` / ``store`` keep them as JSON in a file beside the
 database (``cache_path``), trusted for ``max_age``; anything unreadable, from the future or too old
 counts as no cache. Limits are not secrets, so the file has ordinary permissions.
+
+A server whose instance document cannot be read is not asked again on every run: the defaults
+are cached too, with the reason (``unread``, so ``check`` can say the limits are defaults), for
+``FAILED_MAX_AGE``. What posting taught about the server (``links_in_full``: it counted links
+at full length although it advertises fewer) outlives a refresh of the limits.
 """
 
 from __future__ import annotations
@@ -16,21 +21,25 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "FAILED_MAX_AGE",
     "InstanceLimits",
     "cache_path",
     "cached_limits",
+    "learned_links_in_full",
     "limits_from_configuration",
     "load_cached",
+    "remember_links_in_full",
     "store",
 ]
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
+FAILED_MAX_AGE = timedelta(hours=1)
 _CACHE_SUFFIX = ".mastodon-instance.json"
 
 
@@ -45,6 +54,10 @@ class InstanceLimits:
     image_size_limit: int = 16 * 1024 * 1024
     image_matrix_limit: int = 33_177_600  # pixels (7680 x 4320)
     supported_mime_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    # Learned from a "too long" refusal: the server counts every link at its full length.
+    links_in_full: bool = False
+    # Non-empty: why the instance's own limits could not be read (these are the defaults).
+    unread: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -90,6 +103,12 @@ def _from_mapping(data: Mapping[str, object], default: InstanceLimits) -> Instan
         if item.name == "supported_mime_types":
             if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
                 values[item.name] = tuple(value)
+        elif item.name == "links_in_full":
+            if isinstance(value, bool):
+                values[item.name] = value
+        elif item.name == "unread":
+            if isinstance(value, str):
+                values[item.name] = value
         elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
             values[item.name] = value
     return InstanceLimits(**{**asdict(default), **values})
@@ -112,9 +131,10 @@ def load_cached(
         fetched_at = datetime.fromisoformat(record["fetched_at"])
         if record["instance"] != instance or fetched_at.tzinfo is None:
             return None
-        if not timedelta(0) <= now - fetched_at <= max_age:
+        limits = InstanceLimits.from_json(json.dumps(record["limits"]))
+        if not timedelta(0) <= now - fetched_at <= (FAILED_MAX_AGE if limits.unread else max_age):
             return None
-        return InstanceLimits.from_json(json.dumps(record["limits"]))
+        return limits
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -146,9 +166,46 @@ def cached_limits(
     max_age: timedelta = DEFAULT_MAX_AGE,
 ) -> InstanceLimits:
     """The cached limits if fresh; otherwise ``fetch()`` them (e.g. the channel's
-    ``instance_limits``) and keep them. A failing fetch raises and leaves the cache alone."""
+    ``instance_limits``) and keep them. A failing fetch (ChannelError) keeps the defaults, with
+    the reason in ``unread``, for ``FAILED_MAX_AGE``: the server is not asked on every run."""
+    from bot.channels.base import ChannelError
+
     limits = load_cached(path, instance=instance, now=now, max_age=max_age)
     if limits is None:
-        limits = fetch()
+        try:
+            limits = fetch()
+        except ChannelError as exc:
+            limits = InstanceLimits(unread=exc.message)
+        if learned_links_in_full(path, instance=instance):
+            limits = replace(limits, links_in_full=True)
         store(path, limits, instance=instance, now=now)
     return limits
+
+
+def learned_links_in_full(path: Path, *, instance: str) -> bool:
+    """Whether posting found that ``instance`` counts links at full length (any age)."""
+    cached = _cached_any_age(path, instance)
+    return cached is not None and cached[0].links_in_full
+
+
+def remember_links_in_full(path: Path, *, instance: str, now: datetime) -> InstanceLimits:
+    """Record that ``instance`` counts links at full length (the cache keeps its age); the
+    limits as now cached."""
+    limits, fetched_at = _cached_any_age(path, instance) or (
+        InstanceLimits(unread="not read yet"),
+        now,
+    )
+    limits = replace(limits, links_in_full=True)
+    store(path, limits, instance=instance, now=fetched_at)
+    return limits
+
+
+def _cached_any_age(path: Path, instance: str) -> tuple[InstanceLimits, datetime] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        fetched_at = datetime.fromisoformat(record["fetched_at"])
+        if record["instance"] != instance or fetched_at.tzinfo is None:
+            return None
+        return InstanceLimits.from_json(json.dumps(record["limits"])), fetched_at
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
