@@ -34,7 +34,9 @@ _TOKEN_HINT = (
     "read:accounts and read:statuses scopes) and the instance URL"
 )
 # A 400 whose explanation is about the token (Takahē: "Invalid Bearer token").
-_TOKEN_WORDS = re.compile(r"(?i)bearer|access[ _]token|token.{0,20}(invalid|expired|revoked)")
+_TOKEN_WORDS = re.compile(
+    r"(?i)\bbearer\b|access[ _]token|\btoken\b.{0,20}\b(invalid|expired|revoked)"
+)
 # Mastodon's "Text character limit of 500 exceeded"; other servers' "too long".
 _TOO_LONG = re.compile(r"(?i)character limit|too long|exceeds? .{0,30}characters")
 
