@@ -26,13 +26,16 @@ def _links(text: str) -> list[tuple[int, int]]:
 
 
 def status_length(text: str, url_length: int | None = 23) -> int:
-    """Graphemes as the instance counts them; ``url_length`` None counts links at full length."""
-    spans = _links(text) if url_length is not None else []
+    """Graphemes as the instance counts them; ``url_length`` None counts the raw text, links at
+    full length and mentions with their domain (as Takahē does)."""
+    if url_length is None:
+        return len(regex.findall(r"\X", text))
+    spans = _links(text)
     out: list[str] = []
     position = 0
     for start, end in spans:
         out.append(_MENTION.sub(r"@\1", text[position:start]))
-        out.append("x" * (url_length or 0))
+        out.append("x" * url_length)
         position = end
     out.append(_MENTION.sub(r"@\1", text[position:]))
     return len(regex.findall(r"\X", "".join(out)))

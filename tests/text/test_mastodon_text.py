@@ -114,3 +114,14 @@ def test_agrees_with_the_fake_instance_counter(parts: list[str]) -> None:
     """Two independent counters (ours and the fake server's) agree on texts we compose."""
     text = " ".join(parts)
     assert mastodon_length(text) == status_length(text)
+
+
+def test_links_in_full_counts_the_text_as_it_is() -> None:
+    from bot.text.mastodon import LINKS_IN_FULL
+
+    text = "See https://example.org/" + "a" * 60 + " and @bob@example.social"
+    assert mastodon_length(text, url_length=LINKS_IN_FULL) == len(text)
+    assert mastodon_length(text, url_length=LINKS_IN_FULL) == status_length(text, None)
+    assert MastodonRule(limit=500, url_length=LINKS_IN_FULL).measure(text) == len(text)
+    with pytest.raises(ValueError):
+        MastodonRule(limit=500, url_length=-2)
