@@ -137,14 +137,19 @@ def cached_mastodon_limits(app: App) -> Any:
     nothing is cached yet."""
     from datetime import timedelta
 
-    from bot.channels.mastodon.limits import InstanceLimits, cache_path, load_cached
+    from bot.channels.mastodon.limits import (
+        InstanceLimits,
+        cache_path,
+        learned_links_in_full,
+        load_cached,
+    )
 
     base_url = app.environ.get("MASTODON_BASE_URL", "").strip().rstrip("/")
-    limits = None
-    if base_url:
-        path = cache_path(database_file(app))
-        limits = load_cached(path, instance=base_url, now=app.now(), max_age=timedelta(days=365))
-    return limits or InstanceLimits()
+    if not base_url:
+        return InstanceLimits()
+    path = cache_path(database_file(app))
+    limits = load_cached(path, instance=base_url, now=app.now(), max_age=timedelta(days=365))
+    return limits or InstanceLimits(links_in_full=learned_links_in_full(path, instance=base_url))
 
 
 def cached_mastodon_options(app: App) -> dict[str, int]:
