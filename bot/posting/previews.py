@@ -57,6 +57,7 @@ def preview_items(
             images=tuple(
                 ImageSpec(image.get("source", ""), image.get("alt", "")) for image in entry.images
             ),
+            abstract=entry.abstract,
         )
         for name in entry.channels:
             if channel is not None and name != channel:
