@@ -2,8 +2,8 @@
 
 The CLI is the composition root, so this is where the page's parts meet: the drafts (bot/text
 through bot/posting/previews.py), the plan's times per channel (bot/posting/planning.py),
-Bluesky's card thumbnails (bot/posting/cards.py, through the image fetcher's SSRF guard, not
-when PAPERBOT_OFFLINE is set) and the figures (bot/images/load.py with the configured policy).
+Bluesky's card thumbnails (bot/posting/cards.py) and the figures (bot/images/load.py), both
+through the image fetcher's SSRF guard with the configured policy, as posting fetches them.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def page_posts(
     for item in items:
         key = (item["id"], item["channel"])
         draft = drafts[key]
-        card = link_card(draft, policy, fetch=not app.offline)
+        card = link_card(draft, policy, fetch=True)
         price = item.get("price")
         posts.append(
             PreviewPost(
