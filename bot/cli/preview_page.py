@@ -99,7 +99,8 @@ def page_posts(
         key = (item["id"], item["channel"])
         draft = drafts[key]
         card = link_card(draft, policy, fetch=True)
-        price = item.get("price")
+        # X's price of the post, when the preview item carries one (the costs work names it).
+        price = item.get("price", item.get("cost"))
         posts.append(
             PreviewPost(
                 entry_id=item["id"],

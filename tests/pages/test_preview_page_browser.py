@@ -86,7 +86,7 @@ window.addEventListener("load", () => {
                      thumb: thumb && [thumb.naturalWidth, thumb.naturalHeight]},
       meter: article.querySelector(".meter").textContent,
       planned: article.querySelector(".planned").textContent,
-      price: !!article.querySelector(".price"),
+      price: (article.querySelector(".price") || {}).textContent || null,
       warnings: [...article.querySelectorAll(".warnings li")].map((li) => li.textContent),
     });
   }
@@ -183,7 +183,7 @@ def test_every_post_card_image_and_alt_text_renders_offline(
         item = next(i for i in items if str(i["id"]) == entry and i["channel"] == channel)
         assert article["meter"] == f"{item['weighted_length']}/{item['limit']}"
         assert article["planned"].startswith("planned ")
-        assert not article["price"]  # no price on the items yet: the slot stays empty
+        assert article["price"] is None  # no price on the items: the slot stays empty
         assert [f["alt"] for f in article["figures"]] == [i["alt"] for i in item["images"]]
         for figure in article["figures"]:
             assert figure["complete"] and figure["natural"][0] > 0, (entry, channel, figure)
@@ -218,3 +218,23 @@ def test_a_page_that_cannot_be_written_is_bad_input_and_nothing_is_written(
     assert not missing.parent.exists()
     result = paperbot("preview", "--html", str(tmp_path / "p.html"), "--json")
     assert result.exit_code == 2 and not (tmp_path / "p.html").exists()
+
+
+def test_the_price_slot_shows_a_price_only_where_the_post_has_one(tmp_path: Path) -> None:
+    browser = chromium()
+    from bot.pages.preview_page import PreviewPost, render_preview_page
+
+    posts = [
+        PreviewPost(7, "Priced", "https://example.org/a", "x", "Text https://example.org/a",
+                    30, 280, "weighted characters", price=0.2, planned="Mon 07 Dec 2026 09:00 UTC"),
+        PreviewPost(7, "Priced", "https://example.org/a", "mastodon",
+                    "Text https://example.org/a", 28, 500, "characters"),
+    ]  # fmt: skip
+    page = tmp_path / "priced.html"
+    page.write_text(
+        render_preview_page(posts, heading="h", load_image=lambda _source: b""), encoding="utf-8"
+    )
+    seen = {a["channel"]: a for a in probe(browser, page, tmp_path / "profile")["articles"]}
+    assert seen["x"]["price"] == "$0.200" and seen["mastodon"]["price"] is None
+    assert seen["x"]["planned"] == "planned Mon 07 Dec 2026 09:00 UTC"
+    assert seen["mastodon"]["planned"] == "not planned yet"
