@@ -94,6 +94,10 @@ def _print_previews(items: list[dict[str, Any]]) -> None:
             body += f"\n[dim]image:[/dim] {escape(image['source'])}\n[dim]alt:[/dim] " + escape(
                 image["alt"] or ""
             )
+        card = item.get("card")
+        if card:
+            shown = f"{card['title']} — {card['description']}".rstrip(" —")
+            body += f"\n[dim]link card:[/dim] {escape(shown)}"
         for warning in item["warnings"]:
             body += f"\n[yellow]warning:[/yellow] {escape(warning)}"
         out.print(
