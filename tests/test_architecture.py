@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "digests": {"store", "text", "schedule", "images", "config"},
     "posting": {"store", "text", "schedule", "images", "channels", "config", "digests"},
     "reports": {"store", "schedule", "text", "config", "posting"},
+    "pages": {"text", "images"},
     "cli": {
         "store",
         "text",
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "digests",
         "posting",
         "reports",
+        "pages",
     },
     "__main__": {"cli"},
     "__init__": set(),

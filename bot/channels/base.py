@@ -19,6 +19,7 @@ __all__ = [
     "ChannelError",
     "ErrorKind",
     "KeyedChannel",
+    "LinkCard",
     "MediaItem",
     "Publication",
     "Published",
@@ -110,11 +111,24 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """A link card for platforms that build none themselves (Bluesky): where it leads, its
+    title, a short description and, when one could be had safely, a thumbnail."""
+
+    uri: str
+    title: str
+    description: str
+    thumb: MediaItem | None = None
+
+
+@dataclass(frozen=True)
 class Publication:
-    """Exactly what to publish: the composed text and its images, in order."""
+    """Exactly what to publish: the composed text and its images, in order, or a link card
+    (channels that build their own cards, or get images, ignore it)."""
 
     text: str
     media: tuple[MediaItem, ...] = ()
+    card: LinkCard | None = None
 
 
 @dataclass(frozen=True)

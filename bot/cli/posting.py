@@ -3,7 +3,8 @@ bot/cli/plans.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,19 +23,33 @@ from bot.cli.context import App, BadInput, Failure, console, emit_json, pass_app
     help="Only this channel (default: every channel each entry targets).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(dir_okay=True, path_type=Path),
+    help="Write one self-contained page showing each post as its platform will; prints its path.",
+)
 @pass_app
 @translate_errors
 def preview(
-    app: App, entry_id: int | None, week: str | None, channel: str | None, as_json: bool
+    app: App,
+    entry_id: int | None,
+    week: str | None,
+    channel: str | None,
+    as_json: bool,
+    html: Path | None,
 ) -> None:
     """Show exactly what would be posted on each channel, with its length by that platform's
     rules, images and warnings.
 
-    Without ID or --week: every queued entry.
+    Without ID or --week: every queued entry. --html FILE writes a page (images inside it)
+    with each post as that platform shows it: links, figures and alt texts, link card, length,
+    warnings and the planned time.
 
     \b
     Example:
       paperbot preview --week 2026-W48
+      paperbot preview --week 2026-W48 --html week.html
     """
     from bot.config.pure_views import checked_compose_settings
     from bot.posting.previews import entries_to_preview, preview_items
@@ -42,7 +57,14 @@ def preview(
 
     if entry_id is not None and week:
         raise BadInput("give an ID or --week, not both")
+    if as_json and html is not None:
+        raise BadInput("give --json or --html, not both")
     the_week = parse_week(week) if week else None
+    if html is not None:
+        from bot.cli.preview_page import preview_page
+
+        click.echo(preview_page(app, html, entry_id=entry_id, week=the_week, channel=channel))
+        return
     with app.reader() as reader:
         entries = entries_to_preview(reader, entry_id=entry_id, week=the_week)
     from bot.cli.channel_wiring import cached_mastodon_options, preview_image_warnings
@@ -57,6 +79,10 @@ def preview(
     if as_json:
         emit_json(items)
         return
+    _print_previews(items)
+
+
+def _print_previews(items: list[dict[str, Any]]) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
@@ -69,6 +95,10 @@ def preview(
             body += f"\n[dim]image:[/dim] {escape(image['source'])}\n[dim]alt:[/dim] " + escape(
                 image["alt"] or ""
             )
+        card = item.get("card")
+        if card:
+            shown = f"{card['title']} — {card['description']}".rstrip(" —")
+            body += f"\n[dim]link card:[/dim] {escape(shown)}"
         for warning in item["warnings"]:
             body += f"\n[yellow]warning:[/yellow] {escape(warning)}"
         out.print(

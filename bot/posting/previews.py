@@ -10,7 +10,8 @@ from bot.store.reader import require_entry
 if TYPE_CHECKING:
     from bot.store.read_records import EntryRecord
     from bot.store.reader import Reader
-    from bot.text.compose import ComposeSettings
+    from bot.text.compose import ComposeInput, ComposeSettings
+    from bot.text.per_channel import ChannelDraft
 
 #: The statuses `preview` shows without an ID: what may still be posted.
 PREVIEWED_STATUSES = ("queued", "failed")
@@ -41,26 +42,18 @@ def preview_items(
     image_warnings: Callable[[str, Sequence[str]], list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """One preview item per entry and targeted channel (only `channel` if given): id, url,
-    channel, text, weighted_length (that platform's count), limit, unit, images, warnings.
+    channel, text, weighted_length (that platform's count), limit, unit, images, warnings,
+    card (Bluesky's link card for a post without images: uri, title, description; else None).
 
     `compose_options` are a Mastodon instance's limits (bot/text/per_channel.py's compose_for).
     `image_warnings(channel, sources)` says which images are over that channel's own size limit
     (bot/images/limits.py): each platform's, never X's for everyone.
     """
-    from bot.text.compose import ComposeInput, ImageSpec
     from bot.text.per_channel import compose_for
 
     items = []
     for entry in entries:
-        source = ComposeInput(
-            url=entry.url,
-            comment=entry.comment,
-            title=entry.title,
-            kind=entry.kind,
-            images=tuple(
-                ImageSpec(image.get("source", ""), image.get("alt", "")) for image in entry.images
-            ),
-        )
+        source = compose_input(entry)
         for name in entry.channels:
             if channel is not None and name != channel:
                 continue
@@ -82,6 +75,53 @@ def preview_items(
                         if image_warnings is not None
                         else []
                     ),
+                    "card": _card(draft),
                 }
             )
     return items
+
+
+def _card(draft: ChannelDraft) -> dict[str, str] | None:
+    card = draft.card
+    return (
+        None
+        if card is None
+        else {"uri": card.uri, "title": card.title, "description": card.description}
+    )
+
+
+def compose_input(entry: EntryRecord) -> ComposeInput:
+    """What the composer needs from a stored entry."""
+    from bot.text.compose import ComposeInput, ImageSpec
+
+    return ComposeInput(
+        url=entry.url,
+        comment=entry.comment,
+        title=entry.title,
+        kind=entry.kind,
+        images=tuple(
+            ImageSpec(image.get("source", ""), image.get("alt", "")) for image in entry.images
+        ),
+        abstract=entry.abstract,
+    )
+
+
+def preview_drafts(
+    entries: Sequence[EntryRecord],
+    settings: ComposeSettings,
+    *,
+    channel: str | None = None,
+    compose_options: Mapping[str, int] | None = None,
+) -> dict[tuple[int, str], ChannelDraft]:
+    """The drafts behind `preview_items`, by (entry id, channel): the page shows each post
+    from its draft (links in full, Bluesky's card)."""
+    from bot.text.per_channel import compose_for
+
+    return {
+        (entry.id, name): compose_for(
+            name, compose_input(entry), settings, **(compose_options or {})
+        )
+        for entry in entries
+        for name in entry.channels
+        if channel is None or name == channel
+    }

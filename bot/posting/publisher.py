@@ -30,6 +30,7 @@ from bot.channels.base import (
     Publication,
 )
 from bot.posting.attempts import record_published
+from bot.posting.cards import link_card
 from bot.posting.failures import Failures
 from bot.posting.gate import ChannelGate
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
@@ -125,6 +126,7 @@ class Worker:
             composed = entry.updated_at
         try:
             media = self._media(draft) if self.load_images and not self.dry_run else ()
+            card = link_card(draft, self.image_policy, fetch=self.load_images and not self.dry_run)
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
             return self.failures.before_sending(entry_id, draft.composed, now, str(exc), transient)
@@ -135,7 +137,7 @@ class Worker:
             # `edit` ran while the images loaded: post the edited entry, not the old text.
             log.info("entry %s was edited meanwhile: composing it again", entry_id)
             return self.post(entry_id, now)
-        return self._send(entry_id, claimed, draft, media, now)
+        return self._send(entry_id, claimed, draft, Publication(draft.composed, media, card), now)
 
     def _settle_first(self, entry_id: int, now: datetime) -> Outcome | None:
         """An outcome that stops this attempt (not due, unknown post still unsettled), or None."""
@@ -191,7 +193,7 @@ class Worker:
         entry_id: int,
         claimed: tuple[int, int, str | None],
         draft: ChannelDraft,
-        media: tuple[MediaItem, ...],
+        publication: Publication,
         now: datetime,
     ) -> Outcome:
         post_id, attempt_id, key = claimed
@@ -203,7 +205,6 @@ class Worker:
             draft.limit,
             draft.unit,
         )
-        publication = Publication(draft.composed, media)
         try:
             if isinstance(self.channel, KeyedChannel):
                 assert key is not None
@@ -233,6 +234,7 @@ class Worker:
             title=entry.title,
             kind=entry.kind,
             images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
+            abstract=entry.abstract,
         )
         return compose_for(self.channel.name, source, self.compose_settings, **self.compose_options)
 

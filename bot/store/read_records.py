@@ -37,6 +37,7 @@ class EntryRecord:
     created_at: datetime
     updated_at: datetime
     channels: list[str]
+    abstract: str = ""  # for `preview`'s Bluesky link card
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ class ComposeInput:
     title: str = ""
     kind: str = "paper"
     images: tuple[ImageSpec, ...] = ()
+    abstract: str = ""  # for Bluesky's link card (bot/text/link_card.py), never in the text
 
 
 @dataclass(frozen=True)

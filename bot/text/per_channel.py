@@ -19,6 +19,7 @@ from functools import lru_cache
 from bot.text.bluesky import BlueskyRule, LinkFacet, render
 from bot.text.compose import ComposeInput, ComposeSettings, Draft, ImageSpec, compose
 from bot.text.length_rules import XRule
+from bot.text.link_card import CardText, card_text
 from bot.text.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH, MastodonRule
 
 __all__ = [
@@ -50,7 +51,8 @@ class ChannelDraft:
 
     ``text`` is exactly what is sent; ``composed`` is the same post with every link in full
     (they differ only on Bluesky, whose app shows long links shortened and keeps the full URL
-    in a ``facets`` entry). ``length`` is the platform's own count of ``text``, in ``unit``,
+    in a ``facets`` entry). ``card`` is Bluesky's link card, for a post without images.
+    ``length`` is the platform's own count of ``text``, in ``unit``,
     compared with ``limit``. ``sentence`` is the comment's first sentence before shortening.
     """
 
@@ -65,6 +67,7 @@ class ChannelDraft:
     sentence: str
     composed: str
     facets: tuple[LinkFacet, ...] = ()
+    card: CardText | None = None
 
     @property
     def postable(self) -> bool:
@@ -100,7 +103,11 @@ def compose_for(
         adjusted = _settings_for(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
         draft = compose(entry, adjusted, _BLUESKY_RULE)
         shown = render(draft.text)
-        return _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets)
+        neutral = _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets)
+        if draft.images:  # images or a link card, never both
+            return neutral
+        card = card_text(entry.url, entry.title, entry.abstract, entry.comment)
+        return replace(neutral, card=card)
     if channel == "mastodon":
         rule = _mastodon_rule(mastodon_limit, mastodon_url_length)
         adjusted = _settings_for(settings, mastodon_alt_max, mastodon_max_images)

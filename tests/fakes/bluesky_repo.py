@@ -85,9 +85,40 @@ class BlueskyRepo(BlueskySessions):
             index = facet.get("index", {})
             if not 0 <= index.get("byteStart", -1) <= index.get("byteEnd", -1) <= size:
                 return invalid("Record/facets byte range out of bounds")
+            problem = _facet_problem(facet)
+            if problem is not None:
+                return invalid(problem)
         embed = record.get("embed")
+        if embed is not None and embed.get("$type") == "app.bsky.embed.external":
+            return self._check_external(embed, invalid)
         if embed is not None:
             return self._check_images(embed, invalid)
+        return None
+
+    def _check_external(self, embed: dict[str, Any], invalid: Any) -> Answer | None:
+        """A link card as the lexicon wants it: uri, title, description; a thumb blob we hold,
+        an image of at most 1,000,000 bytes."""
+        external = embed.get("external")
+        if not isinstance(external, dict):
+            return invalid('Record/embed must have the property "external"')
+        for key in ("uri", "title", "description"):
+            if not isinstance(external.get(key), str):
+                return invalid(f'Record/embed/external must have the property "{key}"')
+        if not external["uri"].startswith(("http://", "https://")):
+            return invalid("Record/embed/external/uri must be a valid uri")
+        thumb = external.get("thumb")
+        if thumb is None:
+            return None
+        cid = (thumb.get("ref") or {}).get("$link")
+        if cid not in self._blobs:
+            return error(400, "InvalidRequest", f"Could not find blob: {cid}")
+        mime, data = self._blobs[cid]
+        if len(data) > 1_000_000:
+            return invalid(
+                f"blob too big (maximum 1000000, got {len(data)}) at $.record.embed.external.thumb"
+            )
+        if not mime.startswith("image/"):
+            return error(400, "InvalidMimeType", f"Wrong type of file. It is {mime}")
         return None
 
     def _check_images(self, embed: dict[str, Any], invalid: Any) -> Answer | None:
@@ -151,3 +182,19 @@ class BlueskyRepo(BlueskySessions):
         self._counter += 1
         value = (time.time_ns() // 1000) << 10 | (self._counter & 0x3FF)
         return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def _facet_problem(facet: dict[str, Any]) -> str | None:
+    """What the lexicon refuses in a facet's features: a link without a uri, a tag that is
+    empty, starts with "#", or passes 64 graphemes or 640 bytes."""
+    for feature in facet.get("features") or []:
+        kind = feature.get("$type")
+        if kind == "app.bsky.richtext.facet#link" and not isinstance(feature.get("uri"), str):
+            return 'Record/facets/features must have the property "uri"'
+        if kind == "app.bsky.richtext.facet#tag":
+            tag = feature.get("tag")
+            if not isinstance(tag, str) or not tag or tag.startswith(("#", "＃")):
+                return "Record/facets/features/tag must be a tag without its #"
+            if len(regex.findall(r"\X", tag)) > 64 or len(tag.encode()) > 640:
+                return "Record/facets/features/tag must not be longer than 64 graphemes"
+    return None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
+from bot.channels.bluesky.cards import card_embed
 from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
 from bot.channels.bluesky.errors import blob_maximum, error_name
 from bot.channels.bluesky.records import (
@@ -109,7 +110,9 @@ class BlueskyChannel:
         for attempt in (1, 2):
             try:
                 images = [self._upload(item, n) for n, item in enumerate(publication.media, 1)]
-                return self._create(shown.text, shown.facets, images, request_key)
+                card = publication.card
+                embed = card_embed(card, self._upload_thumb) if card and not images else None
+                return self._create(shown.text, shown.facets, images, request_key, embed)
             except ChannelError as error:
                 smaller = self._smaller_blob_limit(error)
                 if attempt == 2 or smaller is None:
@@ -225,10 +228,15 @@ class BlueskyChannel:
     # -- posting --------------------------------------------------------------------------------
 
     def _create(
-        self, text: str, facets: tuple[LinkFacet, ...], images: list[Any], rkey: str
+        self,
+        text: str,
+        facets: tuple[LinkFacet, ...],
+        images: list[Any],
+        rkey: str,
+        card: Any | None = None,
     ) -> Published:
         created_at = self._clock().astimezone(UTC)
-        record = post_record(text, facets, images, created_at)
+        record = post_record(text, facets, images, created_at, card)
         try:
             answer = self._call(
                 lambda client: client.app.bsky.feed.post.create(
@@ -259,6 +267,16 @@ class BlueskyChannel:
             creating=False,
         ).blob
         return image_entry(blob, item.alt, width, height)
+
+    def _upload_thumb(self, data: bytes, mime: str) -> Any:
+        """A link card's thumbnail (bot/channels/bluesky/cards.py has shrunk it already)."""
+        return self._call(
+            lambda client: client.com.atproto.repo.upload_blob(
+                data, headers={"Content-Type": mime}
+            ),
+            what="uploading the link card's thumbnail",
+            creating=False,
+        ).blob
 
     def _published(self, uri: str, record: Any) -> Published:
         created = parse_time(getattr(record, "created_at", None))

@@ -1,4 +1,4 @@
-"""Bluesky records from paperbot's values and back: the post, its facets, its images.
+"""Bluesky records from paperbot's values and back: the post, its facets, its images or card.
 
 Split from bot.channels.bluesky.channel so the channel module is about sessions and exactly once.
 The
@@ -12,8 +12,20 @@ from typing import Any
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem
 from bot.text.bluesky import LinkFacet
+from bot.text.hashtags import find_hashtags
 
-__all__ = ["fit_image", "image_entry", "link_facets", "media_ids", "parse_time", "post_record"]
+__all__ = [
+    "THUMB_LIMIT",
+    "external_embed",
+    "fit_image",
+    "image_entry",
+    "link_facets",
+    "media_ids",
+    "parse_time",
+    "post_record",
+]
+
+THUMB_LIMIT = 1_000_000  # app.bsky.embed.external's thumb maxSize
 
 
 def fit_image(item: MediaItem, number: int, limit: int) -> tuple[bytes, str, int, int]:
@@ -45,19 +57,53 @@ def image_entry(blob: Any, alt: str, width: int, height: int) -> Any:
     )
 
 
+def external_embed(uri: str, title: str, description: str, thumb: Any | None) -> Any:
+    """An ``app.bsky.embed.external`` link card (``thumb``: an uploaded blob, or None)."""
+    from atproto_client import models
+
+    return models.AppBskyEmbedExternal.Main(
+        external=models.AppBskyEmbedExternal.External(
+            uri=uri, title=title, description=description, thumb=thumb
+        )
+    )
+
+
 def post_record(
-    text: str, facets: tuple[LinkFacet, ...], images: list[Any], created_at: datetime
+    text: str,
+    facets: tuple[LinkFacet, ...],
+    images: list[Any],
+    created_at: datetime,
+    card: Any | None = None,
 ) -> Any:
-    """An ``app.bsky.feed.post`` record (createdAt in UTC, milliseconds, as the app writes it)."""
+    """An ``app.bsky.feed.post`` record (createdAt in UTC, milliseconds, as the app writes it):
+    a facet for each link and each #hashtag, and the images or else ``card`` (never both)."""
     from atproto_client import models
 
     stamp = created_at.astimezone(UTC).isoformat(timespec="milliseconds")
+    all_facets = [_facet_model(facet) for facet in facets] + _tag_facets(text)
+    all_facets.sort(key=lambda facet: facet.index.byte_start)
     return models.AppBskyFeedPost.Record(
         text=text,
         created_at=stamp.replace("+00:00", "Z"),
-        facets=[_facet_model(facet) for facet in facets] or None,
-        embed=models.AppBskyEmbedImages.Main(images=images) if images else None,
+        facets=all_facets or None,
+        embed=models.AppBskyEmbedImages.Main(images=images) if images else card,
     )
+
+
+def _tag_facets(text: str) -> list[Any]:
+    """A tag facet over each #hashtag's bytes (the tag without its "#"), so it is clickable
+    and searchable on Bluesky."""
+    from atproto_client import models
+
+    return [
+        models.AppBskyRichtextFacet.Main(
+            features=[models.AppBskyRichtextFacet.Tag(tag=span.tag)],
+            index=models.AppBskyRichtextFacet.ByteSlice(
+                byte_start=span.byte_start, byte_end=span.byte_end
+            ),
+        )
+        for span in find_hashtags(text)
+    ]
 
 
 def _facet_model(facet: LinkFacet) -> Any:
