@@ -73,7 +73,17 @@ def preview_items(
                     "limit": draft.limit,
                     "unit": draft.unit,
                     "images": [{"source": i.source, "alt": i.alt} for i in draft.images],
-                    "warnings": list(draft.warnings),
+                    "warnings": [*draft.warnings, *_missing_alt(entry.images, draft.warnings)],
                 }
             )
     return items
+
+
+def _missing_alt(images: Sequence[Mapping[str, str]], said: Sequence[str]) -> list[str]:
+    """Images stored without alt text: the composer lets the title stand in, which tells a
+    reader who cannot see the figure nothing about it (`edit --image P --alt T` fixes it)."""
+    return [
+        f"image {number} has no alt text of its own (the title stands in)"
+        for number, image in enumerate(images, start=1)
+        if not image.get("alt", "").strip() and f"image {number} has no alt text" not in said
+    ]
