@@ -61,7 +61,7 @@ def picture_hash(source: str, data: bytes) -> PictureHash:
         flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         flat.alpha_composite(rgba)  # transparency counts as the white page it is shown on
         grey = flat.convert("L").resize((_SIZE, _SIZE), Image.Resampling.LANCZOS)
-        pixels = list(grey.getdata())
+        pixels = list(grey.tobytes())  # one byte per grey pixel
     return PictureHash(_dct_bits(pixels), aspect)
 
 
