@@ -224,3 +224,20 @@ def test_private_hosts_stay_refused_unless_allowed(paperbot: Paperbot, fake: Fak
     line = queued_without_figure(paperbot)
     assert "loopback address" in line
     assert fake.count() == 0
+
+
+def test_an_image_without_alt_text_gets_the_matching_caption(
+    paperbot: Paperbot, fake: FakeArxivHtml
+) -> None:
+    from tests.fakes.latexml_pages import as_resized_jpeg
+
+    serve_paper(fake)
+    paperbot.write_config(fake.config())
+    saved = paperbot.workdir / "fig.jpg"
+    saved.write_bytes(as_resized_jpeg(figure_png(3), 0.5, 75))  # the second panel of figure 2
+    result = add(paperbot, "--image", str(saved))
+    entry = show(paperbot, result)
+    assert entry["images"] == [{"source": str(saved), "alt": "Five panels; four are taken."}]
+    assert "image 1 is figure 2" in result.stderr
+    kept = add(paperbot, "--image", str(saved), "--alt", "Mine", "--week", "2026-W02")
+    assert show(paperbot, kept)["images"][0]["alt"] == "Mine"
