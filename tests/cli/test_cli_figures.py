@@ -37,7 +37,7 @@ def fake() -> Iterator[FakeArxivHtml]:
 
 def serve_paper(fake: FakeArxivHtml, arxiv_id: str = ID, **options: Any) -> None:
     """A paper whose first block is a table, then a figure, panels, and a vector drawing."""
-    blocks = [
+    blocks: list[Figure | Table] = [
         Table(1, "Scores of every method.", image="t1.png"),
         Figure(1, CAPTION, ("x1.png",)),
         Figure(2, "Five panels; four are taken.", tuple(f"x{n}.png" for n in range(2, 7)), True),
@@ -157,7 +157,7 @@ def queued_without_figure(paperbot: Paperbot, *args: str) -> str:
     result = add(paperbot, *args)
     entry = show(paperbot, result)
     assert (entry["status"], entry["images"]) == ("queued", [])
-    [line] = result.stderr.strip().splitlines()
+    [line] = str(result.stderr).strip().splitlines()
     assert line.startswith(f"warning: arXiv {ID}: ")
     assert line.endswith("queued without a figure")
     return line

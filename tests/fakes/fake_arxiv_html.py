@@ -55,11 +55,14 @@ class FakeArxivHtml:
         if site == "arxiv":
             folder = f"/html/{arxiv_id}v{version}/"
             self.server.redirect(f"/html/{arxiv_id}", folder, status=301)
-            src = str  # relative to the versioned page, as arXiv writes them
+            prefix = ""  # relative to the versioned page, as arXiv writes them
         else:
             folder = f"/ar5iv/html/{arxiv_id}/assets/"
-            base = self.server.url("") if absolute else ""
-            src = lambda name: f"{base}{folder}{name}"  # noqa: E731
+            prefix = (self.server.url("").rstrip("/") if absolute else "") + folder
+
+        def src(name: str) -> str:
+            return prefix + name
+
         rendered = [
             replace(b, images=tuple(src(n) for n in b.images))
             if isinstance(b, Figure)
