@@ -241,3 +241,13 @@ def test_an_image_without_alt_text_gets_the_matching_caption(
     assert "image 1 is figure 2" in result.stderr
     kept = add(paperbot, "--image", str(saved), "--alt", "Mine", "--week", "2026-W02")
     assert show(paperbot, kept)["images"][0]["alt"] == "Mine"
+
+
+def test_a_slow_page_gives_up_at_the_images_timeout(
+    paperbot: Paperbot, fake: FakeArxivHtml
+) -> None:
+    slow = Reply(200, {"Content-Type": "text/html"}, latexml_page([]), delay=5)
+    fake.server.route(f"/html/{ID}", slow)
+    paperbot.write_config(fake.config(images="timeout_seconds = 1\n"))
+    line = queued_without_figure(paperbot)
+    assert "took longer than 1 s" in line

@@ -28,11 +28,11 @@ class FakeArxivHtml:
     def html_urls(self) -> list[str]:
         return [self.server.url("/html/{id}"), self.server.url("/ar5iv/html/{id}")]
 
-    def config(self, extra: str = "", *, private: bool = True) -> str:
+    def config(self, extra: str = "", *, private: bool = True, images: str = "") -> str:
         """A paperbot.toml pointing `[arxiv]` here, without the polite pause (tests only) and
         without the metadata API (the tests give titles and comments)."""
         urls = ", ".join(f'"{u}"' for u in self.html_urls)
-        images = "[images]\nallow_private_hosts = true\n" if private else ""
+        images = "[images]\n" + ("allow_private_hosts = true\n" if private else "") + images
         return (
             f'timezone = "UTC"\n[arxiv]\nfetch = false\nhtml_urls = [{urls}]\n'
             "min_interval_seconds = 0\n"
