@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.digests.markdown_escape import escape_alt
 from tests.conftest import Paperbot
 from tests.fakes.fake_arxiv_html import FakeArxivHtml
 from tests.fakes.http_server import FakeHTTPServer
@@ -78,11 +79,12 @@ https://arxiv.org/abs/2401.00002
 
 
 def caption(paper: int, figure: int) -> str:
-    return f"Paper {paper}, figure {figure}: the result with {math('k=' + str(figure))} shown."
+    tex = r"\lambda_{[" + str(figure) + "]}*"  # backslash, brackets, star: Markdown's own
+    return f"Paper {paper}, figure {figure}: the result with {math(tex)} shown."
 
 
 def alt(paper: int, figure: int) -> str:
-    return f"Paper {paper}, figure {figure}: the result with k={figure} shown."
+    return f"Paper {paper}, figure {figure}: the result with \\lambda_{{[{figure}]}}* shown."
 
 
 def png(paper: int, figure: int) -> bytes:
@@ -151,8 +153,8 @@ def test_the_digest_carries_the_captions_and_imports_again_the_same(
     out = paperbot.workdir / "out" / "2026-W02.md"
     assert paperbot("digest", "--week", "2026-W02", "--output", str(out)).exit_code == 0
     text = out.read_text(encoding="utf-8")
-    assert f"![{alt(1, 1)}](img/a.jpg)" in text
-    assert f"![{alt(3, 1)}]({fake.server.url('/html/2401.00003v2/x1.png')})" in text
+    assert f"![{escape_alt(alt(1, 1))}](img/a.jpg)" in text
+    assert f"![{escape_alt(alt(3, 1))}]({fake.server.url('/html/2401.00003v2/x1.png')})" in text
     other = {"PAPERBOT_DATABASE_URL": f"sqlite:///{paperbot.workdir / 'other.db'}"}
     fake.server.clear()
     again = imported(paperbot, out, **other)
