@@ -181,7 +181,8 @@ def import_digest(
     keys = (week_override or parsed.week, week_of(now, tz))
     if request.fetch_metadata and arxiv is not None:
         entries, warnings = enrich(engine, entries, arxiv)
-        if image_policy is not None and arxiv.figure != "none":
+        # Not on a dry run: it checks the file, and arXiv's pace makes figures cost seconds each.
+        if image_policy is not None and arxiv.figure != "none" and not request.dry_run:
             entries, figure_warnings = with_figures(
                 engine, entries, keys, arxiv, image_policy, channels
             )

@@ -48,7 +48,8 @@ def serve_paper(fake: FakeArxivHtml, arxiv_id: str = ID, **options: Any) -> None
 
 
 def add(paperbot: Paperbot, *args: str, link: str = LINK) -> Any:
-    result = paperbot("add", link, "--comment", "Mine.", "--title", "T", *args, **ONLINE)
+    """`add` with a link and a comment (the fake's config turns the metadata API off)."""
+    result = paperbot("add", link, "--comment", "Mine.", *args, **ONLINE)
     assert result.exit_code == 0, result.stderr
     return result
 
@@ -251,3 +252,20 @@ def test_a_slow_page_gives_up_at_the_images_timeout(
     paperbot.write_config(fake.config(images="timeout_seconds = 1\n"))
     line = queued_without_figure(paperbot)
     assert "took longer than 1 s" in line
+
+
+def test_the_caption_is_cut_to_the_strictest_channel(
+    paperbot: Paperbot, fake: FakeArxivHtml
+) -> None:
+    sentences = [f"Sentence {n} says what panel {n} shows in some detail here." for n in range(30)]
+    fake.paper(ID, [Figure(1, " ".join(sentences), ("x1.png",))], {"x1.png": figure_png(1)})
+    paperbot.write_config(fake.config())
+    bluesky = show(paperbot, add(paperbot, "--channel", "bluesky"))["images"][0]["alt"]
+    assert bluesky == " ".join(sentences)  # 1,719 characters: under Bluesky's 2,000
+    both = add(paperbot, "--channel", "bluesky", "--channel", "mastodon", "--week", "2026-W02")
+    mastodon = show(paperbot, both)["images"][0]["alt"]
+    x = show(paperbot, add(paperbot, "--week", "2026-W03"))["images"][0]["alt"]  # post_to: x
+    for cut, limit in ((mastodon, 1500), (x, 1000)):
+        kept = cut.count("Sentence ")
+        assert cut == " ".join(sentences[:kept])  # whole sentences only
+        assert len(cut) <= limit < len(cut) + 1 + len(sentences[kept])  # as many as fit

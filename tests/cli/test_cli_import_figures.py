@@ -198,3 +198,13 @@ def test_the_digests_own_errors_still_fail_it_before_arxiv_is_asked(
     assert "img/a.jpg" in result.stderr
     assert fake.count() == 0
     assert paperbot.dump().get("entries", []) == []
+
+
+def test_a_dry_run_asks_arxiv_for_no_figure(
+    paperbot: Paperbot, fake: FakeArxivHtml, digest: Path
+) -> None:
+    paperbot.write_config(fake.config())
+    result = paperbot("import", str(digest), "--dry-run", **ONLINE)
+    assert result.exit_code == 0, result.stderr
+    assert "would have 6 added" in result.stdout
+    assert fake.count() == 0
