@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.images.types import ImageError
+from bot.text.alt_text import alt_limit, fit_alt_text
 
 if TYPE_CHECKING:
     from bot.config.settings import ArxivSettings
@@ -81,6 +82,8 @@ def find_figures(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[FigureOutcome]:
     """One outcome per job, in order; jobs that want nothing cost no request."""
+    if not any(wants_figures(job) for job in jobs):
+        return [FigureOutcome(job.images) for job in jobs]
     import httpx
 
     from bot.digests.figure_pages import PageFetcher
@@ -101,19 +104,17 @@ def find_figures(
     return outcomes
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
+    """One entry's figure work against the run's fetcher."""
+
     job: FigureJob
     fetcher: PageFetcher
-    limit: int = 1000  # the alt text limit of the entry's channels (set by run)
 
     def _say(self, text: str) -> str:
         return f"arXiv {self.job.arxiv_id}: {text}"
 
     def run(self) -> FigureOutcome:
-        from bot.text.alt_text import alt_limit
-
-        self.limit = alt_limit(self.job.channels)
         page = self.fetcher.page(self.job.arxiv_id)
         if isinstance(page, str):
             return self._failed(page)
@@ -126,9 +127,7 @@ class _Entry:
         return FigureOutcome(self.job.images, warnings=(self._say(f"{why}; {what}"),))
 
     def _alt(self, figure: PaperFigure) -> str:
-        from bot.text.alt_text import fit_alt_text
-
-        return fit_alt_text(figure.caption, self.limit)
+        return fit_alt_text(figure.caption, alt_limit(self.job.channels))
 
     def _choose(self, page: FetchedPage) -> PaperFigure | str:
         figures = page.figures
