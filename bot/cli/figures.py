@@ -28,10 +28,10 @@ def figure_choice(
     app: App, figure: str | None, *, arxiv_id: str | None, images: int, no_fetch: bool
 ) -> str:
     """The figure wanted ("first", "none" or a number), refusing contradictions (exit 2)."""
-    from bot.digests.figures import parse_choice
-
     if figure is None:
         return app.settings.arxiv.figure
+    from bot.digests.figures import parse_choice
+
     try:
         choice = parse_choice(figure)
     except ValueError as exc:
