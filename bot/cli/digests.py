@@ -48,7 +48,9 @@ class _ProgressBar:
     show_default=True,
     help="Input format.",
 )
-@click.option("--no-fetch", is_flag=True, help="Do not ask arXiv for missing titles/comments.")
+@click.option(
+    "--no-fetch", is_flag=True, help="Do not ask arXiv for anything (titles, comments, figures)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
 @translate_errors
@@ -66,6 +68,7 @@ def import_(
       paperbot import examples/2020-W37.md
       paperbot import week.csv --week 2026-W48 --dry-run
     """
+    from bot.cli.wiring import image_policy
     from bot.digests.import_digest import ImportRequest, import_digest
 
     request = ImportRequest(source, week, fmt, dry_run, fetch_metadata=not no_fetch)
@@ -79,6 +82,7 @@ def import_(
             arxiv=None if app.offline else app.settings.arxiv,
             progress=bar.update,
             channels=app.settings.channels.post_to,
+            image_policy=None if app.offline else image_policy(app),
         )
     finally:
         bar.stop()

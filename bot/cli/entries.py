@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli.context import App, BadInput, pass_app, translate_errors
+from bot.cli.figures import add_figure, figure_choice, figure_option
 
 if TYPE_CHECKING:
     from bot.store.new_entry import NewEntry
@@ -104,7 +105,8 @@ def _parse_week(app: App, week: str | None) -> str:
 @click.command()
 @click.argument("url")
 @entry_options
-@click.option("--no-fetch", is_flag=True, help="Do not ask arXiv for a missing title or comment.")
+@figure_option
+@click.option("--no-fetch", is_flag=True, help="Do not ask arXiv for anything (title, figure).")
 @pass_app
 @translate_errors
 def add(
@@ -118,6 +120,7 @@ def add(
     week: str | None,
     at_text: str | None,
     channels: tuple[str, ...],
+    figure: str | None,
     no_fetch: bool,
 ) -> None:
     """Queue a paper, article or application example; prints the new entry's id.
@@ -135,6 +138,9 @@ def add(
     the_week = _parse_week(app, week)
     at = parse_datetime(at_text, app.tz) if at_text else None
     image_specs = build_images(images, alts)
+    choice = figure_choice(
+        app, figure, arxiv_id=canonical.arxiv_id, images=len(images), no_fetch=no_fetch
+    )
     new = NewEntry(
         url=canonical.url,
         arxiv_id=canonical.arxiv_id,
@@ -148,6 +154,8 @@ def add(
     )
     if canonical.arxiv_id and not (new.title and new.comment) and not no_fetch:
         new = _enrich(app, new)
+    if canonical.arxiv_id and not no_fetch and not app.offline:
+        new = add_figure(app, new, choice)
     click.echo(_store(app, new))
 
 

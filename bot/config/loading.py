@@ -108,6 +108,9 @@ def settings_from_mapping(
     comp = section("compose")
     if "hashtags" in comp:
         comp["hashtags"] = tuple(_strings(comp["hashtags"], source, "compose.hashtags"))
+    arxiv = section("arxiv")
+    if "html_urls" in arxiv:
+        arxiv["html_urls"] = tuple(_strings(arxiv["html_urls"], source, "arxiv.html_urls"))
     settings = Settings(
         timezone=tz_name,
         config_path=None,
@@ -115,7 +118,7 @@ def settings_from_mapping(
         x=XSettings(**xs),
         compose=ComposeConfig(**comp),
         images=ImageSettings(**section("images")),
-        arxiv=ArxivSettings(**section("arxiv")),
+        arxiv=ArxivSettings(**arxiv),
         daemon=DaemonSettings(**section("daemon")),
         channels=_channels(section("channels"), source),
     )

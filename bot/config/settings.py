@@ -54,6 +54,11 @@ class ArxivSettings:
     fetch: bool = True
     min_interval_seconds: float = 3.0
     timeout_seconds: float = 15.0
+    figure: str = "first"  # the paper's figure for an entry without an image: "first" or "none"
+    html_urls: tuple[str, ...] = (
+        "https://arxiv.org/html/{id}",
+        "https://ar5iv.labs.arxiv.org/html/{id}",
+    )
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "fetch": bool,
         "min_interval_seconds": (int, float),
         "timeout_seconds": (int, float),
+        "figure": str,
+        "html_urls": list,
     },
     "channels": {"post_to": list},
     "daemon": {
@@ -133,6 +135,26 @@ def check_values(settings: Settings, source: str) -> None:
     if x.api_base and not re.match(r"^https?://[^/\s]+/?$", x.api_base):
         raise ConfigError(f"{source}: key 'x.api_base': must be like https://api.x.com")
     _check_schedule(settings, source)
+    _check_arxiv(settings, source)
+
+
+def _check_arxiv(settings: Settings, source: str) -> None:
+    """`[arxiv] figure` and `html_urls`: a typo here would only show as "no figure" later."""
+    figure = settings.arxiv.figure
+    if figure not in ("first", "none"):
+        raise ConfigError(
+            f"{source}: key 'arxiv.figure': must be 'first' or 'none', not {figure!r}"
+        )
+    if not settings.arxiv.html_urls:
+        raise ConfigError(
+            f"{source}: key 'arxiv.html_urls': name at least one (or figure = 'none')"
+        )
+    for url in settings.arxiv.html_urls:
+        if not re.match(r"^https?://[^/\s]+/\S*$", url) or "{id}" not in url:
+            raise ConfigError(
+                f"{source}: key 'arxiv.html_urls': {url!r} must be an http(s) URL with {{id}}, "
+                "like https://arxiv.org/html/{id}"
+            )
 
 
 def _check_schedule(settings: Settings, source: str) -> None:

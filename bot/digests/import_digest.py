@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.config.settings import ArxivSettings
     from bot.digests.importer import ImportReport
     from bot.digests.records import ImportedEntry
+    from bot.images.types import ImagePolicy
 
 
 class DigestInputError(ValueError):
@@ -111,6 +112,46 @@ def enrich(
     return filled, warnings
 
 
+def with_figures(
+    engine: Engine,
+    entries: list[ImportedEntry],
+    keys: tuple[str | None, str],
+    arxiv: ArxivSettings,
+    policy: ImagePolicy,
+    channels: Sequence[str],
+) -> tuple[list[ImportedEntry], list[str]]:
+    """Entries with the paper's figure, or captions for images without alt text, from arXiv's
+    HTML edition (bot/digests/figures.py); entries already queued for their week are not
+    asked about. Failures are warnings: arXiv never fails an import."""
+    from dataclasses import replace
+
+    from bot.digests.figures import FigureJob, find_figures, wants_figures
+    from bot.digests.importer import queued_urls
+    from bot.digests.records import ImageRef
+
+    file_week, default_week = keys
+    queued = queued_urls(engine, entries, file_week=file_week, default_week=default_week)
+    jobs = {
+        index: FigureJob(
+            arxiv_id=e.arxiv_id,
+            images=tuple((i.source, i.alt) for i in e.images),
+            channels=tuple(channels),
+            choice=arxiv.figure,
+        )
+        for index, e in enumerate(entries)
+        if e.arxiv_id and index not in queued
+    }
+    jobs = {index: job for index, job in jobs.items() if wants_figures(job)}
+    outcomes = find_figures(list(jobs.values()), arxiv, policy)
+    filled = list(entries)
+    warnings: list[str] = []
+    for index, outcome in zip(jobs, outcomes, strict=True):
+        images = tuple(ImageRef(source, alt) for source, alt in outcome.images)
+        filled[index] = replace(entries[index], images=images)
+        warnings += outcome.warnings
+    return filled, warnings
+
+
 def import_digest(
     engine: Engine,
     request: ImportRequest,
@@ -120,12 +161,13 @@ def import_digest(
     arxiv: ArxivSettings | None,
     progress: Callable[[int, int], None] | None = None,
     channels: Sequence[str] = ("x",),
+    image_policy: ImagePolicy | None = None,
 ) -> tuple[ImportReport, str]:
     """Import one digest file; returns the report and the name its messages use.
 
-    `arxiv` None never asks arXiv (offline). `progress(done, total)` is called as entries are
-    queued; every new entry targets `channels`. Any bad row raises ImportFileError (a ValueError)
-    and nothing is written.
+    `arxiv` None never asks arXiv (offline); `image_policy` None takes no figure from it.
+    `progress(done, total)` is called as entries are queued; every new entry targets
+    `channels`. Any bad row raises ImportFileError (a ValueError) and nothing is written.
     """
     from bot.digests.importer import import_entries
     from bot.schedule.weeks import parse_week, week_of
@@ -136,14 +178,21 @@ def import_digest(
     parsed = parse_digest(kind, data, base_dir, name, week_override)
     entries = list(parsed.entries)
     warnings: list[str] = []
+    keys = (week_override or parsed.week, week_of(now, tz))
     if request.fetch_metadata and arxiv is not None:
         entries, warnings = enrich(engine, entries, arxiv)
+        # Not on a dry run: it checks the file, and arXiv's pace makes figures cost seconds each.
+        if image_policy is not None and arxiv.figure != "none" and not request.dry_run:
+            entries, figure_warnings = with_figures(
+                engine, entries, keys, arxiv, image_policy, channels
+            )
+            warnings += figure_warnings
     total = len(entries)
     report = import_entries(
         engine,
         entries,
-        file_week=week_override or parsed.week,
-        default_week=week_of(now, tz),
+        file_week=keys[0],
+        default_week=keys[1],
         tz=tz,
         dry_run=request.dry_run,
         progress=(lambda done: progress(done, total)) if progress is not None else None,

@@ -83,6 +83,23 @@ def import_entries(
     return report
 
 
+def queued_urls(
+    engine: Engine, entries: Sequence[ImportedEntry], *, file_week: str | None, default_week: str
+) -> set[int]:
+    """The indexes of `entries` already queued for their week (asked before fetching anything
+    for them from arXiv: importing a file twice must not cost arXiv's time twice)."""
+    from sqlmodel import Session
+
+    weeks = {resolve_week(e, file_week, default_week) for e in entries}
+    with Session(engine) as session:
+        existing = _queued_keys(session, weeks)
+    return {
+        index
+        for index, e in enumerate(entries)
+        if (e.url, resolve_week(e, file_week, default_week)) in existing
+    }
+
+
 def _queued_keys(session: Any, weeks: set[str]) -> dict[tuple[str, str], int]:
     """(url, week) -> entry id of what is already queued in those weeks, in one query."""
     from sqlmodel import col, select

@@ -1,12 +1,11 @@
-"""Download an image over http(s) without letting image URLs reach the private network.
+"""Download an image (or a paper's HTML page) over http(s), never reaching the private network.
 
 Split from `bot.images.load` because the SSRF defence is its own concern and must stay reviewable
 in one place: every hop is resolved here and refused if any address is private, loopback,
 link-local and the like; the connection then goes to the address that was checked (so DNS
 cannot answer differently a moment later), with the original name kept in ``Host`` and TLS SNI.
 Redirects are followed by hand so each passes the same checks, and the body is counted as it
-arrives under one deadline for the whole fetch. httpx is imported inside the functions, so
-importing this module stays cheap.
+arrives under one deadline for the whole fetch. httpx is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -26,12 +25,14 @@ __all__ = [
     "USER_AGENT",
     "IPAddress",
     "download",
+    "download_from",
     "forbidden_reason",
     "pinned_request",
 ]
 
 MAX_REDIRECTS = 5
 USER_AGENT = "paperbot (+https://github.com/paperbot; fetching a paper figure)"
+IMAGE_ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -41,13 +42,20 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 def download(source: str, policy: ImagePolicy, client: httpx.Client) -> bytes:
     """Fetch with redirects followed by hand, so every hop passes the same checks."""
+    return download_from(source, policy, client)[1]
+
+
+def download_from(
+    source: str, policy: ImagePolicy, client: httpx.Client, *, accept: str = IMAGE_ACCEPT
+) -> tuple[str, bytes]:
+    """(final address, body) under ``download``'s checks: a page's links resolve against it."""
     import httpx
 
     deadline = time.monotonic() + policy.timeout
     url = _http_url(source, source)
     for hop in range(MAX_REDIRECTS + 1):
         addresses = _vetted_addresses(source, url, policy)
-        response = _send(source, client, url, addresses, policy, deadline)
+        response = _send(source, client, url, addresses, policy, deadline, accept)
         try:
             location = response.headers.get("location")
             if response.status_code in _REDIRECTS and location:
@@ -61,7 +69,7 @@ def download(source: str, policy: ImagePolicy, client: httpx.Client) -> bytes:
                 continue
             if not 200 <= response.status_code < 300:
                 raise _status_error(source, response)
-            return _read_capped(source, response, policy, deadline)
+            return str(url), _read_capped(source, response, policy, deadline)
         except httpx.TimeoutException:
             raise _timeout_error(source, policy) from None
         except httpx.HTTPError as exc:
@@ -192,6 +200,7 @@ def _send(
     addresses: list[IPAddress],
     policy: ImagePolicy,
     deadline: float,
+    accept: str,
 ) -> httpx.Response:
     """Connect to the vetted addresses in turn; the first that accepts gets the request."""
     import httpx
@@ -201,7 +210,7 @@ def _send(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        request = pinned_request(url, address, timeout=remaining)
+        request = pinned_request(url, address, timeout=remaining, accept=accept)
         try:
             return client.send(request, stream=True, follow_redirects=False, auth=None)
         except httpx.ConnectError as exc:
@@ -218,7 +227,9 @@ def _send(
     )
 
 
-def pinned_request(url: httpx.URL, address: IPAddress, *, timeout: float) -> httpx.Request:
+def pinned_request(
+    url: httpx.URL, address: IPAddress, *, timeout: float, accept: str = IMAGE_ACCEPT
+) -> httpx.Request:
     """A GET for ``url`` that connects to ``address``, keeping the name in Host and TLS SNI.
 
     Built as a bare ``httpx.Request`` (not ``client.build_request``) so a shared client's
@@ -232,7 +243,7 @@ def pinned_request(url: httpx.URL, address: IPAddress, *, timeout: float) -> htt
     headers = {
         "Host": url.netloc.decode("ascii"),
         "User-Agent": USER_AGENT,
-        "Accept": "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1",
+        "Accept": accept,
         # Images are compressed already; refusing gzip keeps a tiny body from inflating.
         "Accept-Encoding": "identity",
     }

@@ -20,7 +20,7 @@ from bot.images.types import ImageError, format_size
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["JPEG_QUALITY", "MIN_LONG_SIDE", "inspect_image", "shrink_to_fit"]
+__all__ = ["JPEG_QUALITY", "MIN_LONG_SIDE", "inspect_image", "pillow_guard", "shrink_to_fit"]
 
 MIN_LONG_SIDE = 1600  # below this, dense figures stop being legible on a phone
 JPEG_QUALITY = 90
@@ -29,7 +29,7 @@ _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "i
 
 
 @contextmanager
-def _pillow_guard(source: str) -> Iterator[None]:
+def pillow_guard(source: str) -> Iterator[None]:
     """Pillow's decompression-bomb guard as an ImageError, and any parse failure likewise.
 
     The guard's *warning* (above MAX_IMAGE_PIXELS) is made an error too: decoding such an image
@@ -60,7 +60,7 @@ def inspect_image(source: str, data: bytes, mime_type: str) -> tuple[int, int]:
     from PIL import Image
 
     with (
-        _pillow_guard(source),
+        pillow_guard(source),
         Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[mime_type]]) as image,
     ):
         width, height = image.size
@@ -80,7 +80,7 @@ def shrink_to_fit(
     from PIL import Image, ImageOps
 
     with (
-        _pillow_guard(source),
+        pillow_guard(source),
         Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[mime_type]]) as opened,
     ):
         opened.load()

@@ -69,12 +69,15 @@ def preview_items(
                     "limit": draft.limit,
                     "unit": draft.unit,
                     "images": [{"source": i.source, "alt": i.alt} for i in draft.images],
-                    "warnings": list(draft.warnings)
-                    + (
-                        image_warnings(name, [i.source for i in draft.images])
-                        if image_warnings is not None
-                        else []
-                    ),
+                    "warnings": [
+                        *draft.warnings,
+                        *_missing_alt(entry.images, draft.warnings),
+                        *(
+                            image_warnings(name, [i.source for i in draft.images])
+                            if image_warnings is not None
+                            else []
+                        ),
+                    ],
                     "card": _card(draft),
                 }
             )
@@ -125,3 +128,13 @@ def preview_drafts(
         for name in entry.channels
         if channel is None or name == channel
     }
+
+
+def _missing_alt(images: Sequence[Mapping[str, str]], said: Sequence[str]) -> list[str]:
+    """Images stored without alt text: the composer lets the title stand in, which tells a
+    reader who cannot see the figure nothing about it (`edit --image P --alt T` fixes it)."""
+    return [
+        f"image {number} has no alt text of its own (the title stands in)"
+        for number, image in enumerate(images, start=1)
+        if not image.get("alt", "").strip() and f"image {number} has no alt text" not in said
+    ]

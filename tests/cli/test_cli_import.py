@@ -174,7 +174,7 @@ def test_missing_titles_and_comments_come_from_arxiv_and_are_cached(paperbot: Pa
     with FakeHTTPServer() as server:
         server.route("/api/query", Reply(200, {"Content-Type": "application/atom+xml"}, atom))
         paperbot.write_config(
-            'timezone = "UTC"\n[arxiv]\n'
+            'timezone = "UTC"\n[arxiv]\nfigure = "none"\n'  # no HTML edition here
             f'api_url = "{server.url("/api/query")}"\nmin_interval_seconds = 0\n'
         )
         env = {"PAPERBOT_OFFLINE": ""}
@@ -194,7 +194,7 @@ def test_failed_arxiv_fetch_warns_and_keeps_entry(paperbot: Paperbot) -> None:
         server.route("/api/query", Reply(404, {}, b"nope"))
         paperbot.write_config(
             f'timezone = "UTC"\n[arxiv]\napi_url = "{server.url("/api/query")}"\n'
-            "min_interval_seconds = 0\n"
+            'min_interval_seconds = 0\nfigure = "none"\n'
         )
         result = paperbot("add", "arXiv:2009.01835", "--comment", "Mine.", PAPERBOT_OFFLINE="")
         assert result.exit_code == 0
