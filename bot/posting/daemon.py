@@ -38,6 +38,7 @@ from bot.store import lease
 
 if TYPE_CHECKING:
     from bot.config.settings import DaemonSettings
+    from bot.posting.engagement_job import EngagementJob
     from bot.posting.publisher import Worker
     from bot.schedule.timetable import TimetableConfig
 
@@ -71,6 +72,7 @@ class Daemon:
     _data_versions: DataVersion | None = None
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
+    reads: EngagementJob | None = None  # reading posts' counts in the time between posts
 
     @property
     def engine(self) -> Any:
@@ -136,6 +138,9 @@ class Daemon:
             scheduler.add_job(
                 self._tick, "date", run_date=self.clock(), id=f"tick:{name}", args=[name]
             )
+        if self.reads is not None and self.reads.schedule.ages:
+            seconds = self.reads.schedule.poll_seconds
+            scheduler.add_job(self._read_engagement, "interval", seconds=seconds, id="engagement")
         scheduler.start()
         while not self._stop.wait(timeout=3600):
             pass
@@ -230,6 +235,12 @@ class Daemon:
                     self._plan_next_tick(name)
                 finally:
                     lock.release()
+
+    def _read_engagement(self) -> None:
+        if self.reads is None or self._stop.is_set():
+            return
+        channels = [worker.channel for worker in self.workers]
+        self.reads.run(channels, self._locks, self._next_tick, self._paused_at, self._stop.is_set)
 
     def _heartbeat(self) -> None:
         if self.lease is None or self._stop.is_set():

@@ -164,6 +164,8 @@ class ChannelState(SQLModel, table=True):
     # A short hash of the credentials that were rejected: a change of credentials lifts the pause.
     credentials_fingerprint: str | None = Field(default=None)
     rate_limited_until: datetime | None = Field(default=None)
+    # Why the daemon's last engagement look left due reads unread (the X budget), for `status`.
+    engagement_note: str | None = Field(default=None)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -21,6 +21,7 @@ def upgrade() -> None:
     # Plain ADD COLUMN (no batch mode): a batch rebuild of `post` on SQLite would cascade-delete
     # its attempts (see 0004).
     op.add_column("post", sa.Column("gone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column("channel_state", sa.Column("engagement_note", sa.String(), nullable=True))
     op.create_table(
         "engagement",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,4 +42,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_engagement_post_id_read_at", table_name="engagement")
     op.drop_table("engagement")
+    op.drop_column("channel_state", "engagement_note")
     op.drop_column("post", "gone_at")
