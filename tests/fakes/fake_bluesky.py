@@ -28,8 +28,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.bluesky_model import NSID, ROUTES, FaultMode
 from tests.fakes.bluesky_feed import BlueskyFeed
+from tests.fakes.bluesky_model import NSID, ROUTES, FaultMode
 from tests.fakes.http_server import RecordedRequest, Reply
 
 
