@@ -64,9 +64,10 @@ def posts_to_read(
         query = query.where(col(Post.entry_id).in_(wanted))
     found: list[PostToRead] = []
     for row in session.execute(query):
-        post_id, remote_id, posted_at, read_at = row._tuple()
-        if post_id is not None and remote_id is not None and posted_at is not None:
-            found.append(PostToRead(int(post_id), str(remote_id), posted_at, _aware(read_at)))
+        values: tuple[Any, ...] = tuple(row)
+        post_id, remote_id, posted_at, read_at = values
+        if isinstance(post_id, int) and remote_id and isinstance(posted_at, datetime):
+            found.append(PostToRead(post_id, str(remote_id), posted_at, _aware(read_at)))
     return found
 
 
