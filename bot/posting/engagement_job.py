@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.base import ChannelError
 from bot.channels.engagement import EngagementSource
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.channels.base import Channel, KeyedChannel
+    from bot.posting.publisher import Worker
 
 log = logging.getLogger("paperbot")
 
@@ -51,6 +52,27 @@ class EngagementJob:
     clock: Callable[[], datetime]
     note: Callable[[str, str | None], None] = lambda channel, text: None
     _wait: dict[str, datetime] = field(default_factory=dict)
+
+    def start(
+        self,
+        scheduler: Any,
+        workers: Sequence[Worker],
+        locks: Mapping[str, threading.Lock],
+        next_ticks: Mapping[str, datetime | None],
+        paused: Mapping[str, datetime | None],
+        stop: threading.Event,
+    ) -> None:
+        """Add the job to the daemon's scheduler; the mappings are the daemon's live state."""
+        if not self.schedule.ages:
+            return
+        channels = [worker.channel for worker in workers]
+        scheduler.add_job(
+            self.run,
+            "interval",
+            seconds=self.schedule.poll_seconds,
+            id="engagement",
+            args=[channels, locks, next_ticks, paused, stop.is_set],
+        )
 
     def run(
         self,

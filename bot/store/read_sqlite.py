@@ -177,7 +177,6 @@ class SqliteReader:
     def latest_engagement(self, post_ids: Sequence[int]) -> dict[int, EngagementRecord]:
         if not post_ids:
             return {}
-        # The newest snapshot per post: the row whose id is the largest for that post.
         sql = (
             f"SELECT {_columns(EngagementRecord, 'engagement')} FROM engagement "
             "WHERE id IN (SELECT max(id) FROM engagement "

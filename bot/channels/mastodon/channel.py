@@ -4,10 +4,9 @@ This is the only module that imports Mastodon.py, inside ``MastodonChannel``, so
 the CLI, for ``--help``) stays cheap. The client is built so that no call can hang or sleep for
 long behind the worker's back: ``request_timeout`` bounds every request (the library's default is
 300 s), ``ratelimit_method="throw"`` turns a 429 into an error instead of a sleep of up to five
-minutes inside the call, and the Mastodon version is given (``mastodon_version``) so the client
-never asks the instance for it: it would otherwise guess 1.0.0 and upload media through the old
-v1 endpoint. Endpoints are not refused by version (``version_check_mode="none"``): newer ones
-such as the batch status read are tried, and a 404 falls back.
+minutes inside the call, and the Mastodon version is given (``mastodon_version``, never checked:
+newer endpoints are tried, a 404 falls back) so the client never asks the instance for it: it
+would otherwise guess 1.0.0 and upload media through the old v1 endpoint.
 
 Exactly once: the caller chooses a key with ``new_request_key`` and stores it *before* the first
 ``publish``. Mastodon remembers a key per account for one hour and answers a repeat with the status
@@ -21,13 +20,13 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
-from bot.channels.engagement import EngagementRead
-from bot.channels.mastodon import engagement as masto_engagement
+from bot.channels.mastodon.engagement import BATCH as ENGAGEMENT_BATCH
+from bot.channels.mastodon.engagement import StatusReads
 from bot.channels.mastodon.errors import classify, reading_error
 from bot.channels.mastodon.limits import InstanceLimits, limits_from_configuration
 from bot.channels.mastodon.statuses import aware_time, is_publication, remote_post
@@ -61,6 +60,7 @@ class MastodonChannel:
     name = "mastodon"
     # The server remembers a key for one hour; a margin for its clock and ours.
     key_memory: timedelta | None = timedelta(minutes=50)
+    engagement_batch = ENGAGEMENT_BATCH
 
     def __init__(
         self,
@@ -86,8 +86,6 @@ class MastodonChannel:
             api_base_url=api_base_url,
             request_timeout=timeout,
             ratelimit_method="throw",
-            # What a server takes is found out by asking (a 404 falls back), not from the
-            # version it advertises: servers that speak the API report versions of their own.
             version_check_mode="none",
             mastodon_version=MASTODON_VERSION,
             session=session,
@@ -99,7 +97,7 @@ class MastodonChannel:
         self._max_pages = max_pages
         self._max_media = max_media
         self._account: tuple[str, str] | None = None  # (id, acct)
-        self._batch_reads = True  # GET /api/v1/statuses?id[]= (4.3+) until the server says no
+        self.read_engagement = StatusReads(self._api, self._call).read  # counts of statuses
 
     def __repr__(self) -> str:
         return "MastodonChannel(<access token hidden>)"
@@ -266,35 +264,6 @@ class MastodonChannel:
                 return found, False
             page = self._read(functools.partial(self._api.fetch_next, page), what=what)
             pages += 1
-
-    engagement_batch = masto_engagement.BATCH
-
-    def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
-        """Counts of these statuses: one request where the server takes several ids."""
-        what = "reading the statuses' counts"
-
-        def get_many(ids: list[str]) -> Sequence[Mapping[str, Any]]:
-            try:
-                return list(self._call(lambda: self._api.statuses(ids), what=what, creating=False))
-            except ChannelError as error:
-                if error.status_code not in (400, 404, 422):
-                    raise
-                self._batch_reads = False  # before 4.3, or not Mastodon: one by one from now on
-                return []
-
-        def get_one(status_id: str) -> Mapping[str, Any] | None:
-            try:
-                return dict(
-                    self._call(lambda: self._api.status(status_id), what=what, creating=False)
-                )
-            except ChannelError as error:
-                if error.status_code == 404:
-                    return None
-                raise
-
-        return masto_engagement.read_counts(
-            get_many if self._batch_reads else None, get_one, remote_ids
-        )
 
     def close(self) -> None:
         self._api.session.close()
