@@ -61,7 +61,8 @@ class BlueskyFeed(BlueskyRepo):
                     "author": {"did": self.did, "handle": self.handle},
                     "record": record.value,
                     "indexedAt": record.created_at.isoformat().replace("+00:00", "Z"),
-                    **self._counts.get(rkey, dict.fromkeys(_COUNTS, 0)),
+                    **dict.fromkeys(_COUNTS, 0),
+                    **self._counts.get(rkey, self.default_counts),
                 }
             )
         return Answer(200, {"posts": views})

@@ -29,7 +29,7 @@ class MastodonReads(MastodonStatuses):
             self._statuses[:] = [s for s in self._statuses if s.id != status_id]
 
     def _with_counts(self, status: FakeStatus) -> dict[str, object]:
-        likes, reposts, replies, quotes = self._counts.get(status.id, (0, 0, 0, 0))
+        likes, reposts, replies, quotes = self._counts.get(status.id, self.default_counts)
         view = self._status_json(status)
         view.update(favourites_count=likes, reblogs_count=reposts, replies_count=replies)
         if self.count_quotes:

@@ -2,7 +2,8 @@
 
 ``GET /2/tweets?ids=1,2,3&tweet.fields=public_metrics`` (up to 100 ids): found posts in
 ``data`` with their counts, missing ones in ``errors`` as "resource-not-found", as X answers.
-Tests set counts with ``set_metrics`` and delete posts with ``delete_post``; ``posts_returned``
+Tests set counts with ``set_metrics`` (or ``default_metrics`` for every post, set before the
+posts exist) and delete posts with ``delete_post``; ``posts_returned``
 counts the posts every lookup returned (X bills each one).
 """
 
@@ -68,7 +69,7 @@ class XMetrics(XState):
                 "edit_history_tweet_ids": [post.id],
             }
             if "public_metrics" in fields:
-                counts = self._metrics.get(post.id, {})
+                counts = self._metrics.get(post.id, self.default_metrics)
                 item["public_metrics"] = {
                     **{name: counts.get(name, 0) for name in METRICS},
                     "bookmark_count": 0,
