@@ -30,6 +30,7 @@ COMMANDS = {
     "import": "bot.cli.digests:import_",
     "digest": "bot.cli.digests:digest",
     "history": "bot.cli.history:history",
+    "engagement": "bot.cli.engagement:engagement",
     "db": "bot.cli.dbcmd:db",
 }
 

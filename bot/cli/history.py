@@ -11,6 +11,14 @@ import click
 from bot.cli.context import App, console, emit_json, pass_app, translate_errors
 
 HISTORY_STATUSES = ("posted", "failed", "retrying", "posting")
+# The newest engagement snapshot, flattened for CSV (empty where never read).
+ENGAGEMENT_COLUMNS = (
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "engagement_read_at",
+)
 
 
 @click.command()
@@ -73,11 +81,23 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
         "attempts",
         "last_error",
         "text",
+        *ENGAGEMENT_COLUMNS,
+        "gone_at",
     ]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for item in items:
-        writer.writerow({**item, "attempts": len(item["attempts"])})
+        counts = item.get("engagement") or {}
+        writer.writerow(
+            {
+                **item,
+                "attempts": len(item["attempts"]),
+                **{
+                    column: counts.get(column.removeprefix("engagement_"))
+                    for column in ENGAGEMENT_COLUMNS
+                },
+            }
+        )
 
 
 def _print(items: list[dict[str, Any]]) -> None:

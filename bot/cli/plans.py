@@ -122,5 +122,7 @@ def status(app: App, as_json: bool) -> None:
             out.print(f"[red]{label} paused:[/red] {state['paused_reason']}")
         if state.get("rate_limited_until"):
             out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
+        if state.get("engagement_note"):
+            out.print(f"{label} engagement not read: {state['engagement_note']}")
     if document["last_error"]:
         out.print(f"last error: {document['last_error']}")

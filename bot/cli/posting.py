@@ -198,7 +198,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
       paperbot run --log-format json
       paperbot run --standby
     """
-    from bot.cli.wiring import build_workers, configure_logging
+    from bot.cli.wiring import build_workers, configure_logging, read_schedule
     from bot.config.pure_views import timetable_config
     from bot.posting.post_now import pause_message
     from bot.posting.run_posting import AlreadyPosting, run_posting
@@ -216,6 +216,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
             now=app.now,
             once=once,
             standby=standby,
+            reads=None if dry_run else read_schedule(app),
         )
     except AlreadyPosting as exc:
         raise Failure(str(exc)) from None

@@ -10,6 +10,7 @@ from bot.cli.context import App, BadInput
 
 if TYPE_CHECKING:
     from bot.channels.base import Channel
+    from bot.posting.engagement_job import ReadSchedule
     from bot.posting.publisher import Worker
 
 
@@ -80,6 +81,14 @@ def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[W
             built.append(build_bluesky(app) if name == "bluesky" else build_mastodon(app))
             _hide_secrets_in_logs(built[-1].secrets)
     return [_worker(app, one) for one in built]
+
+
+def read_schedule(app: App) -> ReadSchedule:
+    """`[engagement]` for the daemon: when to read posts' counts (and how X reads are paid)."""
+    from bot.posting.engagement_job import ReadSchedule
+
+    engagement = app.settings.engagement
+    return ReadSchedule(ages=engagement.at, poll_seconds=engagement.poll_seconds)
 
 
 def _worker(app: App, built: Any) -> Worker:

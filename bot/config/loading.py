@@ -18,6 +18,7 @@ from bot.config.settings import (
     ComposeConfig,
     ConfigError,
     DaemonSettings,
+    EngagementSettings,
     ImageSettings,
     ScheduleSettings,
     Settings,
@@ -121,9 +122,25 @@ def settings_from_mapping(
         arxiv=ArxivSettings(**arxiv),
         daemon=DaemonSettings(**section("daemon")),
         channels=_channels(section("channels"), source),
+        engagement=_engagement(section("engagement"), source),
     )
     check_values(settings, source)
     return settings
+
+
+def _engagement(table: Mapping[str, Any], source: str) -> EngagementSettings:
+    from bot.schedule.durations import parse_duration
+
+    values = dict(table)
+    if "at" in values:
+        ages = []
+        for text in _strings(values["at"], source, "engagement.at"):
+            try:
+                ages.append(parse_duration(text))
+            except ValueError as exc:
+                raise ConfigError(f"{source}: key 'engagement.at': {exc}") from None
+        values["at"] = tuple(sorted(set(ages)))
+    return EngagementSettings(**values)
 
 
 def _channels(table: Mapping[str, Any], source: str) -> ChannelSettings:

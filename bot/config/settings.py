@@ -5,6 +5,7 @@ raises. Reading them is bot/config/loading.py; checking them is bot/config/valid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,17 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class EngagementSettings:
+    """`[engagement]`: the post ages at which the daemon reads a post's counts (`at = []`: off).
+
+    `poll_seconds` is how often the daemon looks for reads that became due (cheap: one query).
+    """
+
+    at: tuple[timedelta, ...] = (timedelta(hours=1), timedelta(hours=24), timedelta(days=7))
+    poll_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class ChannelSettings:
     """`[channels] post_to`: where new entries go unless `add --channel` says otherwise."""
 
@@ -86,6 +98,7 @@ class Settings:
     arxiv: ArxivSettings = field(default_factory=ArxivSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    engagement: EngagementSettings = field(default_factory=EngagementSettings)
 
     @property
     def tz(self) -> ZoneInfo:

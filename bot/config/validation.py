@@ -47,6 +47,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "html_urls": list,
     },
     "channels": {"post_to": list},
+    "engagement": {"at": list, "poll_seconds": (int, float)},
     "daemon": {
         "poll_seconds": (int, float),
         "heartbeat_seconds": (int, float),
@@ -106,6 +107,7 @@ def check_values(settings: Settings, source: str) -> None:
         "daemon.poll_seconds": settings.daemon.poll_seconds,
         "daemon.heartbeat_seconds": settings.daemon.heartbeat_seconds,
         "daemon.stale_after_seconds": settings.daemon.stale_after_seconds,
+        "engagement.poll_seconds": settings.engagement.poll_seconds,
     }
     for key, value in positive.items():
         if value <= 0:

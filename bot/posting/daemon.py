@@ -6,7 +6,8 @@ Jobs on a background scheduler, while the main thread only waits for a signal:
   settle, post what is due on that channel, plan its next tick;
 - `watch` (every few seconds): if the queue changed (SQLite's data_version), re-plan, so
   entries added from the CLI are picked up without restart or polling the queue itself;
-- `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py).
+- `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py);
+- `engagement`: read posts' counts on idle channels (bot/posting/engagement_job.py).
 First it holds the poster lock (`standby`: waits for it). A first SIGTERM/SIGINT lets the post in
 hand finish and exits 0; a second exits at once after marking the heartbeat row stopped (the
 lock goes with the process). Stateless helpers: bot/posting/daemon_parts.py.
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 from bot.posting.daemon_parts import (
     REPLAN_EVERY,
     DataVersion,
+    close_channels,
     exit_now,
+    log_pause,
     log_totals,
     next_tick,
     release_memory,
@@ -38,6 +41,7 @@ from bot.store import lease
 
 if TYPE_CHECKING:
     from bot.config.settings import DaemonSettings
+    from bot.posting.engagement_job import EngagementJob
     from bot.posting.publisher import Worker
     from bot.schedule.timetable import TimetableConfig
 
@@ -71,6 +75,7 @@ class Daemon:
     _data_versions: DataVersion | None = None
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
+    reads: EngagementJob | None = None  # reading posts' counts in the time between posts
 
     @property
     def engine(self) -> Any:
@@ -79,10 +84,6 @@ class Daemon:
     def _worker(self, name: str) -> Worker:
         return next(w for w in self.workers if w.channel.name == name)
 
-    def _close_channels(self) -> None:
-        for worker in self.workers:
-            worker.channel.close()
-
     def run(self) -> int:
         """Run until a signal; returns the exit code."""
         if self.install_signals:
@@ -90,7 +91,7 @@ class Daemon:
             signal.signal(signal.SIGINT, self._on_signal)
         try:
             if self.lease is None and not self._take_lease():
-                self._close_channels()
+                close_channels(self.workers)
                 return self.exit_code
             return self._serve()
         except _SecondSignal:
@@ -135,6 +136,10 @@ class Daemon:
         for name in names:
             scheduler.add_job(
                 self._tick, "date", run_date=self.clock(), id=f"tick:{name}", args=[name]
+            )
+        if self.reads is not None:
+            self.reads.start(
+                scheduler, self.workers, self._locks, self._next_tick, self._paused_at, self._stop
             )
         scheduler.start()
         while not self._stop.wait(timeout=3600):
@@ -193,13 +198,7 @@ class Daemon:
                 if summary.outcomes:
                     log.info("tick on %s: %s", name, summary.line())
                 self._paused_at[name] = self.clock() if summary.paused else None
-                if summary.paused:
-                    log.error(
-                        "%s channel paused: %s (fix the credentials in .env, then restart "
-                        "the daemon; `paperbot check` confirms them)",
-                        name,
-                        summary.paused,
-                    )
+                log_pause(name, summary.paused)
             except Exception as exc:  # never let one bad tick kill a months-long daemon
                 log.exception("tick on %s failed: %s", name, exc)
             self._plan_next_tick(name)
@@ -297,4 +296,4 @@ class Daemon:
             if self.lease is not None:
                 lease.release(self.engine, self.lease, now=self.clock())
         finally:
-            self._close_channels()
+            close_channels(self.workers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -37,6 +37,23 @@ def log_totals(totals: dict[str, int]) -> None:
         totals.get("retry", 0),
         totals.get("failed", 0),
     )
+
+
+def close_channels(workers: Sequence[Worker]) -> None:
+    """Release every channel's connections (the daemon is done with them)."""
+    for worker in workers:
+        worker.channel.close()
+
+
+def log_pause(name: str, reason: str | None) -> None:
+    """Say why a channel paused (credentials rejected) and what fixes it."""
+    if reason:
+        log.error(
+            "%s channel paused: %s (fix the credentials in .env, then restart the daemon; "
+            "`paperbot check` confirms them)",
+            name,
+            reason,
+        )
 
 
 def take_lease(

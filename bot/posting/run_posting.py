@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.config.settings import DaemonSettings
+    from bot.posting.engagement_job import EngagementJob, ReadSchedule
     from bot.posting.one_pass import RunSummary
     from bot.posting.publisher import Worker
     from bot.schedule.timetable import TimetableConfig
@@ -34,6 +35,7 @@ def run_posting(
     now: Callable[[], datetime],
     once: bool = False,
     standby: bool = False,
+    reads: ReadSchedule | None = None,
 ) -> RunSummary | int:
     """One pass (`once`: returns its summary) or the daemon until a signal (its exit code).
 
@@ -54,7 +56,24 @@ def run_posting(
     from bot.posting.daemon import Daemon
 
     daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
+    if reads is not None:
+        daemon.reads = engagement_job(engine, reads, now)
     return daemon.run()
+
+
+def engagement_job(
+    engine: Engine, reads: ReadSchedule, now: Callable[[], datetime]
+) -> EngagementJob:
+    """The daemon's reads of posts' counts, noting in the database what the budget skipped."""
+    from bot.posting.engagement_job import EngagementJob
+    from bot.store.engagement import note_skipped_reads
+    from bot.store.engine import session_scope
+
+    def note(channel: str, text: str | None) -> None:
+        with session_scope(engine) as session:
+            note_skipped_reads(session, channel=channel, note=text, now=now())
+
+    return EngagementJob(reads, engine, now, note)
 
 
 def run_once(

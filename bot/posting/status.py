@@ -100,6 +100,8 @@ def _channel(state: ChannelRecord, now: datetime, tz: ZoneInfo) -> dict[str, Any
         "paused_reason": state.paused_reason,
         "paused_at": iso(state.paused_at, tz),
         "rate_limited_until": iso(waiting, tz) if waiting and waiting > now else None,
+        # Why due engagement reads were left unread (the X budget): posts are never skipped.
+        "engagement_note": state.engagement_note,
     }
 
 

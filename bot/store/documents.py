@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.store.read_records import AttemptRecord as Attempt
+    from bot.store.read_records import EngagementRecord
     from bot.store.read_records import EntryRecord as Entry
     from bot.store.read_records import PostRecord as Post
 
@@ -19,7 +20,12 @@ def iso(moment: datetime | None, tz: tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(tz).isoformat()
 
 
-def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> dict[str, Any]:
+def post_to_json(
+    post: Post,
+    tz: tzinfo,
+    attempts: Sequence[Attempt] = (),
+    engagement: EngagementRecord | None = None,
+) -> dict[str, Any]:
     return {
         "id": post.id,
         "channel": post.channel,
@@ -34,6 +40,21 @@ def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> di
         "needs_decision": getattr(post, "decision_needed_at", None) is not None,
         "next_attempt_at": iso(post.next_attempt_at, tz),
         "attempts": [attempt_to_json(a, tz) for a in attempts],
+        "engagement": engagement_to_json(engagement, tz),
+        "gone_at": iso(getattr(post, "gone_at", None), tz),
+    }
+
+
+def engagement_to_json(engagement: EngagementRecord | None, tz: tzinfo) -> dict[str, Any] | None:
+    """The newest counts of a post (DESIGN.md "Engagement"), or None if never read."""
+    if engagement is None:
+        return None
+    return {
+        "likes": engagement.likes,
+        "reposts": engagement.reposts,
+        "replies": engagement.replies,
+        "quotes": engagement.quotes,
+        "read_at": iso(engagement.read_at, tz),
     }
 
 

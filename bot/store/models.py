@@ -128,6 +128,9 @@ class Post(SQLModel, table=True):
     # before the first send; every retry of this post sends it again, so a lost answer can
     # never become a second post.
     request_key: str | None = Field(default=None)
+    # The platform answered that the post no longer exists (deleted there): its last counts
+    # are kept, and a post that is gone is never posted again.
+    gone_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -161,6 +164,8 @@ class ChannelState(SQLModel, table=True):
     # A short hash of the credentials that were rejected: a change of credentials lifts the pause.
     credentials_fingerprint: str | None = Field(default=None)
     rate_limited_until: datetime | None = Field(default=None)
+    # Why the daemon's last engagement look left due reads unread (the X budget), for `status`.
+    engagement_note: str | None = Field(default=None)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -177,6 +182,26 @@ class DaemonState(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None)
     last_run_at: datetime | None = Field(default=None)
     last_error: str | None = Field(default=None)
+
+
+class EngagementSnapshot(SQLModel, table=True):
+    """A post's public counts as read at one moment; kept as history, never overwritten.
+
+    ``quotes`` is None where the platform does not count them (older Mastodon servers).
+    """
+
+    __tablename__ = "engagement"
+    __table_args__ = (Index("ix_engagement_post_id_read_at", "post_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("post.id", ondelete="CASCADE"), nullable=False)
+    )
+    likes: int = Field(default=0)
+    reposts: int = Field(default=0)
+    replies: int = Field(default=0)
+    quotes: int | None = Field(default=None)
+    read_at: datetime = Field(default_factory=utcnow)
 
 
 class ArxivCache(SQLModel, table=True):

@@ -17,12 +17,20 @@ from sqlmodel import col, select
 
 from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import session_scope
-from bot.store.models import Attempt, ChannelState, DaemonState, Entry, Post
+from bot.store.models import (
+    Attempt,
+    ChannelState,
+    DaemonState,
+    EngagementSnapshot,
+    Entry,
+    Post,
+)
 from bot.store.read_records import (
     DRY_RUN_CHANNEL,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
+    EngagementRecord,
     EntryRecord,
     HistoryFilter,
     PostRecord,
@@ -71,6 +79,18 @@ class OrmReader:
             for attempt in self._all(query.order_by(col(Attempt.id))):
                 grouped.setdefault(attempt.post_id, []).append(from_object(AttemptRecord, attempt))
         return grouped
+
+    def latest_engagement(self, post_ids: Sequence[int]) -> dict[int, EngagementRecord]:
+        if not post_ids:
+            return {}
+        newest = (
+            select(func.max(col(EngagementSnapshot.id)))
+            .where(col(EngagementSnapshot.post_id).in_(list(post_ids)))
+            .group_by(col(EngagementSnapshot.post_id))
+        )
+        query = select(EngagementSnapshot).where(col(EngagementSnapshot.id).in_(newest))
+        records = [from_object(EngagementRecord, row) for row in self._all(query)]
+        return {record.post_id: record for record in records}
 
     def history(self, filters: HistoryFilter) -> list[tuple[PostRecord, EntryRecord]]:
         query = select(Post, Entry).join(Entry, col(Entry.id) == col(Post.entry_id))

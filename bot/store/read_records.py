@@ -57,6 +57,7 @@ class PostRecord:
     decision_needed_at: datetime | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
+    gone_at: datetime | None = None  # deleted on the platform (found by an engagement read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +72,24 @@ class AttemptRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EngagementRecord:
+    """A post's counts as last read (the newest snapshot)."""
+
+    post_id: int
+    likes: int
+    reposts: int
+    replies: int
+    quotes: int | None
+    read_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelRecord:
     channel: str
     paused_reason: str | None
     paused_at: datetime | None
     rate_limited_until: datetime | None
+    engagement_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

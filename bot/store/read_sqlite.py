@@ -24,6 +24,7 @@ from bot.store.read_records import (
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
+    EngagementRecord,
     EntryRecord,
     HistoryFilter,
     PostRecord,
@@ -36,6 +37,8 @@ _TIME_COLUMNS = frozenset(
         "at",
         "next_attempt_at",
         "decision_needed_at",
+        "gone_at",
+        "read_at",
         "created_at",
         "updated_at",
         "posted_at",
@@ -170,6 +173,17 @@ class SqliteReader:
             for attempt in self._records(AttemptRecord, sql, [json.dumps(list(post_ids))]):
                 grouped.setdefault(attempt.post_id, []).append(attempt)
         return grouped
+
+    def latest_engagement(self, post_ids: Sequence[int]) -> dict[int, EngagementRecord]:
+        if not post_ids:
+            return {}
+        sql = (
+            f"SELECT {_columns(EngagementRecord, 'engagement')} FROM engagement "
+            "WHERE id IN (SELECT max(id) FROM engagement "
+            "WHERE post_id IN (SELECT value FROM json_each(?)) GROUP BY post_id)"
+        )
+        records = self._records(EngagementRecord, sql, [json.dumps(list(post_ids))])
+        return {record.post_id: record for record in records}
 
     def history(self, filters: HistoryFilter) -> list[tuple[PostRecord, EntryRecord]]:
         where, params = ["1"], []

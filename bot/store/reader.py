@@ -18,6 +18,7 @@ from bot.store.read_records import (
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
+    EngagementRecord,
     EntryRecord,
     HistoryFilter,
     PostRecord,
@@ -57,6 +58,10 @@ class Reader(Protocol):
 
     def history(self, filters: HistoryFilter) -> list[tuple[PostRecord, EntryRecord]]:
         """Posts with their entries, most recently updated first."""
+        ...
+
+    def latest_engagement(self, post_ids: Sequence[int]) -> dict[int, EngagementRecord]:
+        """Each post's newest engagement snapshot (posts never read are absent)."""
         ...
 
     def count_by_status(self) -> dict[str, int]:

@@ -29,6 +29,7 @@ ROUTES = {
     "createRecord": "POST",
     "getRecord": "GET",
     "listRecords": "GET",
+    "getPosts": "GET",
 }
 NSID = {
     "createSession": "com.atproto.server.createSession",
@@ -39,6 +40,7 @@ NSID = {
     "createRecord": "com.atproto.repo.createRecord",
     "getRecord": "com.atproto.repo.getRecord",
     "listRecords": "com.atproto.repo.listRecords",
+    "getPosts": "app.bsky.feed.getPosts",
 }
 
 

@@ -50,6 +50,9 @@ class BlueskyState:
         self._calls: list[LoggedCall] = []
         self._faults: list[Fault] = []
         self._counter = 0
+        self._counts: dict[str, dict[str, int]] = {}  # engagement by rkey (bluesky_feed.py)
+        self._unindexed: set[str] = set()  # rkeys the AppView has not seen yet
+        self.default_counts: dict[str, int] = {}  # likeCount... of posts without their own
         self._http = FakeHTTPServer()
 
     # -- inspection and control -----------------------------------------------------------------

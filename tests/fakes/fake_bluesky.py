@@ -13,6 +13,8 @@ It answers as the reference PDS does where paperbot depends on it:
 * ``createRecord`` checks the rkey is a TID and answers **HTTP 500** when it already exists,
   checks the text (300 graphemes, 3,000 bytes), facets and image embeds;
 * ``getRecord`` (400 ``RecordNotFound``), ``listRecords`` newest first;
+* ``app.bsky.feed.getPosts`` (as the PDS proxies it to the AppView): up to 25 URIs, counts set
+  by tests, deleted or not-yet-indexed posts silently left out (tests/fakes/bluesky_feed.py);
 * ``RateLimit-*`` headers on writes; ``fail_next`` injects 5xx, 429, 401, expired tokens, delays
   and connections dropped before or after the server acted.
 
@@ -29,12 +31,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.fakes.bluesky_feed import BlueskyFeed
 from tests.fakes.bluesky_model import NSID, ROUTES, FaultMode
-from tests.fakes.bluesky_repo import BlueskyRepo
 from tests.fakes.http_server import RecordedRequest, Reply
 
 
-class FakeBluesky(BlueskyRepo):
+class FakeBluesky(BlueskyFeed):
     """The fake PDS. Thread-safe; inspect ``records``, ``blobs``, ``calls`` and ``logins``."""
 
     # -- lifecycle ------------------------------------------------------------------------------

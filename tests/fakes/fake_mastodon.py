@@ -34,10 +34,10 @@ mastodon_statuses.py (the routes).
 
 from __future__ import annotations
 
-from tests.fakes.mastodon_statuses import MastodonStatuses
+from tests.fakes.mastodon_reads import MastodonReads
 
 
-class FakeMastodon(MastodonStatuses):
+class FakeMastodon(MastodonReads):
     """The fake instance. Thread-safe; inspect ``statuses``, ``media`` and ``server.requests``."""
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -63,6 +63,8 @@ class FakeMastodon(MastodonStatuses):
             f"/api/v1/accounts/{self.account_id}/statuses",
             self._handler("statuses", self._account_statuses),
         )
+        self.server.route("/api/v1/statuses", self._handler("read_statuses", self._get_statuses))
+        self.server.route("/api/v1/statuses/*", self._handler("read_status", self._get_status))
         return self
 
     def stop(self) -> None:

@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.fakes.x_auth import XAuth
 from tests.fakes.x_faults import XFaults, fault_reply
 from tests.fakes.x_media import XMedia
+from tests.fakes.x_metrics import XMetrics
 from tests.fakes.x_model import (
     READ_ACCESS_MESSAGE,
     ROUTES,
@@ -75,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: ``FakeX.requests`` is the log."""
 
 
-class FakeX(XPosts, XMedia, XFaults, XAuth):
+class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth):
     """The fake API. Thread-safe; inspect ``posts``, ``media`` and ``requests`` from tests."""
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -193,12 +194,14 @@ class FakeX(XPosts, XMedia, XFaults, XAuth):
                 return self._create_tweet(body)
             if route == "get_me":
                 return Reply(200, {"data": self._user()})
-            if route in ("user_tweets", "tweet_lookup") and self.write_only:
+            if route in ("user_tweets", "tweet_lookup", "tweets_lookup") and self.write_only:
                 return Reply(403, {"errors": [{"message": READ_ACCESS_MESSAGE, "code": 453}]})
             if route == "user_tweets":
                 return self._user_tweets(params["id"], dict(parse_qsl(query)))
             if route == "tweet_lookup":
                 return self._tweet_lookup(params["id"], dict(parse_qsl(query)))
+            if route == "tweets_lookup":
+                return self._tweets_lookup(dict(parse_qsl(query)))
             if route == "media_initialize":
                 return self._media_initialize(content_type, body)
             if route == "media_append":

@@ -139,7 +139,8 @@ class FakeHTTPServer:
     def route(self, path: str, reply: RouteSpec, method: str = "GET") -> None:
         """Answer ``method path`` with a Reply, a ``(status, headers, body)`` tuple or a callable
         taking the RecordedRequest. ``path`` may include a query string for an exact match;
-        otherwise the query is ignored when matching."""
+        otherwise the query is ignored when matching. A path ending in ``/*`` answers any one
+        last segment there (``/api/v1/statuses/*``) that has no exact route."""
         with self._lock:
             self._routes[(method.upper(), path)] = reply
 
@@ -174,6 +175,9 @@ class FakeHTTPServer:
             spec = self._routes.get((request.method, request.target))
             if spec is None:
                 spec = self._routes.get((request.method, request.path))
+            if spec is None:  # "/api/v1/statuses/*" answers "/api/v1/statuses/123"
+                parent = request.path.rsplit("/", 1)[0]
+                spec = self._routes.get((request.method, parent + "/*"))
         if spec is None:
             return Reply(404, {"Content-Type": "text/plain"}, b"not found")
         if isinstance(spec, Reply | tuple):

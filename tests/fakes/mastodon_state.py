@@ -59,6 +59,10 @@ class MastodonState:
         self.processing_polls = processing_polls
         self.reject_token = False  # True: every authenticated request gets 401
         self.serve_v2_instance = True  # False: /api/v2/instance is 404 (Mastodon < 4.0)
+        self.batch_reads = True  # False: GET /api/v1/statuses?id[]= is 404 (before 4.3)
+        self.count_quotes = True  # False: statuses carry no quotes_count (before 4.5)
+        self._counts: dict[str, tuple[int, int, int, int]] = {}  # mastodon_reads.py
+        self.default_counts = (0, 0, 0, 0)  # likes, reposts, replies, quotes of the others
         self._now = now or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
         self._lock = threading.Lock()

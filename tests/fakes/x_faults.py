@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.fakes.x_model import (
     PERMISSIONS_MESSAGE,
     ROUTE_NAMES,
@@ -67,8 +69,9 @@ def fault_reply(fault: Fault) -> Reply:
             "x-rate-limit-limit": "100",
             "x-rate-limit-remaining": "0",
         }
-        if fault.reset is not None:
-            headers["x-rate-limit-reset"] = str(fault.reset)
+        if fault.reset is not None:  # an epoch, or (below 10**9) seconds from this reply
+            reset = fault.reset if fault.reset > 10**9 else int(time.time()) + fault.reset
+            headers["x-rate-limit-reset"] = str(reset)
         if fault.user_reset is not None:
             headers["x-user-limit-24hour-limit"] = "17"
             headers["x-user-limit-24hour-remaining"] = "0"

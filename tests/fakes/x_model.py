@@ -101,6 +101,7 @@ class Reply:
 
 ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(r"/2/tweets"), "create_tweet"),
+    ("GET", re.compile(r"/2/tweets"), "tweets_lookup"),
     ("GET", re.compile(r"/2/users/me"), "get_me"),
     ("GET", re.compile(r"/2/users/(?P<id>\d+)/tweets"), "user_tweets"),
     ("GET", re.compile(r"/2/tweets/(?P<id>\d+)"), "tweet_lookup"),

@@ -42,6 +42,9 @@ class XState:
         self._stopping = threading.Event()
         self._released = threading.Event()  # ends HOLD faults
         self._posts: list[FakePost] = []
+        self._metrics: dict[str, dict[str, int]] = {}  # public_metrics by post id (x_metrics.py)
+        self._returned = 0  # posts returned by lookups by ids (X bills each one)
+        self.default_metrics: dict[str, int] = {}  # public_metrics of posts without their own
         self._media: dict[str, FakeMedia] = {}
         self._requests: list[LoggedRequest] = []
         self._faults: list[Fault] = []

@@ -15,12 +15,13 @@ Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's jo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
+from bot.channels.bluesky import engagement as bsky_engagement
 from bot.channels.bluesky.cards import card_embed
 from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
 from bot.channels.bluesky.errors import blob_maximum, error_name
@@ -33,6 +34,7 @@ from bot.channels.bluesky.records import (
     post_record,
 )
 from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
+from bot.channels.engagement import EngagementRead
 from bot.text.bluesky import LinkFacet, render, with_full_links
 
 __all__ = ["BLOB_LIMIT", "BlueskyChannel"]
@@ -58,6 +60,7 @@ class BlueskyChannel:
 
     name = "bluesky"
     key_memory: timedelta | None = None  # getRecord answers at once: always asked
+    engagement_batch = bsky_engagement.BATCH
 
     def __init__(
         self,
@@ -190,6 +193,30 @@ class BlueskyChannel:
             if older or not cursor:
                 break
         return posts
+
+    def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
+        """Counts of these posts (``at://`` URIs) from getPosts; left-out ones checked by record."""
+        what = "reading the posts' counts"
+
+        def get_posts(uris: list[str]) -> Any:
+            return self._call(lambda client: client.get_posts(uris), what=what, creating=False)
+
+        return bsky_engagement.read_counts(get_posts, self._record_gone, remote_ids)
+
+    def _record_gone(self, uri: str) -> bool:
+        """Whether the account's own server says it has no record at ``uri`` (deleted)."""
+        from atproto_client import exceptions as sdk
+
+        def get(client: Any) -> Any:
+            return client.app.bsky.feed.post.get(self._repo, uri.rsplit("/", 1)[-1])
+
+        try:
+            self._call(get, what="looking up the post", creating=False, raw=True)
+        except sdk.BadRequestError as exc:
+            if error_name(exc) == "RecordNotFound":
+                return True
+            raise self._error(exc, "looking up the post", creating=False) from None
+        return False
 
     def whoami(self) -> str:
         """``@handle`` of the account the session belongs to (asks the server)."""

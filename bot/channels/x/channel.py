@@ -13,7 +13,7 @@ text are in bot.channels.x.posts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,7 +24,9 @@ from bot.channels.base import (
     Published,
     RemotePost,
 )
+from bot.channels.engagement import EngagementRead
 from bot.channels.transport import json_or_none, scrub, transport_error
+from bot.channels.x import engagement as x_engagement
 from bot.channels.x.credentials import XCredentials
 from bot.channels.x.errors import classify_http_error
 from bot.channels.x.media import MediaUploader, rebase
@@ -51,6 +53,7 @@ class XChannel:
     """
 
     name = "x"
+    engagement_batch = x_engagement.BATCH
 
     def __init__(
         self,
@@ -161,6 +164,20 @@ class XChannel:
             if not token:
                 break
         return posts
+
+    def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
+        """Public counts of these posts, one request (X bills every post it returns)."""
+
+        def get_tweets(ids: list[str]) -> Any:
+            return self._call(
+                lambda: self._client.get_tweets(
+                    ids, tweet_fields=["public_metrics"], user_auth=True
+                ),
+                what="reading the posts' counts",
+                creating=False,
+            )
+
+        return x_engagement.read_counts(get_tweets, remote_ids)
 
     def whoami(self) -> str:
         """``@username`` of the account the access token belongs to."""
