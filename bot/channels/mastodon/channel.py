@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, Publication, Published, RemotePost
-from bot.channels.mastodon.account import AccountFile
 from bot.channels.mastodon import engagement
+from bot.channels.mastodon.account import AccountFile
 from bot.channels.mastodon.errors import classify, is_too_long, reading_error
 from bot.channels.mastodon.identity import Identity
 from bot.channels.mastodon.instance import read_instance_limits
@@ -108,9 +108,7 @@ class MastodonChannel:
         self._timeout = timeout
         self._error_body: str | None = None
         self._api.session.hooks["response"].append(self._keep_error_body)
-        self.read_engagement = engagement.StatusReads(
-            self._api, self._call
-        ).read  # counts of statuses
+        self.read_engagement = engagement.StatusReads(self._api, self._call).read
 
     def __repr__(self) -> str:
         return "MastodonChannel(<access token hidden>)"
