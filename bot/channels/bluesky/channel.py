@@ -15,7 +15,7 @@ Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's jo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +34,6 @@ from bot.channels.bluesky.records import (
     post_record,
 )
 from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
-from bot.channels.engagement import EngagementRead
 from bot.text.bluesky import LinkFacet, render, with_full_links
 
 __all__ = ["BLOB_LIMIT", "BlueskyChannel"]
@@ -79,6 +78,7 @@ class BlueskyChannel:
         self._connection = BlueskyConnection(
             credentials, SessionFile(session_file), service=service, timeout=timeout, clock=clock
         )
+        self.read_engagement = bsky_engagement.PostReads(self._connection).read
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(handle={self._credentials.handle!r})"
@@ -193,30 +193,6 @@ class BlueskyChannel:
             if older or not cursor:
                 break
         return posts
-
-    def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
-        """Counts of these posts (``at://`` URIs) from getPosts; left-out ones checked by record."""
-        what = "reading the posts' counts"
-
-        def get_posts(uris: list[str]) -> Any:
-            return self._call(lambda client: client.get_posts(uris), what=what, creating=False)
-
-        return bsky_engagement.read_counts(get_posts, self._record_gone, remote_ids)
-
-    def _record_gone(self, uri: str) -> bool:
-        """Whether the account's own server says it has no record at ``uri`` (deleted)."""
-        from atproto_client import exceptions as sdk
-
-        def get(client: Any) -> Any:
-            return client.app.bsky.feed.post.get(self._repo, uri.rsplit("/", 1)[-1])
-
-        try:
-            self._call(get, what="looking up the post", creating=False, raw=True)
-        except sdk.BadRequestError as exc:
-            if error_name(exc) == "RecordNotFound":
-                return True
-            raise self._error(exc, "looking up the post", creating=False) from None
-        return False
 
     def whoami(self) -> str:
         """``@handle`` of the account the session belongs to (asks the server)."""

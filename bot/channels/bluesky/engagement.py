@@ -8,11 +8,15 @@ the account's own server says ``RecordNotFound`` (``is_gone``); otherwise it is 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.channels.bluesky.errors import error_name
 from bot.channels.engagement import Counts, EngagementRead
 
-__all__ = ["BATCH", "read_counts"]
+if TYPE_CHECKING:
+    from bot.channels.bluesky.connection import BlueskyConnection
+
+__all__ = ["BATCH", "PostReads", "read_counts"]
 
 BATCH = 25
 
@@ -40,3 +44,38 @@ def read_counts(
 
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+class PostReads:
+    """``BlueskyChannel.read_engagement``: getPosts through the channel's connection, and
+    getRecord on the account's own server for the posts getPosts left out."""
+
+    def __init__(self, connection: BlueskyConnection) -> None:
+        self._connection = connection
+
+    def read(self, uris: Sequence[str]) -> EngagementRead:
+        """Counts of these posts (``at://`` URIs) in one request."""
+        return read_counts(self._get_posts, self._gone, uris)
+
+    def _get_posts(self, uris: list[str]) -> Any:
+        return self._connection.call(
+            lambda client: client.get_posts(uris), what="reading the posts' counts", creating=False
+        )
+
+    def _gone(self, uri: str) -> bool:
+        """Whether the account's own server says it has no record at ``uri`` (deleted)."""
+        from atproto_client import exceptions as sdk
+
+        what = "looking up the post"
+        repo = self._connection.did or self._connection.handle
+
+        def get(client: Any) -> Any:
+            return client.app.bsky.feed.post.get(repo, uri.rsplit("/", 1)[-1])
+
+        try:
+            self._connection.call(get, what=what, creating=False, raw=True)
+        except sdk.BadRequestError as exc:
+            if error_name(exc) == "RecordNotFound":
+                return True
+            raise self._connection.error(exc, what, False) from None
+        return False

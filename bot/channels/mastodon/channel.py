@@ -4,9 +4,9 @@ This is the only module that imports Mastodon.py, inside ``MastodonChannel``, so
 the CLI, for ``--help``) stays cheap. The client is built so that no call can hang or sleep for
 long behind the worker's back: ``request_timeout`` bounds every request (the library's default is
 300 s), ``ratelimit_method="throw"`` turns a 429 into an error instead of a sleep of up to five
-minutes inside the call, and the Mastodon version is given (``mastodon_version``, never checked:
-newer endpoints are tried, a 404 falls back) so the client never asks the instance for it: it
-would otherwise guess 1.0.0 and upload media through the old v1 endpoint.
+minutes inside the call, and the Mastodon version is given (``version_check_mode="created"`` with
+``mastodon_version``) so the client never asks the instance for it: it would otherwise guess
+1.0.0 and upload media through the old v1 endpoint.
 
 Exactly once: the caller chooses a key with ``new_request_key`` and stores it *before* the first
 ``publish``. Mastodon remembers a key per account for one hour and answers a repeat with the status
@@ -91,7 +91,7 @@ class MastodonChannel:
             api_base_url=api_base_url,
             request_timeout=timeout,
             ratelimit_method="throw",
-            version_check_mode="none",
+            version_check_mode="created",
             mastodon_version=MASTODON_VERSION,
             session=session,
             user_agent="paperbot",
