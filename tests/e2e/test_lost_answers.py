@@ -112,19 +112,27 @@ def test_reads_refused_the_post_waits_for_a_decision_and_the_queue_goes_on(
     entries = pipeline.entries()
     assert entries[lost]["status"] == "posting"
     message = entries[lost]["last_error"]
-    assert "453" in message and f"paperbot resolve {lost} --posted URL" in message
-    assert f"paperbot resolve {lost} --not-posted" in message
+    assert "453" in message and f"paperbot resolve {lost} --channel x --posted URL" in message
+    assert f"paperbot resolve {lost} --channel x --not-posted" in message
     assert post_of(entries[lost])["needs_decision"] is True
     assert [entries[i]["status"] for i in others] == ["posted", "posted"]
     assert needs_decision(pipeline) == [lost]
     assert pipeline.json("status")["channels"]["x"]["paused_reason"] is None
     assert "needs a decision: 1" in pipeline.cli("status")[1]
 
-    # Later runs neither post it again nor read for it; posting it by hand is refused.
-    pipeline.step(3600)
+    # Later runs never post it again; they look it up again by themselves, backing off (the
+    # first look 15 minutes after the decision was asked for, then as long as it has waited).
     logged = len(pipeline.fake.requests)
+    pipeline.step(600)
     pipeline.run_once()
     assert pipeline.fake.requests[logged:] == []
+    pipeline.step(3000)
+    pipeline.run_once()
+    reads = [r.route for r in pipeline.fake.requests[logged:] if r.route != "get_me"]
+    assert reads == ["user_tweets"]
+    pipeline.run_once()
+    assert [r.route for r in pipeline.fake.requests[logged:] if r.route != "get_me"] == reads
+    assert needs_decision(pipeline) == [lost]
     _, _, err = pipeline.cli("post", str(lost), code=1)
     assert "paperbot resolve" in err
     assert pipeline.creates() == 3

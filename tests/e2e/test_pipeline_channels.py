@@ -251,21 +251,20 @@ def test_a_lost_answer_on_each_platform_is_settled_without_a_second_post(
     p.bluesky.fail_next("createRecord", BlueskyFault.DROP_AFTER)
     p.mastodon.fail_next("create_status", MastodonFault.DROP_AFTER)
     p.run_once()
+    # Each lost answer is looked up at once, on each platform its own way: all found.
     assert len(p.x.posts) == len(p.bluesky.records) == len(p.mastodon.statuses) == 1
-    assert p.entries()[entry_id]["status"] != "posted"  # not one of them known yet
+    assert p.entries()[entry_id]["status"] == "posted"
     p.step(60)
     p.run_once()
-    assert p.entries()[entry_id]["status"] == "posted"
     assert_once_per_channel(p, [entry_id], ALL)
     outcomes = {
         post["channel"]: [a["outcome"] for a in post["attempts"]]
         for post in p.json("show", str(entry_id))["posts"]
     }
-    assert outcomes["x"][-1] == "settled" and outcomes["bluesky"][-1] == "settled"
-    # Mastodon within the hour: the same Idempotency-Key was sent again and answered with the
-    # status already made.
-    assert outcomes["mastodon"][-1] == "posted"
-    assert p.mastodon.calls("/api/v1/statuses", "POST") == 2
+    assert outcomes == {"x": ["settled"], "bluesky": ["settled"], "mastodon": ["settled"]}
+    # The Idempotency-Key is a help, never a proof: Mastodon was asked, not sent it again.
+    assert p.mastodon.calls("/api/v1/statuses", "POST") == 1
+    assert p.bluesky.routes_called().count("createRecord") == 1
 
 
 def test_mastodon_after_the_keys_hour_settles_from_the_accounts_statuses(
