@@ -167,6 +167,10 @@ def next_step(state: PostState, event: Event, policy: Policy, now: datetime) -> 
             refund=sending,
             pause=True,
         )
+    if (answer in SEND_ANSWERS) != (state.phase is Phase.SENDING):
+        # A send's answer for a post not being sent (or a lookup's for one in flight) would
+        # skip the lookup that must come first: a caller's mistake, never guessed around.
+        raise ValueError(f"{answer.value!r} does not answer a post that is {state.phase.value}")
     if answer in SEND_ANSWERS:
         return _after_send(state, event, policy, now)
     return _after_lookup(state, event, policy, now)
