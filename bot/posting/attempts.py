@@ -87,3 +87,11 @@ def load_pair(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Pos
     post = session.get(Post, post_id)
     assert entry is not None and post is not None
     return entry, post
+
+
+def attempts_of(session: Session, post_id: int) -> list[Attempt]:
+    """The post's attempts, oldest first."""
+    from sqlmodel import col, select
+
+    query = select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.id))
+    return list(session.exec(query).all())

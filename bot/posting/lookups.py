@@ -10,8 +10,10 @@ answers here too, so the worker has one vocabulary.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.channels.base import (
     Channel,
@@ -23,9 +25,28 @@ from bot.channels.base import (
     Published,
     texts_match,
 )
-from bot.posting.lifecycle import Answer, Event
+from bot.posting.attempts import attempts_of, load_pair
+from bot.posting.lifecycle import LOOKUP_OUTCOMES, Answer, Event
+from bot.store.engine import session_scope
+from bot.store.models import Attempt, Post
 
-__all__ = ["CLOCK_MARGIN", "Lookup", "Wanted", "look_up", "lookup_event", "send_event"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+log = logging.getLogger("paperbot")
+_NOT_THERE = ("settled-not-posted", "resolved-not-posted")
+
+__all__ = [
+    "CLOCK_MARGIN",
+    "Lookup",
+    "Wanted",
+    "look_up",
+    "look_up_post",
+    "lookup_event",
+    "send_event",
+    "wanted_of",
+]
 
 # The platform stamps a post with its own clock: look this much around our own times.
 CLOCK_MARGIN = timedelta(minutes=10)
@@ -76,6 +97,56 @@ def look_up(channel: Channel | KeyedChannel, wanted: Wanted, now: datetime) -> L
     if found is None:
         return Lookup(Event(Answer.NOT_THERE), None, how)
     return Lookup(Event(Answer.FOUND), found, how)
+
+
+def look_up_post(
+    engine: Engine,
+    channel: Channel | KeyedChannel,
+    ids: tuple[int, int],
+    grace: timedelta,
+    now: datetime,
+) -> Lookup:
+    """Look up the post ``ids`` (entry id, post id) on ``channel`` and log which lookup it was."""
+    entry_id, post_id = ids
+    with session_scope(engine) as session:
+        entry, post = load_pair(session, entry_id, post_id)
+        wanted = wanted_of(session, post, grace, len(entry.images))
+    lookup = look_up(channel, wanted, now)
+    answer = lookup.event.answer.value.replace("_", " ")
+    log.info("looked up entry %s on %s: %s -> %s", entry_id, channel.name, lookup.how, answer)
+    return lookup
+
+
+def wanted_of(session: Session, post: Post, grace: timedelta, images: int) -> Wanted:
+    """What to look for: the sends whose outcome is unknown (those after the last lookup that
+    said "not there") bound the window in which the post could have been made."""
+    from sqlmodel import col, select
+
+    attempts = attempts_of(session, post.id or 0)
+    unknown: list[Attempt] = []
+    for attempt in attempts:
+        if attempt.outcome in _NOT_THERE:
+            unknown = []
+        elif attempt.outcome not in LOOKUP_OUTCOMES:
+            unknown.append(attempt)
+    since = unknown[0].started_at if unknown else post.updated_at
+    until = (unknown[-1].started_at if unknown else post.updated_at) + grace
+    claimed = session.exec(
+        select(Post.remote_id).where(
+            Post.channel == post.channel,
+            col(Post.remote_id).is_not(None),
+            Post.id != post.id,
+            col(Post.updated_at) >= since - timedelta(days=1),
+        )
+    ).all()
+    return Wanted(
+        text=post.text,
+        images=images,
+        request_key=post.request_key,
+        since=since,
+        until=until,
+        claimed=frozenset(c for c in claimed if c is not None),
+    )
 
 
 def _by_text(

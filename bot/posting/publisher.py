@@ -1,17 +1,12 @@
 """One publishing step on one channel: look up what may be out, then post one entry.
 
-The order of writes is what makes paperbot safe to kill at any moment:
-1. the post is claimed (`posting`, with its request key) and committed BEFORE the channel is
-   called;
-2. the channel is called (with that key, on channels that take one);
-3. the answer is committed right after.
-A process killed between 1 and 3 leaves a `posting` post. Every answer, of a send or of a
-lookup, goes once through bot/posting/lifecycle.py (what happens next) and
-bot/posting/recording.py (written in one transaction). After any answer that may hide a post,
-nothing is sent on the channel for that entry until a lookup (bot/posting/lookups.py) said the
-post is not there; when no lookup can tell, the post waits for the operator's decision and is
-looked up again by itself now and then. So every interleaving ends with one post per entry and
-channel.
+Safe to kill at any moment: the post is claimed (`posting`, with its request key) and committed
+BEFORE the channel is called, and the answer is committed right after; a process killed in
+between leaves a `posting` post, whose outcome is unknown. Every answer, of a send or of a
+lookup (bot/posting/lookups.py), goes once through bot/posting/lifecycle.py (what follows) and
+bot/posting/recording.py (one transaction). After any answer that may hide a post, nothing is
+sent for that entry on the channel until a lookup said the post is not there; when no lookup
+can tell, the post waits for a decision and is looked up again by itself now and then.
 """
 
 from __future__ import annotations
@@ -23,18 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.channels.base import (
-    Channel,
-    ChannelError,
-    KeyedChannel,
-    MediaItem,
-    Publication,
-)
+from bot.channels.base import Channel, ChannelError, KeyedChannel, MediaItem, Publication
+from bot.posting.drafting import compose_entry, load_media
 from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import Answer, Event, Phase, Step
-from bot.posting.lookups import Lookup, look_up, send_event
+from bot.posting.lookups import Lookup, look_up_post, send_event
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
-from bot.posting.recording import Recorder, lookups_due, wanted_of
+from bot.posting.recording import Recorder, log_step, lookups_due
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
 from bot.store.post_state import begin_attempt
@@ -129,10 +119,16 @@ class Worker:
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
-            draft = self._compose(entry)
+            draft = compose_entry(
+                self.channel.name, entry, self.compose_settings, self.compose_options
+            )
             composed = entry.updated_at
         try:
-            media = self._media(draft) if self.load_images and not self.dry_run else ()
+            media = (
+                load_media(draft, self.image_policy, self.image_base_dir)
+                if self.load_images and not self.dry_run
+                else ()
+            )
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
             return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
@@ -254,22 +250,9 @@ class Worker:
         known: Lookup | None = None,
     ) -> tuple[Outcome, Step, Lookup]:
         """Look the post up (or take ``known``'s answer) and record what follows."""
-        if known is None:
-            with session_scope(self.engine) as session:
-                post = session.get(Post, post_id)
-                entry = session.get(Entry, entry_id)
-                assert post is not None and entry is not None
-                wanted = wanted_of(session, post, self.grace, len(entry.images))
-            lookup = look_up(self.channel, wanted, now)
-            log.info(
-                "looked up entry %s on %s: %s -> %s",
-                entry_id,
-                self.channel.name,
-                lookup.how,
-                lookup.event.answer.value.replace("_", " "),
-            )
-        else:
-            lookup = known
+        lookup = known or look_up_post(
+            self.engine, self.channel, (entry_id, post_id), self.grace, now
+        )
         found = lookup.event.answer is Answer.FOUND
         step = self.recorder.answer(
             entry_id,
@@ -285,92 +268,20 @@ class Worker:
         self, entry_id: int, text: str, now: datetime, reason: str, transient: bool
     ) -> Outcome:
         """An image could not be prepared: the post's attempt ends before anything is sent."""
-        with session_scope(self.engine) as session:
-            entry = session.get(Entry, entry_id)
-            assert entry is not None
-            post, attempt = begin_attempt(
-                session=session, entry=entry, channel=self.channel.name, text=text, now=now
-            )
-            assert post.id is not None and attempt.id is not None
-            post_id, attempt_id = post.id, attempt.id
         event = Event(Answer.TRANSIENT if transient else Answer.REFUSED, reason, label="image")
-        step = self.recorder.answer(
-            entry_id, post_id, event, now, attempt_id=attempt_id, sending=True
-        )
+        step = self.recorder.before_sending(entry_id, self.channel.name, text, event, now)
         return self._report(entry_id, event, step, None)
 
     def _report(self, entry_id: int, event: Event, step: Step, found: object | None) -> Outcome:
         """Log the step and report it (raises ChannelPaused for rejected credentials)."""
-        name = self.channel.name
         if step.pause:
-            log.error("credentials rejected by %s: %s; channel paused", name, event.message)
+            log.error(
+                "credentials rejected by %s: %s; channel paused", self.channel.name, event.message
+            )
             raise ChannelPaused(event.message)
         url = getattr(found, "remote_url", None)
-        if step.result == "settled":
-            log.info("settled entry %s: it was posted (%s): %s", entry_id, name, url)
-        elif step.result == "failed":
-            log.warning("failed entry %s on %s: %s", entry_id, name, step.message)
-        elif step.result == "waiting":
-            log.warning(
-                "rate limited by %s until %s; entry %s waits", name, step.retry_at, entry_id
-            )
-        elif step.result == "needs-decision":
-            log.warning("entry %s on %s needs a decision: %s", entry_id, name, step.message)
-        elif step.phase is Phase.UNKNOWN:
-            log.warning(
-                "outcome of entry %s on %s unknown (%s); looked up at %s before any new send",
-                entry_id,
-                name,
-                step.message,
-                step.retry_at,
-            )
-        elif step.record == "settled-not-posted":
-            log.info("entry %s was not posted on %s; it stays queued", entry_id, name)
-        else:
-            log.warning(
-                "retry entry %s on %s at %s: %s", entry_id, name, step.retry_at, step.message
-            )
+        log_step(self.channel.name, entry_id, step, url)
         return self._emit(Outcome(entry_id, step.result, step.message or event.message, url))
-
-    def _compose(self, entry: Entry) -> ChannelDraft:
-        from bot.text.compose import ComposeInput, ImageSpec
-        from bot.text.per_channel import compose_for
-
-        source = ComposeInput(
-            url=entry.url,
-            comment=entry.comment,
-            title=entry.title,
-            kind=entry.kind,
-            images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
-        )
-        return compose_for(self.channel.name, source, self.compose_settings, **self.compose_options)
-
-    def _media(self, draft: ChannelDraft) -> tuple[MediaItem, ...]:
-        from contextlib import nullcontext
-
-        from bot.images.load import is_remote, load_image
-
-        if not draft.images:
-            return ()
-        import httpx
-
-        # Only for remote images: each new client loads the CA bundle (~40 ms, most of a post).
-        remote = any(is_remote(spec.source) for spec in draft.images)
-        items = []
-        with (
-            httpx.Client(timeout=self.image_policy.timeout, follow_redirects=False)
-            if remote
-            else nullcontext()
-        ) as client:
-            for spec in draft.images:
-                image = load_image(
-                    spec.source,
-                    base_dir=self.image_base_dir,
-                    policy=self.image_policy,
-                    client=client,
-                )
-                items.append(MediaItem(image.data, image.mime_type, spec.alt))
-        return tuple(items)
 
     def _post_of(self, session: Session, entry_id: int) -> Post | None:
         from sqlmodel import select

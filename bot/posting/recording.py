@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Published
-from bot.posting.attempts import close_interrupted, load_pair, mark_posted, open_attempt
+from bot.posting.attempts import (
+    attempts_of,
+    close_interrupted,
+    load_pair,
+    mark_posted,
+    open_attempt,
+)
 from bot.posting.decisions import decision_message
 from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import (
@@ -25,11 +31,10 @@ from bot.posting.lifecycle import (
     Step,
     next_step,
 )
-from bot.posting.lookups import Wanted
 from bot.posting.outcome import RetryPolicy
 from bot.store.engine import session_scope
 from bot.store.models import Attempt, Entry, Post, PostStatus
-from bot.store.post_state import record_failure, sum_up_entry
+from bot.store.post_state import begin_attempt, record_failure, sum_up_entry
 from bot.store.queue import DRY_RUN_CHANNEL
 
 if TYPE_CHECKING:
@@ -37,8 +42,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 log = logging.getLogger("paperbot")
-
-_NOT_THERE = ("settled-not-posted", "resolved-not-posted")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Recorder:
         or ``attempt_id``'s when it found what that send made)."""
         with session_scope(self.engine) as session:
             entry, post = load_pair(session, entry_id, post_id)
-            attempts = _attempts(session, post_id)
+            attempts = attempts_of(session, post_id)
             state = read_state(post, attempts, sending=sending)
             policy = Policy(self.retry, self.grace, post.channel, entry_id)
             step = next_step(state, event, policy, now)
@@ -81,6 +84,20 @@ class Recorder:
             if step.rate_limited_until is not None:
                 self.gate.record_rate_limit(session, step.rate_limited_until, now)
         return step
+
+    def before_sending(
+        self, entry_id: int, channel: str, text: str, event: Event, now: datetime
+    ) -> Step:
+        """An attempt that ended before anything was sent (an image could not be loaded)."""
+        with session_scope(self.engine) as session:
+            entry = session.get(Entry, entry_id)
+            assert entry is not None
+            post, attempt = begin_attempt(
+                session=session, entry=entry, channel=channel, text=text, now=now
+            )
+            assert post.id is not None and attempt.id is not None
+            ids = post.id, attempt.id
+        return self.answer(entry_id, ids[0], event, now, attempt_id=ids[1], sending=True)
 
 
 def read_state(post: Post, attempts: list[Attempt], *, sending: bool) -> PostState:
@@ -111,38 +128,6 @@ def read_state(post: Post, attempts: list[Attempt], *, sending: bool) -> PostSta
     )
 
 
-def wanted_of(session: Session, post: Post, grace: timedelta, images: int) -> Wanted:
-    """What to look for: the sends whose outcome is unknown (those after the last lookup that
-    said "not there") bound the window in which the post could have been made."""
-    from sqlmodel import col, select
-
-    attempts = _attempts(session, post.id or 0)
-    unknown: list[Attempt] = []
-    for attempt in attempts:
-        if attempt.outcome in _NOT_THERE:
-            unknown = []
-        elif attempt.outcome not in LOOKUP_OUTCOMES:
-            unknown.append(attempt)
-    since = unknown[0].started_at if unknown else post.updated_at
-    until = (unknown[-1].started_at if unknown else post.updated_at) + grace
-    claimed = session.exec(
-        select(Post.remote_id).where(
-            Post.channel == post.channel,
-            col(Post.remote_id).is_not(None),
-            Post.id != post.id,
-            col(Post.updated_at) >= since - timedelta(days=1),
-        )
-    ).all()
-    return Wanted(
-        text=post.text,
-        images=images,
-        request_key=post.request_key,
-        since=since,
-        until=until,
-        claimed=frozenset(c for c in claimed if c is not None),
-    )
-
-
 def lookups_due(session: Session, channel: str, now: datetime) -> list[tuple[int, int]]:
     """(entry id, post id) of this channel's posts whose lookup is due: unknown outcomes
     (a crash left them, or their retry time came) and decisions due for another look."""
@@ -158,13 +143,6 @@ def lookups_due(session: Session, channel: str, now: datetime) -> list[tuple[int
         .order_by(col(Post.id))
     ).all()
     return [(entry_id, post_id) for entry_id, post_id in rows if post_id is not None]
-
-
-def _attempts(session: Session, post_id: int) -> list[Attempt]:
-    from sqlmodel import col, select
-
-    query = select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.id))
-    return list(session.exec(query).all())
 
 
 def _write(
@@ -224,3 +202,29 @@ def _write(
     session.add(post)
     if post.channel != DRY_RUN_CHANNEL:
         sum_up_entry(session=session, entry=entry, now=now)
+
+
+def log_step(channel: str, entry_id: int, step: Step, url: str | None) -> None:
+    """One log line per answer, saying what follows."""
+    if step.result == "settled":
+        log.info("settled entry %s: it was posted (%s): %s", entry_id, channel, url)
+    elif step.result == "failed":
+        log.warning("failed entry %s on %s: %s", entry_id, channel, step.message)
+    elif step.result == "waiting":
+        log.warning("rate limited by %s until %s; entry %s waits", channel, step.retry_at, entry_id)
+    elif step.result == "needs-decision":
+        log.warning("entry %s on %s needs a decision: %s", entry_id, channel, step.message)
+    elif step.phase is Phase.UNKNOWN:
+        log.warning(
+            "outcome of entry %s on %s unknown (%s); looked up at %s before any new send",
+            entry_id,
+            channel,
+            step.message,
+            step.retry_at,
+        )
+    elif step.record == "settled-not-posted":
+        log.info("entry %s was not posted on %s; it stays queued", entry_id, channel)
+    else:
+        log.warning(
+            "retry entry %s on %s at %s: %s", entry_id, channel, step.retry_at, step.message
+        )

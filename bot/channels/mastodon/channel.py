@@ -213,8 +213,7 @@ class MastodonChannel:
         Raises ChannelError (never INVALID) when the statuses cannot be read, or when more than
         ``max_pages`` pages lie between now and ``since``, so "not found" is never a guess.
         """
-        statuses, complete = self._own_statuses(since)
-        for status in statuses:
+        for status in self._own_statuses(since):
             if is_publication(status, publication):
                 media = status.get("media_attachments") or ()
                 return Published(
@@ -223,28 +222,17 @@ class MastodonChannel:
                     media_ids=tuple(str(item["id"]) for item in media),
                     posted_at=aware_time(status.get("created_at")),
                 )
-        if not complete:
-            raise ChannelError(
-                ErrorKind.TRANSIENT,
-                f"more than {self._max_pages * _PAGE} statuses since {since.isoformat()}: cannot "
-                f"tell whether post {request_key[:8]}… went out; resolve it by hand",
-            )
         return None
 
     def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """The account's own statuses (no replies or boosts) from ``since`` to ``until``,
         newest first; ChannelError when more than ``max_pages`` pages lie in between."""
-        statuses, complete = self._own_statuses(since)
-        if not complete:
-            raise ChannelError(
-                ErrorKind.TRANSIENT,
-                f"more than {self._max_pages * _PAGE} statuses since {since.isoformat()}",
-            )
-        posts = [remote_post(status) for status in statuses]
-        return [p for p in posts if until is None or p.created_at is None or p.created_at <= until]
+        posts = [remote_post(status) for status in self._own_statuses(since)]
+        return [p for p in posts if not (until and p.created_at and p.created_at > until)]
 
-    def _own_statuses(self, since: datetime) -> tuple[list[Mapping[str, Any]], bool]:
-        """Statuses created at or after ``since``, and whether the window was read in full."""
+    def _own_statuses(self, since: datetime) -> list[Mapping[str, Any]]:
+        """Statuses created at or after ``since``, every one of them: ChannelError (TRANSIENT)
+        when more than ``max_pages`` pages lie in between, never part of the window."""
         if since.tzinfo is None:
             raise ValueError("since must be an aware datetime")
         account_id = self._me()[0]
@@ -261,12 +249,16 @@ class MastodonChannel:
             for status in page or ():
                 created = aware_time(status.get("created_at"))
                 if created is not None and created < since:
-                    return found, True  # newest first: everything further is older
+                    return found  # newest first: everything further is older
                 found.append(status)
             if not page:
-                return found, True
+                return found
             if pages >= self._max_pages:
-                return found, False
+                raise ChannelError(
+                    ErrorKind.TRANSIENT,
+                    f"more than {self._max_pages * _PAGE} statuses since {since.isoformat()}: "
+                    "the account's statuses could not be read to the end of that window",
+                )
             page = self._read(functools.partial(self._api.fetch_next, page), what=what)
             pages += 1
 
