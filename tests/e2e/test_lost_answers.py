@@ -205,7 +205,9 @@ def test_resolve_refuses_bad_input_in_one_line_and_writes_nothing(pipeline: Pipe
         ((str(lost), "--posted", "123", "--not-posted"), "--posted URL_OR_ID or --not-posted"),
         ((str(lost), "--posted", "https://example.org/status/1"), "neither a post link"),
         ((str(lost), "--posted", done_id), f"already recorded for entry {done}"),
-        ((str(lost), "--channel", "bluesky", "--not-posted"), "no post awaits a decision"),
+        ((str(lost), "--channel", "bluesky", "--not-posted"), "no post awaiting a decision on"),
+        ((str(lost), "--channel", "myspace", "--not-posted"), "unknown channel 'myspace'"),
+        ((str(lost), "--posted", "https://bsky.app/profile/a.bsky.social/post/3k"), "on x"),
     ]:
         _, out, err = pipeline.cli("resolve", *args, code=2)
         assert out == "" and len(err.strip().splitlines()) == 1 and words in err, (args, err)

@@ -4,8 +4,7 @@ Mastodon.py).
 
 Nothing in bot/ is patched. Each test steps ``PAPERBOT_NOW`` forward instead of sleeping; the
 fake Mastodon instance reads the same virtual clock, so its one-hour memory of an
-Idempotency-Key and the created_at of its statuses agree with paperbot's. The X fake stamps real
-time: the virtual clock stays within an hour of it, inside X settling's two-hour lookback.
+Idempotency-Key and the created_at of its statuses agree with paperbot's; so does the fake X's.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -152,14 +152,16 @@ class Platforms:
         return found
 
 
-@pytest.fixture
-def platforms(paperbot: Paperbot) -> Iterator[Platforms]:
+@contextmanager
+def platforms_for(paperbot: Paperbot) -> Iterator[Platforms]:
+    """paperbot and the three fakes on one virtual clock (also for other test modules)."""
     clock: list[datetime] = [datetime.now(UTC).replace(microsecond=0)]
     x = FakeX(
         consumer_key=X_CREDS["X_API_KEY"],
         consumer_secret=X_CREDS["X_API_SECRET"],
         access_token=X_CREDS["X_ACCESS_TOKEN"],
         access_token_secret=X_CREDS["X_ACCESS_TOKEN_SECRET"],
+        now=lambda: clock[0],
     )
     with (
         x,
@@ -175,6 +177,12 @@ def platforms(paperbot: Paperbot) -> Iterator[Platforms]:
 
         setup.step = step  # type: ignore[method-assign]
         setup.configure()
+        yield setup
+
+
+@pytest.fixture
+def platforms(paperbot: Paperbot) -> Iterator[Platforms]:
+    with platforms_for(paperbot) as setup:
         yield setup
 
 

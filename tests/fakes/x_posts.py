@@ -70,9 +70,7 @@ class XPosts(XState):
             media_key=f"3_{media_ids[0]}" if media_ids else None,
             status_url=f"https://x.com/{self.username}/status/{post_id}",
         )
-        return FakePost(
-            post_id, text, media_ids, alt_texts, created_at or self.now(), shown, links
-        )
+        return FakePost(post_id, text, media_ids, alt_texts, created_at or self.now(), shown, links)
 
     def _user(self) -> dict[str, str]:
         return {"id": self.user_id, "name": "Paperbot Test", "username": self.username}
