@@ -24,7 +24,7 @@ from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
-from bot.posting.recording import Recorder, log_step, lookups_due
+from bot.posting.recording import Recorder, log_step, lookups_due, next_relook
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
 from bot.store.post_state import begin_attempt
@@ -68,8 +68,7 @@ class Worker:
     def gate(self) -> ChannelGate:
         return ChannelGate(self.engine, self.channel.name, self.credentials_fingerprint)
 
-    def check_paused(self) -> None:
-        """Raise ChannelPaused while the channel's credentials stand rejected."""
+    def check_paused(self) -> None:  # ChannelPaused while the credentials stand rejected
         self.gate.check_paused()
 
     def rate_limited_until(self, now: datetime) -> datetime | None:
@@ -77,8 +76,7 @@ class Worker:
 
     @property
     def grace(self) -> timedelta:
-        """None needed where a late request cannot post twice (a Bluesky record key exists
-        once: a repeat is refused, then looked up)."""
+        """None where a late request cannot post twice (a Bluesky record key exists once)."""
         if isinstance(self.channel, KeyedChannel) and self.channel.repeat_is_harmless:
             return timedelta(0)
         return self.settle_grace
@@ -86,6 +84,13 @@ class Worker:
     @property
     def recorder(self) -> Recorder:
         return Recorder(self.engine, self.gate, self.retry, self.grace)
+
+    def next_relook(self) -> datetime | None:
+        """When a post awaiting a decision on this channel is next due for another look."""
+        if self.dry_run:
+            return None
+        with session_scope(self.engine, write=False) as session:
+            return next_relook(session, self.channel.name)
 
     def settle(self, now: datetime) -> list[Outcome]:
         """Look up every post on this channel whose lookup is due: outcomes a crash or a lost

@@ -201,3 +201,38 @@ def test_a_decision_on_x_with_reads_refused_is_settled_when_reads_are_allowed(
     assert_once_per_channel(p, [entry_id], ("x",))
     history = outcomes(p, entry_id)["x"]
     assert history == ["unknown", "needs-decision", "settled-not-posted", "posted"]
+
+
+def test_an_entry_with_a_post_that_may_be_out_cannot_be_edited_skipped_or_removed(
+    platforms: Platforms,
+) -> None:
+    p = platforms
+    p.configure(("x", "mastodon"))
+    entry_id = p.add(1)
+    p.mastodon.fail_next("create_status", MastodonFault.DROP_BEFORE)  # not there, but unsure
+    p.run_once()
+    entry = p.entries()[entry_id]
+    assert entry["status"] == "queued"  # looked up again once the request can no longer land
+    before = p.paperbot.dump()
+    for args in (("edit", str(entry_id), "--comment", "New words."), ("skip",), ("remove",)):
+        args = args if len(args) > 1 else (*args, str(entry_id))
+        _, out, err = p.cli(*args, code=2)
+        assert out == "" and len(err.strip().splitlines()) == 1, err
+        assert "on mastodon may be out" in err
+        assert f"paperbot resolve {entry_id} --channel mastodon" in err
+    assert p.paperbot.dump() == before
+    p.step(60)
+    p.run_once()  # looked up: not there, sent once
+    assert_once_per_channel(p, [entry_id], ("x", "mastodon"))
+    # Posted: its history is never deleted with it.
+    before = p.paperbot.dump()
+    _, _, err = p.cli("remove", str(entry_id), code=2)
+    assert len(err.strip().splitlines()) == 1 and p.paperbot.dump() == before
+    other = p.add(2, figures=1)
+    p.mastodon.fail_next("media_upload", MastodonFault.SERVER_ERROR, times=100)
+    p.configure(("x", "mastodon"), max_attempts=1)
+    p.run_once()
+    assert p.entries()[other]["status"] == "failed"  # on Mastodon; out on X
+    _, _, err = p.cli("remove", str(other), code=2)
+    assert "it was posted on x" in err and "paperbot skip" in err
+    p.cli("skip", str(other))
