@@ -98,6 +98,7 @@ class PostState:
     lookup_failures: int = 0  # failed lookups in a row
     duplicate: bool = False  # the send that left it unknown was answered "duplicate"
     decision_since: datetime | None = None
+    send_error: str = ""  # how the latest send ended, for "gave up" messages
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,22 @@ def _after_lookup(state: PostState, event: Event, policy: Policy, now: datetime)
 
 
 def _not_there(state: PostState, policy: Policy, now: datetime) -> Step:
+    if state.duplicate:  # X has the text now, and it is not ours: nothing is in flight
+        return Step(
+            Phase.FAILED,
+            "failed",
+            "settled-not-posted",
+            f"{state.send_error or 'refused as a duplicate'} (no matching post on the account; "
+            "edit the comment and `paperbot retry` it)",
+        )
+    if state.attempts >= policy.retry.max_attempts:  # nothing is sent again: no need to wait
+        return Step(
+            Phase.FAILED,
+            "failed",
+            "settled-not-posted",
+            f"gave up after {state.attempts} attempts: "
+            f"{state.send_error or 'the last one did not post'}",
+        )
     if state.phase is not Phase.DECISION and state.last_send is not None:
         ready = state.last_send + policy.grace
         if now < ready:
@@ -232,21 +249,6 @@ def _not_there(state: PostState, policy: Policy, now: datetime) -> Step:
                 f"outcome unknown: not there yet, looked up again at {ready.isoformat()}",
                 ready,
             )
-    if state.duplicate:
-        return Step(
-            Phase.FAILED,
-            "failed",
-            "settled-not-posted",
-            "the platform refused the text as a duplicate, and no post of ours has it (edit "
-            "the comment and `paperbot retry` it)",
-        )
-    if state.attempts >= policy.retry.max_attempts:
-        return Step(
-            Phase.FAILED,
-            "failed",
-            "settled-not-posted",
-            f"gave up after {state.attempts} attempts: the last one did not post",
-        )
     return Step(Phase.READY, "retry", "settled-not-posted", "", None)
 
 

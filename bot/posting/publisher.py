@@ -286,7 +286,10 @@ class Worker:
             raise ChannelPaused(event.message)
         url = getattr(found, "remote_url", None)
         log_step(self.channel.name, entry_id, step, url)
-        return self._emit(Outcome(entry_id, step.result, step.message or event.message, url))
+        detail = step.message or event.message
+        if step.result == "waiting":
+            detail = f"rate limited until {step.retry_at}: {detail}"
+        return self._emit(Outcome(entry_id, step.result, detail, url))
 
     def _post_of(self, session: Session, entry_id: int) -> Post | None:
         from sqlmodel import select

@@ -125,6 +125,7 @@ def read_state(post: Post, attempts: list[Attempt], *, sending: bool) -> PostSta
         lookup_failures=failures,
         duplicate=bool(sends) and sends[-1].outcome == "duplicate",
         decision_since=post.decision_needed_at,
+        send_error=(sends[-1].error or "") if sends else "",
     )
 
 

@@ -419,3 +419,6 @@ def test_the_messages_say_why() -> None:
     assert step.message == "gave up after 3 attempts: 503"
     step = next_step(unknown(5), Event(Answer.NOT_THERE), policy("x"), NOW)
     assert "looked up again at 2026-12-07T09:00:55+00:00" in step.message
+    last = PostState(Phase.UNKNOWN, 3, NOW - 5 * S, send_error="500 server error")
+    step = next_step(last, Event(Answer.NOT_THERE), policy("x"), NOW)
+    assert step.message == "gave up after 3 attempts: 500 server error"
