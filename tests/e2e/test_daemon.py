@@ -411,7 +411,7 @@ def test_sigkill_while_posting_then_restart_posts_every_entry_exactly_once(
     restarted.wait_for(f"settled entry {killed}: it was posted (x)")
     restarted.wait_for(f"posted entry {waiting}:")
     messages = restarted.messages()
-    settled = next(i for i, m in enumerate(messages) if m.startswith(f"settled: entry {killed}"))
+    settled = next(i for i, m in enumerate(messages) if m.startswith(f"settled entry {killed}:"))
     posting = next(i for i, m in enumerate(messages) if m.startswith(f"posting entry {waiting}"))
     assert settled < posting
     assert not any(m.startswith(f"posting entry {killed} ") for m in messages)
