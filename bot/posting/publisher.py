@@ -98,6 +98,7 @@ class Worker:
         Raises ChannelPaused."""
         if self.dry_run:
             return []
+        self.check_paused()
         with session_scope(self.engine) as session:
             due = lookups_due(session, self.channel.name, now)
         outcomes: list[Outcome] = []
