@@ -85,17 +85,15 @@ class Worker:
     def recorder(self) -> Recorder:
         return Recorder(self.engine, self.gate, self.retry, self.grace)
 
-    def next_relook(self) -> datetime | None:
-        """When a post awaiting a decision on this channel is next due for another look."""
+    def next_relook(self) -> datetime | None:  # when a decision is due for another look
         if self.dry_run:
             return None
         with session_scope(self.engine, write=False) as session:
             return next_relook(session, self.channel.name)
 
     def settle(self, now: datetime) -> list[Outcome]:
-        """Look up every post on this channel whose lookup is due: outcomes a crash or a lost
-        answer left unknown, and posts awaiting a decision that are due for another look.
-        Raises ChannelPaused."""
+        """Look up every post here whose lookup is due: outcomes a crash or a lost answer left
+        unknown, and decisions due for another look. Raises ChannelPaused."""
         if self.dry_run:
             return []
         self.check_paused()
@@ -280,13 +278,10 @@ class Worker:
 
     def _report(self, entry_id: int, event: Event, step: Step, found: object | None) -> Outcome:
         """Log the step and report it (raises ChannelPaused for rejected credentials)."""
-        if step.pause:
-            log.error(
-                "credentials rejected by %s: %s; channel paused", self.channel.name, event.message
-            )
-            raise ChannelPaused(event.message)
         url = getattr(found, "remote_url", None)
         log_step(self.channel.name, entry_id, step, url)
+        if step.pause:
+            raise ChannelPaused(event.message)
         detail = step.message or event.message
         if step.result == "waiting":
             detail = f"rate limited until {step.retry_at}: {detail}"

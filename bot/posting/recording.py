@@ -221,7 +221,9 @@ def _write(
 
 def log_step(channel: str, entry_id: int, step: Step, url: str | None) -> None:
     """One log line per answer, saying what follows."""
-    if step.result == "settled":
+    if step.pause:
+        log.error("credentials rejected by %s: %s; channel paused", channel, step.message)
+    elif step.result == "settled":
         log.info("settled entry %s: it was posted (%s): %s", entry_id, channel, url)
     elif step.result == "failed":
         log.warning("failed entry %s on %s: %s", entry_id, channel, step.message)
