@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -48,7 +48,7 @@ class ChannelError(Exception):
     platform's own explanation and never from anything that could carry a secret.
     ``maybe_posted`` is True when the request that creates the post may have been accepted
     although we saw no answer (dropped connection, timeout, 5xx after sending): the caller must
-    look at ``Channel.recent_posts`` before trying again, or risk a double post.
+    look the post up before trying again, or risk a double post.
     """
 
     def __init__(
@@ -160,8 +160,10 @@ class Channel(Protocol):
         """Publish once. On ``maybe_posted`` errors the caller settles before retrying."""
         ...
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's own posts since ``since`` (aware), to find a post we lost track of."""
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's own posts (no replies or reposts) made from ``since`` to ``until``
+        (aware; None: now), to find a post we lost track of. Raises ChannelError, never
+        returns part of the window."""
         ...
 
     def whoami(self) -> str:
@@ -179,12 +181,16 @@ class KeyedChannel(Protocol):
     ``new_request_key`` before the first ``publish`` and sends it on every retry (a Bluesky
     record key, a Mastodon Idempotency-Key); ``find_published`` tells whether it went out.
 
-    ``key_memory``: how long after a send the platform still answers a repeat of the key with
-    the post it made (None: always, so ``find_published`` is asked instead).
+    ``repeat_is_harmless``: a second send with the same key can never make a second post (a
+    Bluesky record key exists once in the repository); False for Mastodon's Idempotency-Key,
+    which some servers ignore and Mastodon forgets after an hour. Either way a key is a help,
+    never a proof: the caller asks ``find_published`` before it sends again.
+    ``lookup_words``: which lookup ``find_published`` makes, for the log.
     """
 
     name: str
-    key_memory: timedelta | None
+    repeat_is_harmless: bool
+    lookup_words: str
 
     def new_request_key(self) -> str: ...
 
@@ -194,7 +200,7 @@ class KeyedChannel(Protocol):
         self, request_key: str, publication: Publication, since: datetime
     ) -> Published | None: ...
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]: ...
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]: ...
 
     def whoami(self) -> str: ...
 
@@ -264,10 +270,15 @@ def _split(text: str) -> tuple[str, list[str]]:
 
 
 def _same_link(local: str, remote: str) -> bool:
-    """Equal links, or a remote one still shortened (a t.co link hides where it leads)."""
+    """Equal links, or a remote one still shortened (a t.co link hides where it leads).
+
+    Both sides are unescaped alike (``%C3%A9`` and ``é``, ``%20`` and a space are the same
+    link): a platform may give back the link escaped otherwise than it was sent.
+    """
+    from urllib.parse import unquote
 
     def key(url: str) -> str:
-        bare = re.sub(r"(?i)^(?:https?://)?(?:www\.)?", "", url).rstrip("/")
+        bare = unquote(re.sub(r"(?i)^(?:https?://)?(?:www\.)?", "", url)).rstrip("/")
         host, slash, rest = bare.partition("/")
         return host.lower() + slash + rest
 

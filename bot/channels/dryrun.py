@@ -37,7 +37,7 @@ class DryRunChannel:
         self._published.append((published, publication.text))
         return published
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """What this instance published since ``since``, newest first (like X's timeline)."""
         posts = [
             RemotePost(
@@ -47,7 +47,8 @@ class DryRunChannel:
                 created_at=published.posted_at,
             )
             for published, text in self._published
-            if published.posted_at is not None and published.posted_at >= since
+            if published.posted_at is not None
+            and since <= published.posted_at <= (until or published.posted_at)
         ]
         return posts[::-1]
 

@@ -1,9 +1,8 @@
-"""How an attempt at a post ends up in the database, for the worker and for settling alike.
+"""The attempt rows of a post, as bot/posting/recording.py writes them after each answer.
 
-The worker records a post it made (bot/posting/publisher.py); settling records one it found on the
-account, or closes the attempts a killed process left open (bot/posting/settling.py). Both go
-through the posting state machine (bot.store.post_state.record_posted), so a post is marked
-posted in one way.
+A post made (a send's answer) and a post found (a lookup's) are both marked posted through the
+posting state machine (bot.store.post_state.record_posted), so a post is marked posted in one
+way; attempts a killed process left open are closed as `interrupted` by the next lookup.
 """
 
 from __future__ import annotations
@@ -12,31 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Published
-from bot.store.engine import session_scope
 from bot.store.models import Attempt, Entry, Post
 from bot.store.post_state import record_posted
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
     from sqlmodel import Session
-
-
-def record_published(
-    engine: Engine,
-    entry_id: int,
-    post_id: int,
-    attempt_id: int,
-    published: Published,
-    now: datetime,
-    outcome: str,
-) -> None:
-    """The attempt ended with the post on the platform (`posted`, or `settled` from the
-    timeline): record the remote id and link, and mark the entry posted."""
-    with session_scope(engine) as session:
-        entry, post = load_pair(session, entry_id, post_id)
-        attempt = session.get(Attempt, attempt_id)
-        assert attempt is not None
-        mark_posted(session, entry, post, attempt, published, now, outcome)
 
 
 def mark_posted(
@@ -87,3 +66,11 @@ def load_pair(session: Session, entry_id: int, post_id: int) -> tuple[Entry, Pos
     post = session.get(Post, post_id)
     assert entry is not None and post is not None
     return entry, post
+
+
+def attempts_of(session: Session, post_id: int) -> list[Attempt]:
+    """The post's attempts, oldest first."""
+    from sqlmodel import col, select
+
+    query = select(Attempt).where(Attempt.post_id == post_id).order_by(col(Attempt.id))
+    return list(session.exec(query).all())

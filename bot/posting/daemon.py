@@ -264,7 +264,7 @@ class Daemon:
         if when == self._next_tick.get(name) and self._scheduler.get_job(job_id) is not None:
             return
         self._next_tick[name] = when
-        if when is None or first is None:
+        if when is None:
             job = self._scheduler.get_job(job_id)
             if job is not None:
                 job.remove()
@@ -280,13 +280,11 @@ class Daemon:
             replace_existing=True,
             max_instances=2,
         )
-        log.info(
-            "planned: entry %s at %s (%s) on %s",
-            first.entry_id,
-            when.astimezone(self.config.tz).isoformat(timespec="seconds"),
-            first.reason,
-            name,
-        )
+        at = when.astimezone(self.config.tz).isoformat(timespec="seconds")
+        if first is None:
+            log.info("planned: another look at posts awaiting a decision at %s on %s", at, name)
+        else:
+            log.info("planned: entry %s at %s (%s) on %s", first.entry_id, at, first.reason, name)
 
     def _close(self) -> None:
         self._closing = True

@@ -88,7 +88,8 @@ def next_tick(
     last_run: datetime | None,
     paused_at: datetime | None,
 ) -> tuple[datetime | None, Assignment | None]:
-    """When the channel's next tick is due, and the assignment it is for (None, None: none).
+    """When the channel's next tick is due, and the assignment it is for (None, None: none;
+    a time without an assignment: only another look at posts awaiting a decision).
 
     Never before the channel's rate limit ends; while it is paused, only now and then.
     Raises what planning raises (the caller logs it and keeps the old tick).
@@ -101,9 +102,10 @@ def next_tick(
         last_run=last_run,
         horizon=timedelta(days=8),
     )
-    if not plan:
+    relook = worker.next_relook()  # posts awaiting a decision take no slot but are looked at
+    if not plan and relook is None:
         return None, None
-    when = plan[0].when
+    when = min(w for w in (plan[0].when if plan else None, relook) if w is not None)
     waiting = worker.rate_limited_until(now)
     if waiting is not None and when < waiting:
         when = waiting
@@ -111,7 +113,7 @@ def next_tick(
         # Nothing can go out until the credentials change: look again now and then, not at
         # every poll (each look logs the pause as an error).
         when = max(when, paused_at + REPLAN_EVERY)
-    return when, plan[0]
+    return when, plan[0] if plan else None
 
 
 class DataVersion:

@@ -1,7 +1,7 @@
 """Posts whose outcome nobody can look up: they wait for the operator, who settles them by hand.
 
 When the answer to a publish request is lost, the worker looks for the post on the account
-(bot/posting/settling.py). When it cannot look (X refuses the read for the app's access level, error
+(bot/posting/lookups.py). When it cannot look (X refuses the read for the app's access level, error
 453, or keeps failing to answer it), guessing either way is wrong: "posted" may lose the entry,
 "not posted" may post it twice. So the post stays `posting`, marked as needing a decision, with
 a `last_error` that says what to do; the rest of the queue goes on without it; and
@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.store.models import Attempt, Entry, Post, PostStatus
+from bot.store.models import Attempt, Post, PostStatus
 from bot.store.post_state import record_posted, sum_up_entry
 from bot.store.queue import QueueError, get_entry
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = [
     "awaiting_decision",
     "decision_message",
-    "mark_awaiting_decision",
     "resolve_not_posted",
     "resolve_posted",
 ]
@@ -34,43 +33,24 @@ __all__ = [
 RESOLVED_BY_HAND = "resolved by hand with `paperbot resolve`"
 
 
-def decision_message(entry_id: int, why: str) -> str:
+def decision_message(entry_id: int, channel: str, why: str) -> str:
     """The `last_error` of a post awaiting a decision: why, and exactly what to run."""
+    command = f"paperbot resolve {entry_id} --channel {channel}"
+    link = POST_LINKS.get(channel, "the post's link")
     return (
-        f"{why}, so paperbot cannot tell whether entry {entry_id} was posted. Look at the "
-        f"account, then run `paperbot resolve {entry_id} --posted URL` if the post is there, or "
-        f"`paperbot resolve {entry_id} --not-posted` to have it posted again"
+        f"{why}, so paperbot cannot tell whether entry {entry_id} was posted on {channel}. "
+        f"Look at the account, then run `{command} --posted URL` (URL: {link}) "
+        f"if the post is there, or `{command} --not-posted` to have it posted again; paperbot "
+        "also looks it up again by itself now and then"
     )
 
 
-def mark_awaiting_decision(
-    *,
-    session: Session,
-    entry: Entry,
-    post: Post,
-    now: datetime,
-    message: str,
-    error: str,
-    http_status: int | None = None,
-) -> Attempt:
-    """Leave the post `posting` until the operator decides; the entry leaves the plan."""
-    assert post.id is not None
-    attempt = Attempt(
-        post_id=post.id,
-        started_at=now,
-        finished_at=now,
-        outcome="needs-decision",
-        error=error,
-        http_status=http_status,
-    )
-    post.status = PostStatus.POSTING.value
-    post.decision_needed_at = now
-    post.last_error = message
-    post.next_attempt_at = None
-    post.updated_at = now
-    session.add_all([attempt, post])
-    sum_up_entry(session=session, entry=entry, now=now)
-    return attempt
+#: What `resolve --posted` takes on each channel (bot/cli/resolve.py checks it).
+POST_LINKS = {
+    "x": "the post's x.com link or its id",
+    "bluesky": "the post's bsky.app link or at:// URI",
+    "mastodon": "the status's link or its id",
+}
 
 
 def awaiting_decision(*, session: Session, entry_id: int, channel: str | None) -> Post:

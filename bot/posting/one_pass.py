@@ -77,7 +77,7 @@ def run_due(
     except ChannelPaused as paused:
         summary.paused = str(paused)
         return summary
-    except Exception as exc:  # ChannelError while reading the timeline: post nothing unsure
+    except Exception as exc:  # a lookup failed unexpectedly: post nothing unsure
         log.warning("could not settle earlier attempts: %s", exc)
     from bot.schedule.timetable import settled_until
 

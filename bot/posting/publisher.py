@@ -1,15 +1,12 @@
-"""One publishing step on one channel: settle what a crash left unknown, then post one entry.
+"""One publishing step on one channel: look up what may be out, then post one entry.
 
-The order of writes is what makes paperbot safe to kill at any moment:
-1. the post is claimed (`posting`, with its request key) and committed BEFORE the channel is
-   called;
-2. the channel is called (with that key, on channels that take one);
-3. the outcome is committed right after.
-A process killed between 1 and 3 leaves a `posting` post. Before it is tried again, settling
-(bot/posting/settling.py, bot/posting/settle_keyed.py) finds out whether it went out: by its
-key (Bluesky's record, Mastodon's Idempotency-Key) or from the account's timeline (X). Found
-means posted, not found means it is safe to send again, and when nobody can tell the post waits
-for the operator's decision. So every interleaving ends with one post per entry and channel.
+Safe to kill at any moment: the post is claimed (`posting`, with its request key) and committed
+BEFORE the channel is called, and the answer is committed right after; a process killed in
+between leaves a `posting` post, whose outcome is unknown. Every answer, of a send or of a
+lookup (bot/posting/lookups.py), goes once through bot/posting/lifecycle.py (what follows) and
+bot/posting/recording.py (one transaction). After any answer that may hide a post, nothing is
+sent for that entry on the channel until a lookup said the post is not there; when no lookup
+can tell, the post waits for a decision and is looked up again by itself now and then.
 """
 
 from __future__ import annotations
@@ -21,21 +18,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.channels.base import (
-    Channel,
-    ChannelError,
-    ErrorKind,
-    KeyedChannel,
-    MediaItem,
-    Publication,
-)
-from bot.posting.attempts import record_published
+from bot.channels.base import Channel, ChannelError, KeyedChannel, Publication
 from bot.posting.cards import link_card
-from bot.posting.failures import Failures
+from bot.posting.drafting import compose_entry, load_media
 from bot.posting.gate import ChannelGate
+from bot.posting.lifecycle import Answer, Event, Phase, Step
+from bot.posting.lookups import Lookup, look_up_post, send_event
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
-from bot.posting.settle_keyed import KeyedSettler
-from bot.posting.settling import Settler
+from bot.posting.recording import Recorder, log_step, lookups_due, next_relook
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
 from bot.store.post_state import begin_attempt
@@ -65,8 +55,8 @@ class Worker:
     load_images: bool = True
     image_base_dir: Path = field(default_factory=Path.cwd)
     on_outcome: Callable[[Outcome], None] | None = None
-    # How long after an attempt began a request whose answer was lost may still land on the
-    # timeline (the CLI passes twice the X timeout): until then, absence proves nothing.
+    # How long after a send a request whose answer was lost may still land (the CLI passes
+    # twice the channel's timeout): until then, absence proves nothing.
     settle_grace: timedelta = timedelta(seconds=60)
     # Passed to bot.text.per_channel.compose_for (a Mastodon instance's limits).
     compose_options: dict[str, int] = field(default_factory=dict)
@@ -79,34 +69,46 @@ class Worker:
     def gate(self) -> ChannelGate:
         return ChannelGate(self.engine, self.channel.name, self.credentials_fingerprint)
 
-    def check_paused(self) -> None:
-        """Raise ChannelPaused while the channel's credentials stand rejected."""
+    def check_paused(self) -> None:  # ChannelPaused while the credentials stand rejected
         self.gate.check_paused()
 
     def rate_limited_until(self, now: datetime) -> datetime | None:
         return self.gate.rate_limited_until(now)
 
     @property
-    def settler(self) -> Settler:
-        if isinstance(self.channel, KeyedChannel):
-            # No grace: a lost request that lands late cannot make a second post, since the
-            # retry carries the same key (see bot/posting/settle_keyed.py).
-            return KeyedSettler(self.engine, self.channel, self.retry, timedelta(0), self._emit)
-        return Settler(self.engine, self.channel, self.retry, self.settle_grace, self._emit)
+    def grace(self) -> timedelta:
+        """None where a late request cannot post twice (a Bluesky record key exists once)."""
+        if isinstance(self.channel, KeyedChannel) and self.channel.repeat_is_harmless:
+            return timedelta(0)
+        return self.settle_grace
 
     @property
-    def failures(self) -> Failures:
-        return Failures(self.engine, self.gate, self.retry, self._emit)
+    def recorder(self) -> Recorder:
+        return Recorder(self.engine, self.gate, self.retry, self.grace)
+
+    def next_relook(self) -> datetime | None:  # when a decision is due for another look
+        if self.dry_run:
+            return None
+        with session_scope(self.engine, write=False) as session:
+            return next_relook(session, self.channel.name)
 
     def settle(self, now: datetime) -> list[Outcome]:
-        """Resolve every post a crash or a dropped connection left `posting`."""
+        """Look up every post here whose lookup is due: outcomes a crash or a lost answer left
+        unknown, and decisions due for another look. Raises ChannelPaused."""
         if self.dry_run:
             return []
-        try:
-            return self.settler.settle_all(now)
-        except ChannelPaused as paused:
-            self.gate.pause(str(paused), now)
-            raise
+        self.check_paused()
+        with session_scope(self.engine) as session:
+            due = lookups_due(session, self.channel.name, now)
+        outcomes: list[Outcome] = []
+        cannot_look: Lookup | None = None
+        for entry_id, post_id in due:
+            # No access now means no access for the next one either: not asked again.
+            outcome, _, lookup = self._look(entry_id, post_id, now, known=cannot_look)
+            outcomes.append(outcome)
+            if lookup.event.answer is Answer.CANNOT_LOOK:
+                cannot_look = lookup
+        return outcomes
 
     # --- posting ------------------------------------------------------------------------------
 
@@ -116,20 +118,26 @@ class Worker:
         waiting = self.rate_limited_until(now)
         if waiting is not None:
             return self._emit(Outcome(entry_id, "waiting", f"rate limited until {waiting}"))
-        blocked = self._settle_first(entry_id, now)
+        blocked = self._look_first(entry_id, now)
         if blocked is not None:
             return blocked
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             assert entry is not None
-            draft = self._compose(entry)
+            draft = compose_entry(
+                self.channel.name, entry, self.compose_settings, self.compose_options
+            )
             composed = entry.updated_at
         try:
-            media = self._media(draft) if self.load_images and not self.dry_run else ()
+            media = (
+                load_media(draft, self.image_policy, self.image_base_dir)
+                if self.load_images and not self.dry_run
+                else ()
+            )
             card = link_card(draft, self.image_policy, fetch=self.load_images and not self.dry_run)
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
-            return self.failures.before_sending(entry_id, draft.composed, now, str(exc), transient)
+            return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
         claimed = self._claim(entry_id, draft, composed, now)
         if isinstance(claimed, Outcome):
             return claimed
@@ -139,28 +147,32 @@ class Worker:
             return self.post(entry_id, now)
         return self._send(entry_id, claimed, draft, Publication(draft.composed, media, card), now)
 
-    def _settle_first(self, entry_id: int, now: datetime) -> Outcome | None:
-        """An outcome that stops this attempt (not due, unknown post still unsettled), or None."""
+    def _look_first(self, entry_id: int, now: datetime) -> Outcome | None:
+        """An outcome that stops this attempt (not due, a post that may be out and is not
+        yet known not to be), or None: go on and send."""
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             if entry is None:
                 return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
             if entry.status not in (EntryStatus.QUEUED, EntryStatus.POSTING):
                 return self._emit(Outcome(entry_id, "skipped", f"entry is {entry.status}"))
-            unknown = self._unknown_post_id(session, entry_id)
-        if unknown is None:
+            if self.dry_run:
+                return None
+            post = self._post_of(session, entry_id)
+            if post is None or post.status != PostStatus.POSTING:
+                return None
+            assert post.id is not None
+            post_id, due = post.id, post.next_attempt_at
+            if post.decision_needed_at is not None:
+                return self._emit(Outcome(entry_id, "needs-decision", post.last_error or ""))
+        if due is not None and due > now:
+            return self._emit(
+                Outcome(entry_id, "retry", f"outcome unknown: looked up again at {due}")
+            )
+        outcome, step, _ = self._look(entry_id, post_id, now)
+        if step.phase is Phase.READY and (step.retry_at is None or step.retry_at <= now):
             return None
-        try:
-            settled = self.settler.settle_entry(entry_id, unknown, now)
-        except ChannelPaused as paused:
-            self.gate.pause(str(paused), now)
-            raise
-        if settled.result != "retry":
-            return settled
-        with session_scope(self.engine) as session:
-            if self._unknown_post_id(session, entry_id) is not None:
-                return settled  # too soon to tell: not posted again before it is known
-        return None
+        return outcome
 
     def _claim(
         self, entry_id: int, draft: ChannelDraft, composed: datetime, now: datetime
@@ -212,70 +224,75 @@ class Worker:
             else:
                 published = self.channel.publish(publication)
         except ChannelError as error:
-            maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
-            if error.kind is ErrorKind.DUPLICATE or maybe_posted:
-                looked = self.settler.after_error(
-                    entry_id, post_id, attempt_id, draft.composed, error, now
-                )
-                if looked is not None:
-                    return looked
-            return self.failures.after_publish(entry_id, post_id, attempt_id, error, now)
-        record_published(self.engine, entry_id, post_id, attempt_id, published, now, "posted")
+            event = send_event(error)
+            step = self.recorder.answer(
+                entry_id, post_id, event, now, attempt_id=attempt_id, sending=True
+            )
+            outcome = self._report(entry_id, event, step, None)
+            if step.look_first and step.retry_at is not None and step.retry_at <= now:
+                # Look at once: most lost answers are settled here, before anything else.
+                return self._look(entry_id, post_id, now, attempt_id=attempt_id)[0]
+            return outcome
+        step = self.recorder.answer(
+            entry_id,
+            post_id,
+            Event(Answer.POSTED),
+            now,
+            attempt_id=attempt_id,
+            sending=True,
+            published=published,
+        )
         log.info("posted entry %s: %s (%s)", entry_id, published.remote_url, self.channel.name)
         return self._emit(Outcome(entry_id, "posted", "", published.remote_url))
 
-    def _compose(self, entry: Entry) -> ChannelDraft:
-        from bot.text.compose import ComposeInput, ImageSpec
-        from bot.text.per_channel import compose_for
-
-        source = ComposeInput(
-            url=entry.url,
-            comment=entry.comment,
-            title=entry.title,
-            kind=entry.kind,
-            images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
-            abstract=entry.abstract,
+    def _look(
+        self,
+        entry_id: int,
+        post_id: int,
+        now: datetime,
+        *,
+        attempt_id: int | None = None,
+        known: Lookup | None = None,
+    ) -> tuple[Outcome, Step, Lookup]:
+        """Look the post up (or take ``known``'s answer) and record what follows."""
+        lookup = known or look_up_post(
+            self.engine, self.channel, (entry_id, post_id), self.grace, now
         )
-        return compose_for(self.channel.name, source, self.compose_settings, **self.compose_options)
+        found = lookup.event.answer is Answer.FOUND
+        step = self.recorder.answer(
+            entry_id,
+            post_id,
+            lookup.event,
+            now,
+            attempt_id=attempt_id if found else None,
+            published=lookup.found,
+        )
+        return self._report(entry_id, lookup.event, step, lookup.found), step, lookup
 
-    def _media(self, draft: ChannelDraft) -> tuple[MediaItem, ...]:
-        from contextlib import nullcontext
+    def _image_failed(
+        self, entry_id: int, text: str, now: datetime, reason: str, transient: bool
+    ) -> Outcome:
+        """An image could not be prepared: the post's attempt ends before anything is sent."""
+        event = Event(Answer.TRANSIENT if transient else Answer.REFUSED, reason, label="image")
+        step = self.recorder.before_sending(entry_id, self.channel.name, text, event, now)
+        return self._report(entry_id, event, step, None)
 
-        from bot.images.load import is_remote, load_image
+    def _report(self, entry_id: int, event: Event, step: Step, found: object | None) -> Outcome:
+        """Log the step and report it (raises ChannelPaused for rejected credentials)."""
+        url = getattr(found, "remote_url", None)
+        log_step(self.channel.name, entry_id, step, url)
+        if step.pause:
+            raise ChannelPaused(event.message)
+        detail = step.message or event.message
+        if step.result == "waiting":
+            detail = f"rate limited until {step.retry_at}: {detail}"
+        return self._emit(Outcome(entry_id, step.result, detail, url))
 
-        if not draft.images:
-            return ()
-        import httpx
-
-        # Only for remote images: each new client loads the CA bundle (~40 ms, most of a post).
-        remote = any(is_remote(spec.source) for spec in draft.images)
-        items = []
-        with (
-            httpx.Client(timeout=self.image_policy.timeout, follow_redirects=False)
-            if remote
-            else nullcontext()
-        ) as client:
-            for spec in draft.images:
-                image = load_image(
-                    spec.source,
-                    base_dir=self.image_base_dir,
-                    policy=self.image_policy,
-                    client=client,
-                )
-                items.append(MediaItem(image.data, image.mime_type, spec.alt))
-        return tuple(items)
-
-    def _unknown_post_id(self, session: Session, entry_id: int) -> int | None:
+    def _post_of(self, session: Session, entry_id: int) -> Post | None:
         from sqlmodel import select
 
-        post = session.exec(
-            select(Post).where(
-                Post.entry_id == entry_id,
-                Post.channel == self.channel.name,
-                Post.status == PostStatus.POSTING.value,
-            )
-        ).first()
-        return None if post is None else post.id
+        query = select(Post).where(Post.entry_id == entry_id, Post.channel == self.channel.name)
+        return session.exec(query).first()
 
     def _emit(self, outcome: Outcome) -> Outcome:
         if self.on_outcome is not None:

@@ -272,23 +272,3 @@ def retry_posts(*, session: Session, entry_id: int, channel: str | None, now: da
     sum_up_entry(session=session, entry=entry, now=now)
     entry.updated_at = now
     return entry
-
-
-def unsettled_posts(*, session: Session, channel: str) -> list[tuple[Entry, Post]]:
-    """Posts left `posting` by a crash: their outcome is unknown until checked remotely.
-
-    Those already waiting for the operator's decision (bot.posting.decisions) are left to them.
-    """
-    from sqlmodel import col, select
-
-    rows = session.exec(
-        select(Entry, Post)
-        .join(Post, col(Post.entry_id) == col(Entry.id))
-        .where(
-            Post.channel == channel,
-            Post.status == PostStatus.POSTING.value,
-            col(Post.decision_needed_at).is_(None),
-        )
-        .order_by(col(Post.id))
-    ).all()
-    return [(entry, post) for entry, post in rows]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.store.models import Attempt, ChannelState, Entry, EntryStatus, Post, utcnow
+from bot.store.models import Attempt, ChannelState, Entry, EntryStatus, Post, PostStatus, utcnow
 from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
@@ -165,9 +165,34 @@ def _require_editable(entry: Entry, action: str) -> None:
         raise QueueError(f"entry {entry.id} is {entry.status}: it cannot be {action}")
 
 
+def _require_settled(session: Session, entry: Entry, action: str) -> None:
+    """No change while a post's outcome is unknown (it may be out), and no removal of the only
+    record of posts that are out."""
+    from sqlmodel import select
+
+    posts = session.exec(
+        select(Post).where(Post.entry_id == entry.id, Post.channel != DRY_RUN_CHANNEL)
+    ).all()
+    unknown = sorted(p.channel for p in posts if p.status == PostStatus.POSTING)
+    if unknown:
+        channel = unknown[0]
+        raise QueueError(
+            f"entry {entry.id} cannot be {action}: its post on {', '.join(unknown)} may be out "
+            "(outcome unknown). paperbot looks it up by itself; or look at the account and run "
+            f"`paperbot resolve {entry.id} --channel {channel} --posted URL` or `--not-posted`"
+        )
+    out = sorted(p.channel for p in posts if p.status == PostStatus.POSTED)
+    if action == "removed" and out:
+        raise QueueError(
+            f"entry {entry.id} cannot be removed: it was posted on {', '.join(out)}, and "
+            "removing it would delete that history; `paperbot skip` it instead"
+        )
+
+
 def edit_entry(*, session: Session, entry_id: int, changes: EntryChanges) -> Entry:
     entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "edited")
+    _require_settled(session, entry, "edited")
     url = changes.url if changes.url is not None else entry.url
     week = changes.week if changes.week is not None else entry.week
     if (url, week) != (entry.url, entry.week):
@@ -214,6 +239,7 @@ def _changed_channels(session: Session, entry: Entry, channels: Sequence[str]) -
 def skip_entry(*, session: Session, entry_id: int) -> Entry:
     entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "skipped")
+    _require_settled(session, entry, "skipped")
     entry.status = EntryStatus.SKIPPED.value
     entry.updated_at = utcnow()
     session.add(entry)
@@ -223,6 +249,7 @@ def skip_entry(*, session: Session, entry_id: int) -> Entry:
 def remove_entry(*, session: Session, entry_id: int) -> Entry:
     entry = get_entry(session=session, entry_id=entry_id, for_update=True)
     _require_editable(entry, "removed")
+    _require_settled(session, entry, "removed")
     session.delete(entry)
     return entry
 

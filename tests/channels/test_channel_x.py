@@ -479,6 +479,35 @@ def test_recent_posts_pages_and_caches_the_account(fake: FakeX, channel: XChanne
     assert fake.routes_called().count("user_tweets") == 3
 
 
+def test_recent_posts_read_only_the_window_without_replies_or_reposts(
+    fake: FakeX, channel: XChannel
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    sent = now - timedelta(hours=3)
+    fake.add_post("before", created_at=sent - timedelta(minutes=20))
+    fake.add_post("ours", created_at=sent + timedelta(seconds=2))
+    fake.add_post("a reply", created_at=sent + timedelta(seconds=3), kind="reply")
+    fake.add_post("a repost", created_at=sent + timedelta(seconds=4), kind="repost")
+    for i in range(250):  # a busy account since: newer than the window, never read
+        fake.add_post(f"later {i}", created_at=sent + timedelta(minutes=30, seconds=i))
+    posts = channel.recent_posts(sent - timedelta(minutes=10), sent + timedelta(minutes=10))
+    assert [p.text for p in posts] == ["ours"]
+    assert fake.routes_called().count("user_tweets") == 1
+
+
+def test_recent_posts_that_cannot_cover_the_window_never_pass_for_not_posted(
+    fake: FakeX, channel: XChannel
+) -> None:
+    now = datetime.now(UTC)
+    for i in range(3201):  # more than X serves of a timeline
+        fake.add_post(f"post {i}", created_at=now - timedelta(seconds=3300 - i))
+    with pytest.raises(ChannelError) as caught:
+        channel.recent_posts(now - timedelta(hours=1))
+    assert caught.value.kind is ErrorKind.TRANSIENT
+    assert "could not be read to the end of that window" in caught.value.message
+    assert fake.routes_called().count("user_tweets") == 32
+
+
 def test_importing_the_module_does_not_import_tweepy() -> None:
     code = (
         "import sys, bot.channels.x.channel; "

@@ -144,3 +144,16 @@ def test_a_post_of_figures_alone() -> None:
 )
 def test_link_and_word_rules(local: str, remote: str, expected: bool) -> None:
     assert texts_match(local, remote) is expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("https://example.org/caf%C3%A9?q=a%20b", "https://example.org/caf%C3%A9?q=a%20b"),
+        ("https://example.org/café", "https://example.org/caf%C3%A9"),
+        ("https://example.org/caf%C3%A9", "https://example.org/café"),
+    ],
+)
+def test_links_match_with_percent_escapes_undone_alike_on_both_sides(sent: str, shown: str) -> None:
+    assert texts_match(f"Results hold up. {sent}", f"Results hold up. {shown}")
+    assert not texts_match(f"Results hold up. {sent}", "Results hold up. https://example.org/cafe")

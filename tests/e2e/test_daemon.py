@@ -408,10 +408,10 @@ def test_sigkill_while_posting_then_restart_posts_every_entry_exactly_once(
     # The kernel dropped the killed daemon's lock with it: status and a restart know at once.
     assert harness.status()["daemon"]["running"] is False
     restarted = harness.start_daemon()
-    restarted.wait_for(f"settled: entry {killed} was posted before the interruption")
+    restarted.wait_for(f"settled entry {killed}: it was posted (x)")
     restarted.wait_for(f"posted entry {waiting}:")
     messages = restarted.messages()
-    settled = next(i for i, m in enumerate(messages) if m.startswith(f"settled: entry {killed}"))
+    settled = next(i for i, m in enumerate(messages) if m.startswith(f"settled entry {killed}:"))
     posting = next(i for i, m in enumerate(messages) if m.startswith(f"posting entry {waiting}"))
     assert settled < posting
     assert not any(m.startswith(f"posting entry {killed} ") for m in messages)

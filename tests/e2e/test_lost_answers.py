@@ -112,19 +112,27 @@ def test_reads_refused_the_post_waits_for_a_decision_and_the_queue_goes_on(
     entries = pipeline.entries()
     assert entries[lost]["status"] == "posting"
     message = entries[lost]["last_error"]
-    assert "453" in message and f"paperbot resolve {lost} --posted URL" in message
-    assert f"paperbot resolve {lost} --not-posted" in message
+    assert "453" in message and f"paperbot resolve {lost} --channel x --posted URL" in message
+    assert f"paperbot resolve {lost} --channel x --not-posted" in message
     assert post_of(entries[lost])["needs_decision"] is True
     assert [entries[i]["status"] for i in others] == ["posted", "posted"]
     assert needs_decision(pipeline) == [lost]
     assert pipeline.json("status")["channels"]["x"]["paused_reason"] is None
     assert "needs a decision: 1" in pipeline.cli("status")[1]
 
-    # Later runs neither post it again nor read for it; posting it by hand is refused.
-    pipeline.step(3600)
+    # Later runs never post it again; they look it up again by themselves, backing off (the
+    # first look 15 minutes after the decision was asked for, then as long as it has waited).
     logged = len(pipeline.fake.requests)
+    pipeline.step(600)
     pipeline.run_once()
     assert pipeline.fake.requests[logged:] == []
+    pipeline.step(3000)
+    pipeline.run_once()
+    reads = [r.route for r in pipeline.fake.requests[logged:] if r.route != "get_me"]
+    assert reads == ["user_tweets"]
+    pipeline.run_once()
+    assert [r.route for r in pipeline.fake.requests[logged:] if r.route != "get_me"] == reads
+    assert needs_decision(pipeline) == [lost]
     _, _, err = pipeline.cli("post", str(lost), code=1)
     assert "paperbot resolve" in err
     assert pipeline.creates() == 3
@@ -197,7 +205,9 @@ def test_resolve_refuses_bad_input_in_one_line_and_writes_nothing(pipeline: Pipe
         ((str(lost), "--posted", "123", "--not-posted"), "--posted URL_OR_ID or --not-posted"),
         ((str(lost), "--posted", "https://example.org/status/1"), "neither a post link"),
         ((str(lost), "--posted", done_id), f"already recorded for entry {done}"),
-        ((str(lost), "--channel", "bluesky", "--not-posted"), "no post awaits a decision"),
+        ((str(lost), "--channel", "bluesky", "--not-posted"), "no post awaiting a decision on"),
+        ((str(lost), "--channel", "myspace", "--not-posted"), "unknown channel 'myspace'"),
+        ((str(lost), "--posted", "https://bsky.app/profile/a.bsky.social/post/3k"), "on x"),
     ]:
         _, out, err = pipeline.cli("resolve", *args, code=2)
         assert out == "" and len(err.strip().splitlines()) == 1 and words in err, (args, err)

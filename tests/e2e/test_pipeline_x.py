@@ -522,7 +522,7 @@ def test_post_created_but_answer_lost_and_timeline_down_is_settled_next_run(
     pipeline.run_once()
     entry = pipeline.entries()[entry_id]
     assert entry["status"] == "posted" and post_of(entry)["remote_id"] == remote.id
-    assert pipeline.outcomes(entry_id) == ["unknown", "settled"]
+    assert pipeline.outcomes(entry_id) == ["unknown", "lookup-failed", "settled"]
     assert pipeline.fake.posts == [remote]
 
 

@@ -65,6 +65,7 @@ class FakePost:
     created_at: datetime
     shown: str = ""  # as X shows it: t.co links, the media link appended (not yet escaped)
     links: tuple[ShownLink, ...] = ()  # what each t.co link in ``shown`` stands for
+    kind: str = "post"  # or "reply", "repost": what ``exclude`` leaves out of a timeline
 
 
 @dataclass

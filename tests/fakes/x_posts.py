@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 
 from tests.fakes.x_model import (
     DUPLICATE_MESSAGE,
@@ -28,12 +29,19 @@ class XPosts(XState):
     """The post routes (called with the lock held) and ``add_post`` for tests."""
 
     def add_post(
-        self, text: str, *, created_at: datetime | None = None, images: int = 0
+        self,
+        text: str,
+        *,
+        created_at: datetime | None = None,
+        images: int = 0,
+        kind: str = "post",
     ) -> FakePost:
-        """Put a post on the timeline directly, as if made earlier (or from X's web app)."""
+        """Put a post on the timeline directly, as if made earlier (or from X's web app);
+        ``kind`` "reply" or "repost" makes one that ``exclude`` leaves out."""
         with self._lock:
             media_ids = tuple(self._new_id() for _ in range(images))
             post = self._new_post(text, media_ids, (None,) * images, created_at)
+            post = replace(post, kind=kind)
             self._posts.append(post)
             return post
 
@@ -62,9 +70,7 @@ class XPosts(XState):
             media_key=f"3_{media_ids[0]}" if media_ids else None,
             status_url=f"https://x.com/{self.username}/status/{post_id}",
         )
-        return FakePost(
-            post_id, text, media_ids, alt_texts, created_at or datetime.now(UTC), shown, links
-        )
+        return FakePost(post_id, text, media_ids, alt_texts, created_at or self.now(), shown, links)
 
     def _user(self) -> dict[str, str]:
         return {"id": self.user_id, "name": "Paperbot Test", "username": self.username}
@@ -91,7 +97,7 @@ class XPosts(XState):
         if any(post.text == text for post in self._posts if text):
             return problem(403, "Forbidden", DUPLICATE_MESSAGE)
         created_today = [
-            p for p in self._posts if (datetime.now(UTC) - p.created_at).total_seconds() < 86400
+            p for p in self._posts if (self.now() - p.created_at).total_seconds() < 86400
         ]
         limit_headers: dict[str, str] = {}
         if self.daily_post_limit is not None:
@@ -129,8 +135,17 @@ class XPosts(XState):
                 parameter="max_results",
             )
         start = parse_time(query.get("start_time"))
+        end = parse_time(query.get("end_time"))  # inclusive, as X's
+        excluded = {"replies": "reply", "retweets": "repost"}
+        left_out = {excluded.get(word, word) for word in query.get("exclude", "").split(",")}
         fields = set(query.get("tweet.fields", "").split(","))
-        matching = [p for p in self._posts if start is None or p.created_at >= start]
+        matching = [
+            p
+            for p in self._posts
+            if (start is None or p.created_at >= start)
+            and (end is None or p.created_at <= end)
+            and p.kind not in left_out
+        ]
         matching.sort(key=lambda p: p.created_at, reverse=True)
         page = matching[offset : offset + max_results]
         data = [_post_view(post, fields) for post in page]

@@ -5,6 +5,8 @@ of it; the parts of tests/fakes/fake_x.py share it through this base class.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 
 from tests.fakes.x_model import FakeMedia, FakePost, Fault, LoggedRequest
@@ -24,6 +26,7 @@ class XState:
         username: str = "paperbot_test",
         daily_post_limit: int | None = None,
         write_only: bool = False,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -34,6 +37,7 @@ class XState:
         self.daily_post_limit = daily_post_limit
         # An access level that may post but not read posts: reads answer 403, code 453.
         self.write_only = write_only
+        self.now = now  # the fake's clock: a test's virtual clock stamps its posts
         self.reject_credentials = False  # True: every request gets 401, signed or not
         self.media_processing_polls = 0  # STATUS polls before finalized media is ready
         self.media_check_after_secs = 0  # what processing_info tells clients to wait

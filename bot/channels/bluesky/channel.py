@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,7 +58,9 @@ class BlueskyChannel:
     """
 
     name = "bluesky"
-    key_memory: timedelta | None = None  # getRecord answers at once: always asked
+    # A record key exists once in the repository: a repeat is refused (500), then looked up.
+    repeat_is_harmless = True
+    lookup_words = "getRecord for its record key"
     engagement_batch = bsky_engagement.BATCH
 
     def __init__(
@@ -171,8 +173,9 @@ class BlueskyChannel:
             ) from None
         return self._published(record.uri, record.value)
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's posts created since ``since``, newest first, from its own server."""
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's posts created from ``since`` to ``until``, newest first, from its own
+        server (listRecords). Only for posts from before record keys were kept."""
         posts: list[RemotePost] = []
         cursor: str | None = None
         for _ in range(_PAGES):
@@ -186,6 +189,8 @@ class BlueskyChannel:
                 created = parse_time(value.created_at)
                 if created is not None and created < since:
                     older = True
+                    continue
+                if created is not None and until is not None and created > until:
                     continue
                 text = with_full_links(value.text, link_facets(value))
                 posts.append(RemotePost(uri, self._web_url(uri), text, created))

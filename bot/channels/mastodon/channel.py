@@ -1,4 +1,4 @@
-"""The Mastodon channel: posts through Mastodon.py, exactly once by an Idempotency-Key.
+"""The Mastodon channel: posts through Mastodon.py, with an Idempotency-Key on every send.
 
 This is the only module that imports Mastodon.py, inside ``MastodonChannel``, so importing it (from
 the CLI, for ``--help``) stays cheap. The client is built so that no call can hang or sleep for
@@ -10,9 +10,9 @@ minutes inside the call, and the Mastodon version is given (``version_check_mode
 
 Exactly once: the caller chooses a key with ``new_request_key`` and stores it *before* the first
 ``publish``. Mastodon remembers a key per account for one hour and answers a repeat with the status
-it already made, so after a lost answer ``publish`` again with the same key is safe within the
-hour. Later, ``find_published`` looks for the post among the account's own statuses (by text and
-link); not found means it was never made, and sending again is safe.
+it already made, but some servers that speak its API ignore the key: so after a lost answer the
+caller first asks ``find_published``, which looks for the post among the account's own statuses
+(by text and link); only "not found" lets it send again (with the same key, as a help).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bot.channels.base import ChannelError, ErrorKind, Publication, Published, RemotePost
@@ -60,8 +60,9 @@ class MastodonChannel:
     """
 
     name = "mastodon"
-    # The server remembers a key for one hour; a margin for its clock and ours.
-    key_memory: timedelta | None = timedelta(minutes=50)
+    # Mastodon remembers a key for an hour, and some servers ignore it: a help, never a proof.
+    repeat_is_harmless = False
+    lookup_words = "the account's own statuses, by text and links"
     engagement_batch = engagement.BATCH
 
     def __init__(
@@ -201,15 +202,14 @@ class MastodonChannel:
     ) -> Published | None:
         """The status ``publication`` became, found among the account's statuses since ``since``.
 
-        For after the server's one-hour memory of ``request_key`` has passed (Mastodon offers
+        Asked after every lost answer (the key is a help, never a proof; Mastodon offers
         no way to look a key up). Pass as ``since`` the first attempt's time less a few minutes:
         the instance's clock, which stamps ``created_at``, is not ours. None means it was never
         posted: send again, with the same key.
         Raises ChannelError (never INVALID) when the statuses cannot be read, or when more than
         ``max_pages`` pages lie between now and ``since``, so "not found" is never a guess.
         """
-        statuses, complete = self._own_statuses(since)
-        for status in statuses:
+        for status in self._own_statuses(since):
             if is_publication(status, publication):
                 media = status.get("media_attachments") or ()
                 return Published(
@@ -218,20 +218,17 @@ class MastodonChannel:
                     media_ids=tuple(str(item["id"]) for item in media),
                     posted_at=aware_time(status.get("created_at")),
                 )
-        if not complete:
-            raise ChannelError(
-                ErrorKind.TRANSIENT,
-                f"more than {self._max_pages * _PAGE} statuses since {since.isoformat()}: cannot "
-                f"tell whether post {request_key[:8]}… went out; resolve it by hand",
-            )
         return None
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's own statuses (no replies or boosts) since ``since``, newest first."""
-        return [remote_post(status) for status in self._own_statuses(since)[0]]
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's own statuses (no replies or boosts) from ``since`` to ``until``,
+        newest first; ChannelError when more than ``max_pages`` pages lie in between."""
+        posts = [remote_post(status) for status in self._own_statuses(since)]
+        return [p for p in posts if not (until and p.created_at and p.created_at > until)]
 
-    def _own_statuses(self, since: datetime) -> tuple[list[Mapping[str, Any]], bool]:
-        """Statuses created at or after ``since``, and whether the window was read in full."""
+    def _own_statuses(self, since: datetime) -> list[Mapping[str, Any]]:
+        """Statuses created at or after ``since``, every one of them: ChannelError (TRANSIENT)
+        when more than ``max_pages`` pages lie in between, never part of the window."""
         if since.tzinfo is None:
             raise ValueError("since must be an aware datetime")
         account_id = self._me()[0]
@@ -248,12 +245,16 @@ class MastodonChannel:
             for status in page or ():
                 created = aware_time(status.get("created_at"))
                 if created is not None and created < since:
-                    return found, True  # newest first: everything further is older
+                    return found  # newest first: everything further is older
                 found.append(status)
             if not page:
-                return found, True
+                return found
             if pages >= self._max_pages:
-                return found, False
+                raise ChannelError(
+                    ErrorKind.TRANSIENT,
+                    f"more than {self._max_pages * _PAGE} statuses since {since.isoformat()}: "
+                    "the account's statuses could not be read to the end of that window",
+                )
             page = self._read(functools.partial(self._api.fetch_next, page), what=what)
             pages += 1
 

@@ -3,10 +3,11 @@
 Mastodon returns a status's ``content`` as HTML it rendered from the text we sent: paragraphs
 and ``<br />`` for newlines, ``&amp;`` and friends escaped, and every link as an ``<a>`` whose
 visible text is shortened (``arxiv.org/abs/2401.0``…, the rest in hidden spans) while ``href``
-keeps the link as posted. Mentions and hashtags are links too (class ``mention`` / ``hashtag``)
-and show as written. So the plain text puts each link's ``href`` back where it stood and keeps
-mentions and hashtags as they read; bot.channels.base.texts_match then compares it with what we
-sent, links included. Pure: no Mastodon.py, no network.
+keeps the link as posted (percent-escapes left as they are: bot.channels.base.texts_match
+compares links with both sides unescaped alike). Mentions and hashtags are links too (class
+``mention`` / ``hashtag``) and show as written. So the plain text puts each link's ``href``
+back where it stood and keeps mentions and hashtags as they read; texts_match then compares
+it with what we sent, links included. Pure: no Mastodon.py, no network.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 from bot.channels.base import Publication, RemotePost, texts_match
 
@@ -44,9 +44,8 @@ class _ContentParser(HTMLParser):
             classes = (attributes.get("class") or "").split()
             href = attributes.get("href") or ""
             if href and "mention" not in classes and "hashtag" not in classes:
-                link = unquote(href)
-                self.links.append(link)
-                self.parts.append(link)
+                self.links.append(href)
+                self.parts.append(href)
                 self._link_depth = 1
 
     def handle_endtag(self, tag: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.channels.base import (
@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 MAX_MEDIA = 4
-_TIMELINE_PAGES = 5
+# X serves a timeline's newest 3,200 posts: 32 pages of 100.
+_TIMELINE_PAGES = 32
 
 T = TypeVar("T")
 
@@ -129,8 +130,13 @@ class XChannel:
             posted_at=datetime.now(UTC),
         )
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's posts created since ``since``, newest first (a few hundred at most)."""
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's own posts (no replies or reposts) created from ``since`` to ``until``
+        (None: now), newest first, every page of that window.
+
+        ChannelError (TRANSIENT) when the window holds more than ``_TIMELINE_PAGES`` pages: a
+        read that could not cover the window must never pass for "not posted".
+        """
         user_id, username = self._me()
         posts: list[RemotePost] = []
         token: str | None = None
@@ -139,7 +145,9 @@ class XChannel:
                 functools.partial(
                     self._client.get_users_tweets,
                     user_id,
-                    start_time=since,
+                    start_time=_whole_second(since),
+                    end_time=None if until is None else _whole_second(until, up=True),
+                    exclude=["replies", "retweets"],
                     max_results=100,
                     tweet_fields=["created_at", "entities"],
                     pagination_token=token,
@@ -162,8 +170,13 @@ class XChannel:
                 )
             token = (response.meta or {}).get("next_token")
             if not token:
-                break
-        return posts
+                return posts
+        raise ChannelError(
+            ErrorKind.TRANSIENT,
+            f"more than {_TIMELINE_PAGES * 100} posts between {since.isoformat()} and "
+            f"{(until or datetime.now(UTC)).isoformat()}: the timeline could not be read to "
+            "the end of that window",
+        )
 
     def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
         """Public counts of these posts, one request (X bills every post it returns)."""
@@ -231,6 +244,12 @@ class XChannel:
 
     def _transport_error(self, exc: BaseException, *, what: str, creating: bool) -> ChannelError:
         return transport_error(exc, what=what, creating=creating, secrets=self._secrets)
+
+
+def _whole_second(moment: datetime, *, up: bool = False) -> datetime:
+    """X takes times to the second: the start rounded down, the end up (never inward)."""
+    whole = moment.replace(microsecond=0)
+    return whole + timedelta(seconds=1) if up and whole != moment else whole
 
 
 # -- the api_base seam -----------------------------------------------------------------------------
