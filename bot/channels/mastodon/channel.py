@@ -60,8 +60,7 @@ class MastodonChannel:
     """
 
     name = "mastodon"
-    # Mastodon remembers a key for an hour, and some servers ignore it: a help, never a proof.
-    repeat_is_harmless = False
+    repeat_is_harmless = False  # keys are kept an hour, and ignored by some servers: a help only
     lookup_words = "the account's own statuses, by text and links"
     engagement_batch = engagement.BATCH
 
