@@ -146,8 +146,9 @@ class Channel(Protocol):
         """Publish once. On ``maybe_posted`` errors the caller settles before retrying."""
         ...
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's own posts since ``since`` (aware), to find a post we lost track of."""
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's own posts since ``since`` (aware), to find a post we lost track of;
+        ``until`` narrows the window where reads are billed (X), others may read past it."""
         ...
 
     def whoami(self) -> str:
@@ -180,7 +181,7 @@ class KeyedChannel(Protocol):
         self, request_key: str, publication: Publication, since: datetime
     ) -> Published | None: ...
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]: ...
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]: ...
 
     def whoami(self) -> str: ...
 

@@ -37,7 +37,7 @@ class DryRunChannel:
         self._published.append((published, publication.text))
         return published
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """What this instance published since ``since``, newest first (like X's timeline)."""
         posts = [
             RemotePost(

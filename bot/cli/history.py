@@ -73,6 +73,7 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
         "attempts",
         "last_error",
         "text",
+        "cost",
     ]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()

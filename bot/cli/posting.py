@@ -227,7 +227,7 @@ def check(app: App) -> None:
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)
-        result = check_account(channel, app.now())
+        result = check_account(channel, app.now(), lambda: app.engine)
         if result.name is not None:
             click.echo(f"posting as {result.name}")
         if result.read_access is not None:

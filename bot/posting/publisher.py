@@ -30,11 +30,14 @@ from bot.channels.base import (
     Publication,
 )
 from bot.posting.attempts import record_published
+from bot.posting.budget import check_x_budget
 from bot.posting.failures import Failures
 from bot.posting.gate import ChannelGate
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
 from bot.posting.settle_keyed import KeyedSettler
 from bot.posting.settling import Settler
+from bot.posting.x_costs import XCostPolicy, compose_x
+from bot.posting.x_ledger import billing_to
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
 from bot.store.post_state import begin_attempt
@@ -69,6 +72,8 @@ class Worker:
     settle_grace: timedelta = timedelta(seconds=60)
     # Passed to bot.text.per_channel.compose_for (a Mastodon instance's limits).
     compose_options: dict[str, int] = field(default_factory=dict)
+    # X's prices, monthly budget and citation style (bot/posting/x_costs.py); None: defaults.
+    x_costs: XCostPolicy | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -123,6 +128,9 @@ class Worker:
             assert entry is not None
             draft = self._compose(entry)
             composed = entry.updated_at
+        held = check_x_budget(self.engine, self.x_costs, self.channel.name, entry_id, draft, now)
+        if held is not None:  # the month's X budget cannot pay for it: it waits, queued
+            return self._emit(Outcome(entry_id, "held", held))
         try:
             media = self._media(draft) if self.load_images and not self.dry_run else ()
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
@@ -205,11 +213,12 @@ class Worker:
         )
         publication = Publication(draft.composed, media)
         try:
-            if isinstance(self.channel, KeyedChannel):
-                assert key is not None
-                published = self.channel.publish(publication, request_key=key)
-            else:
-                published = self.channel.publish(publication)
+            with billing_to(self.engine, self.channel, post_id, now):
+                if isinstance(self.channel, KeyedChannel):
+                    assert key is not None
+                    published = self.channel.publish(publication, request_key=key)
+                else:
+                    published = self.channel.publish(publication)
         except ChannelError as error:
             maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
             if error.kind is ErrorKind.DUPLICATE or maybe_posted:
@@ -234,6 +243,14 @@ class Worker:
             kind=entry.kind,
             images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
         )
+        if self.x_costs is not None and self.channel.name in ("x", DRY_RUN_CHANNEL):
+            return compose_x(
+                source,
+                self.compose_settings,
+                arxiv_id=entry.arxiv_id,
+                link_style=self.x_costs.link_style,
+                channel=self.channel.name,
+            )
         return compose_for(self.channel.name, source, self.compose_settings, **self.compose_options)
 
     def _media(self, draft: ChannelDraft) -> tuple[MediaItem, ...]:

@@ -32,6 +32,8 @@ from bot.posting.attempts import (
 )
 from bot.posting.outcome import ChannelPaused, Outcome
 from bot.posting.settle_waits import SettleWaits
+from bot.posting.settle_window import lookup_window, sent_at
+from bot.posting.x_ledger import billing_to, book_found_create, record_found_create
 from bot.store.engine import session_scope
 from bot.store.models import Entry, Post, PostStatus
 from bot.store.post_state import record_failure, sum_up_entry, unsettled_posts
@@ -40,9 +42,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 log = logging.getLogger("paperbot")
-
-# How far back to look on the timeline for a post whose outcome we did not see.
-SETTLE_LOOKBACK = timedelta(hours=2)
 
 
 @dataclass
@@ -113,11 +112,13 @@ class Settler(SettleWaits):
         maybe_posted = error.maybe_posted and error.kind is ErrorKind.TRANSIENT
         lookup: ChannelError | None = None
         try:
-            match = self.find_on_timeline(text, now - SETTLE_LOOKBACK)
+            since, until = lookup_window(now, self.settle_grace, now)
+            match = self.find_on_timeline(text, since, until, post_id=post_id, now=now)
         except ChannelError as failed:
             match, lookup = None, failed
             log.warning("could not read the timeline to settle entry %s: %s", entry_id, failed)
         if match is not None:
+            record_found_create(self.engine, self.channel, post_id, match.remote_id, now)
             record_published(self.engine, entry_id, post_id, attempt_id, match, now, "settled")
             log.info(
                 "settled entry %s from the timeline after %s: %s",
@@ -134,8 +135,18 @@ class Settler(SettleWaits):
             return self._keep_unknown(entry_id, post_id, attempt_id, error, now)
         return None
 
-    def find_on_timeline(self, text: str, since: datetime) -> Published | None:
+    def find_on_timeline(
+        self,
+        text: str,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        post_id: int | None = None,
+        now: datetime | None = None,
+    ) -> Published | None:
         """The remote post with this text, if the account has one (raises ChannelError).
+
+        What the read is billed goes into the ledger for `post_id` (bot/posting/x_ledger.py).
 
         Entries may share a sentence and differ only by their link: a remote post already
         recorded for another entry is never taken for this one.
@@ -152,7 +163,9 @@ class Settler(SettleWaits):
                     )
                 ).all()
             )
-        for remote in self.channel.recent_posts(since):
+        with billing_to(self.engine, self.channel, post_id, now or since):
+            recent = self.channel.recent_posts(since, until)
+        for remote in recent:
             if remote.remote_id not in claimed and texts_match(text, remote.text):
                 return Published(remote.remote_id, remote.remote_url, (), remote.created_at)
         return None
@@ -163,9 +176,11 @@ class Settler(SettleWaits):
         with session_scope(self.engine) as session:
             post = session.get(Post, post_id)
             assert post is not None
-            since = min(post.updated_at, post.created_at) - SETTLE_LOOKBACK
+            since, until = lookup_window(
+                sent_at(session, post_id, post.updated_at), self.settle_grace, now
+            )
             text = post.text
-        match = self.find_on_timeline(text, since)
+        match = self.find_on_timeline(text, since, until, post_id=post_id, now=now)
         with session_scope(self.engine) as session:
             entry, post = load_pair(session, entry_id, post_id)
             ready = post.updated_at + self.settle_grace
@@ -204,6 +219,7 @@ class Settler(SettleWaits):
         close_interrupted(session, post, now)
         attempt = open_attempt(session, post, now, outcome="settle")
         if match is not None:
+            book_found_create(session, self.channel, post, match.remote_id, now)
             found = Published(
                 match.remote_id, match.remote_url, tuple(post.media_ids), match.posted_at
             )

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.store.money import usd
+
 if TYPE_CHECKING:
     from bot.store.read_records import AttemptRecord as Attempt
     from bot.store.read_records import EntryRecord as Entry
@@ -19,7 +21,11 @@ def iso(moment: datetime | None, tz: tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(tz).isoformat()
 
 
-def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> dict[str, Any]:
+def post_to_json(
+    post: Post, tz: tzinfo, attempts: Sequence[Attempt] = (), cost: int = 0
+) -> dict[str, Any]:
+    """`cost`: the micro-dollars the X ledger holds for the post (0 elsewhere: Bluesky and
+    Mastodon bill nothing), shown in dollars."""
     return {
         "id": post.id,
         "channel": post.channel,
@@ -34,6 +40,8 @@ def post_to_json(post: Post, tz: tzinfo, attempts: Sequence[Attempt] = ()) -> di
         "needs_decision": getattr(post, "decision_needed_at", None) is not None,
         "next_attempt_at": iso(post.next_attempt_at, tz),
         "attempts": [attempt_to_json(a, tz) for a in attempts],
+        # What X billed for this post: its uploads' alt texts, its create, settling reads.
+        "cost": usd(cost),
     }
 
 
@@ -52,8 +60,9 @@ def entry_to_json(
     tz: tzinfo,
     posts: Sequence[Post] = (),
     attempts: dict[int, list[Attempt]] | None = None,
+    costs: dict[int, int] | None = None,
 ) -> dict[str, Any]:
-    attempts = attempts or {}
+    attempts, costs = attempts or {}, costs or {}
     return {
         "id": entry.id,
         "kind": entry.kind,
@@ -75,5 +84,7 @@ def entry_to_json(
         "next_attempt_at": iso(entry.next_attempt_at, tz),
         "created_at": iso(entry.created_at, tz),
         "updated_at": iso(entry.updated_at, tz),
-        "posts": [post_to_json(p, tz, attempts.get(p.id or 0, ())) for p in posts],
+        "posts": [
+            post_to_json(p, tz, attempts.get(p.id or 0, ()), costs.get(p.id or 0, 0)) for p in posts
+        ],
     }

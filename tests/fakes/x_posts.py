@@ -129,8 +129,13 @@ class XPosts(XState):
                 parameter="max_results",
             )
         start = parse_time(query.get("start_time"))
+        end = parse_time(query.get("end_time"))
         fields = set(query.get("tweet.fields", "").split(","))
-        matching = [p for p in self._posts if start is None or p.created_at >= start]
+        matching = [
+            p
+            for p in self._posts
+            if (start is None or p.created_at >= start) and (end is None or p.created_at <= end)
+        ]
         matching.sort(key=lambda p: p.created_at, reverse=True)
         page = matching[offset : offset + max_results]
         data = [_post_view(post, fields) for post in page]

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import threading
 from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING
 
 from tests.fakes.x_model import FakeMedia, FakePost, Fault, LoggedRequest
+
+if TYPE_CHECKING:
+    from tests.fakes.x_billing import BillLine
 
 
 class XState:
@@ -44,6 +48,7 @@ class XState:
         self._posts: list[FakePost] = []
         self._media: dict[str, FakeMedia] = {}
         self._requests: list[LoggedRequest] = []
+        self._bill: list[BillLine] = []  # what X charged (tests/fakes/x_billing.py)
         self._faults: list[Fault] = []
         self._nonces: set[str] = set()
         self._next_id = 1_861_000_000_000_000_000

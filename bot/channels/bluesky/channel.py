@@ -143,7 +143,7 @@ class BlueskyChannel:
             ) from None
         return self._published(record.uri, record.value)
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """The account's posts created since ``since``, newest first, from its own server."""
         posts: list[RemotePost] = []
         cursor: str | None = None

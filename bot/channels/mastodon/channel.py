@@ -230,7 +230,7 @@ class MastodonChannel:
             )
         return None
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """The account's own statuses (no replies or boosts) since ``since``, newest first."""
         return [remote_post(status) for status in self._own_statuses(since)[0]]
 

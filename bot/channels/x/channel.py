@@ -25,6 +25,7 @@ from bot.channels.base import (
     RemotePost,
 )
 from bot.channels.transport import json_or_none, scrub, transport_error
+from bot.channels.x.billing import ChargeLog, XPrices
 from bot.channels.x.credentials import XCredentials
 from bot.channels.x.errors import classify_http_error
 from bot.channels.x.media import MediaUploader, rebase
@@ -36,7 +37,10 @@ __all__ = [
 ]
 
 MAX_MEDIA = 4
-_TIMELINE_PAGES = 5
+# X bills each post a read returns: settling asks for a narrow window in small pages (X's
+# minimum page is 5), so a quiet account is read for a few cents at most.
+_TIMELINE_PAGE = 10
+_TIMELINE_PAGES = 50
 
 T = TypeVar("T")
 
@@ -59,6 +63,7 @@ class XChannel:
         api_base: str | None = None,
         timeout: float = 30.0,
         chunk_size: int = 1_048_576,
+        prices: XPrices | None = None,
     ) -> None:
         import tweepy
 
@@ -77,8 +82,15 @@ class XChannel:
         adapter = _requests_adapter(api_base=api_base, timeout=timeout)
         self._client.session.mount("https://", adapter)
         self._client.session.mount("http://", adapter)
+        # Every billable request that succeeded (bot/channels/x/billing.py): the worker drains
+        # it into the ledger, attributed to the post it was for.
+        self.charges = ChargeLog(prices or XPrices())
         self._media = MediaUploader(
-            credentials, api_base=api_base, timeout=timeout, chunk_size=chunk_size
+            credentials,
+            api_base=api_base,
+            timeout=timeout,
+            chunk_size=chunk_size,
+            on_metadata=self.charges.metadata,
         )
         self._account: tuple[str, str] | None = None  # (user id, username) from get_me
 
@@ -119,6 +131,7 @@ class XChannel:
                 maybe_posted=True,
             )
         remote_id = str(data["id"])
+        self.charges.created(publication.text, remote_id)
         return Published(
             remote_id=remote_id,
             remote_url=post_url(remote_id),
@@ -126,8 +139,10 @@ class XChannel:
             posted_at=datetime.now(UTC),
         )
 
-    def recent_posts(self, since: datetime) -> list[RemotePost]:
-        """The account's posts created since ``since``, newest first (a few hundred at most)."""
+    def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
+        """The account's posts created since ``since`` (and before ``until``), newest first (a
+        few hundred at most). Each post returned is billed: the window is the caller's to keep
+        narrow."""
         user_id, username = self._me()
         posts: list[RemotePost] = []
         token: str | None = None
@@ -137,7 +152,8 @@ class XChannel:
                     self._client.get_users_tweets,
                     user_id,
                     start_time=since,
-                    max_results=100,
+                    end_time=until,
+                    max_results=_TIMELINE_PAGE,
                     tweet_fields=["created_at", "entities"],
                     pagination_token=token,
                     user_auth=True,
@@ -145,6 +161,7 @@ class XChannel:
                 what="reading the account's recent posts",
                 creating=False,
             )
+            self.charges.read(tuple(str(tweet.id) for tweet in response.data or ()))
             for tweet in response.data or ():
                 remote_id = str(tweet.id)
                 posts.append(
