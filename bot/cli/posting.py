@@ -3,7 +3,7 @@ bot/cli/plans.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -38,6 +38,7 @@ def preview(
     """
     from bot.config.pure_views import checked_compose_settings
     from bot.posting.previews import entries_to_preview, preview_items
+    from bot.posting.x_costs import x_cost_policy
     from bot.schedule.weeks import parse_week
 
     if entry_id is not None and week:
@@ -52,6 +53,7 @@ def preview(
         checked_compose_settings(app.settings),
         channel=channel,
         compose_options=cached_mastodon_options(app),
+        x_costs=x_cost_policy(app.settings.x),
     )
     if as_json:
         emit_json(items)
@@ -74,10 +76,21 @@ def preview(
             Panel(
                 body,
                 title=f"#{item['id']} {item['channel']}",
-                subtitle=f"{item['weighted_length']}/{item['limit']}",
+                subtitle=f"{item['weighted_length']}/{item['limit']}" + _price(item),
                 expand=False,
             )
         )
+
+
+def _price(item: dict[str, Any]) -> str:
+    """What X will bill for the post, and what the citation saves ("· $0.015 on X")."""
+    from bot.store.money import MICROS, dollars
+
+    if "cost" not in item:
+        return ""
+    saving = round(item["saving"] * MICROS)
+    cost = dollars(round(item["cost"] * MICROS))
+    return f" · {cost} on X" + (f" (saves {dollars(saving)})" if saving else "")
 
 
 @click.command()

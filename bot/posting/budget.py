@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from bot.channels.x.billing import XPrices, price_post
 from bot.posting.x_costs import XCostPolicy, alt_texts
 from bot.store.engine import session_scope
-from bot.store.ledger import CREATES, month_bounds, month_spent
+from bot.store.ledger import CREATES, month_spent
 from bot.store.models import Entry, Post, PostStatus, XLedger
-from bot.store.money import BUDGET_REACHED, dollars
+from bot.store.money import budget_message, dollars, month_bounds
 from bot.store.post_state import sum_up_entry
 
 if TYPE_CHECKING:
@@ -32,16 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperbot")
 
-__all__ = ["BUDGET_REACHED", "BudgetGate", "budget_message", "check_x_budget"]
-
-
-def budget_message(spent: int, budget: int, now: datetime) -> str:
-    """ "X budget reached: $0.40 of $0.45 this month; X posts resume on 2027-01-01"."""
-    resume = month_bounds(now)[1]
-    return (
-        f"{BUDGET_REACHED}: {dollars(spent)} of {dollars(budget)} this month; "
-        f"X posts resume on {resume:%Y-%m-%d}"
-    )
+__all__ = ["BudgetGate", "check_x_budget"]
 
 
 def in_flight(session: Session, prices: XPrices, *, besides: int | None) -> int:

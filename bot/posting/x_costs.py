@@ -22,6 +22,7 @@ from bot.channels.x.billing import XPrices, price_post
 
 if TYPE_CHECKING:
     from bot.config.settings import XSettings
+    from bot.store.read_records import EntryRecord
     from bot.text.compose import ComposeInput, ComposeSettings
     from bot.text.per_channel import ChannelDraft
 
@@ -31,6 +32,7 @@ __all__ = [
     "cite_arxiv_id",
     "compose_x",
     "price_entry",
+    "price_record",
     "x_cost_policy",
     "x_price",
 ]
@@ -134,3 +136,19 @@ def price_entry(
     if policy.link_style == ARXIV_ID:
         draft = cite_arxiv_id(linked, source.url.strip(), arxiv_id)
     return draft, x_price(draft, policy.prices, linked=linked)
+
+
+def price_record(
+    entry: EntryRecord, settings: ComposeSettings, policy: XCostPolicy
+) -> tuple[ChannelDraft, XPrice]:
+    """`price_entry` for an entry as the read layer gives it (`schedule`, `preview`)."""
+    from bot.text.compose import ComposeInput, ImageSpec
+
+    source = ComposeInput(
+        url=entry.url,
+        comment=entry.comment,
+        title=entry.title,
+        kind=entry.kind,
+        images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
+    )
+    return price_entry(source, settings, policy, arxiv_id=entry.arxiv_id)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.store.models import XLedger
+from bot.store.money import day_bounds, month_bounds
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Billed",
     "can_spend",
-    "day_bounds",
-    "month_bounds",
     "month_spent",
     "post_costs",
     "record_billed",
@@ -42,20 +41,6 @@ class Billed:
     kind: str
     amount: int  # micro-dollars
     remote_id: str | None = None
-
-
-def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The UTC calendar month holding `now`: its first instant and the next month's."""
-    moment = now.astimezone(UTC)
-    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following
-
-
-def day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The UTC day holding `now` (X's day for "free again the same day")."""
-    start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
 
 
 def record_billed(
