@@ -67,7 +67,8 @@ def schedule(app: App, days: int, as_json: bool) -> None:
         last_day = day
     out = console()
     out.print(table)
-    total = f"; on X {_usd(document['x_cost_total'])}" if on_x else ""
+    priced = on_x and any(row["x_cost"] is not None for row in rows)
+    total = f"; on X {_usd(document['x_cost_total'])}" if priced else ""
     out.print(f"{len(rows)} posts planned, {len(free)} free slots{total}.")
 
 

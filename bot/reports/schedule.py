@@ -70,15 +70,8 @@ def schedule_report(
     free = [
         iso(s, tz) for s in slots_between(config, now, now + timedelta(days=days)) if s not in taken
     ]
-    document: dict[str, Any] = {
-        "timezone": timezone,
-        "now": iso(now, tz),
-        "posts": rows,
-        "free_slots": free,
-    }
-    if x_costs is not None:
-        document["x_cost_total"] = usd(total)
-    return document, plan
+    document = {"timezone": timezone, "now": iso(now, tz), "posts": rows, "free_slots": free}
+    return document | ({} if x_costs is None else {"x_cost_total": usd(total)}), plan
 
 
 def _x_price(
