@@ -68,7 +68,7 @@ def pipeline(paperbot: Paperbot) -> Iterator[Pipeline]:
     paperbot.write_config(X_CONFIG)
     with fake_for(CREDS) as fake:
         setup = Pipeline(paperbot, fake, dict(CREDS), datetime.now(UTC).replace(microsecond=0))
-        fake.clock = lambda: setup.now  # type: ignore[method-assign,assignment]
+        fake.clock = lambda: setup.now
         yield setup
 
 
@@ -166,7 +166,7 @@ def platforms(paperbot: Paperbot) -> Iterator[Platforms]:
         FakeMastodon(access_token=MASTODON_TOKEN, now=lambda: clock[0]) as mastodon,
     ):
         setup = Platforms(paperbot, x, bluesky, mastodon, clock[0])
-        x.clock = lambda: setup.now  # type: ignore[method-assign,assignment]
+        x.clock = lambda: setup.now
         yield setup
 
 
