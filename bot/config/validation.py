@@ -134,6 +134,11 @@ def check_values(settings: Settings, source: str) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{source}: key '{key}': must be greater than 0, not {value}")
+    if x.monthly_budget is not None and x.monthly_budget <= 0:
+        raise ConfigError(
+            f"{source}: key 'x.monthly_budget': must be greater than 0 (leave it out for no "
+            f"budget), not {x.monthly_budget}"
+        )
     # TOML has nan and inf; they (and absurd sizes) pass the checks above but break timedelta
     # and the scheduler later, or make a dead daemon's lease look fresh forever.
     for table, keys in _SCHEMA.items():
@@ -151,11 +156,6 @@ def check_values(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'schedule.jitter_minutes': must be 0-120")
     if x.daily_post_limit is not None and x.daily_post_limit < 0:
         raise ConfigError(f"{source}: key 'x.daily_post_limit': must be 0 (none) or more")
-    if x.monthly_budget is not None and x.monthly_budget <= 0:
-        raise ConfigError(
-            f"{source}: key 'x.monthly_budget': must be greater than 0 (leave it out for no "
-            f"budget), not {x.monthly_budget}"
-        )
     if x.link_style not in LINK_STYLES:
         raise ConfigError(
             f"{source}: key 'x.link_style': must be 'url' or 'arxiv-id', not {x.link_style!r}"

@@ -476,7 +476,23 @@ def test_recent_posts_pages_and_caches_the_account(fake: FakeX, channel: XChanne
     assert posts[0].text == "post 149"  # newest first
     channel.recent_posts(now - timedelta(hours=1))
     assert fake.routes_called().count("get_me") == 1
-    assert fake.routes_called().count("user_tweets") == 3
+    # X bills each post a read returns: small pages, so a narrow window reads little.
+    assert fake.routes_called().count("user_tweets") == 15 + 6
+
+
+def test_recent_posts_reads_only_the_window_and_logs_what_x_bills(
+    fake: FakeX, channel: XChannel
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    for i in range(30):
+        fake.add_post(f"post {i}", created_at=now - timedelta(minutes=30 - i))
+    posts = channel.recent_posts(now - timedelta(minutes=10), now - timedelta(minutes=5))
+    assert [p.text for p in posts] == [f"post {i}" for i in range(25, 19, -1)]
+    [read] = channel.charges.drain()
+    assert read.kind == "post_read" and read.amount == 5_000
+    assert sorted(read.remote_ids) == sorted(p.remote_id for p in posts)
+    assert [line.kind for line in fake.bill] == ["post_read"] * 6
+    assert channel.charges.drain() == []
 
 
 def test_importing_the_module_does_not_import_tweepy() -> None:
