@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.channels.x.billing import POST_READ, POST_WITH_LINK, ChargeLog, create_kind
+from bot.channels.x.billing import POST_READ, POST_WITH_LINK, ChargeLog, XPrices, create_kind
 from bot.store.engine import session_scope
 from bot.store.ledger import Billed, create_recorded, record_billed, record_reads
 from bot.store.models import Post
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-__all__ = ["billing_to", "book_found_create", "record_found_create"]
+__all__ = ["billing_to", "book_create", "book_found_create", "record_found_create"]
 
 
 def charge_log(channel: object) -> ChargeLog | None:
@@ -94,10 +94,19 @@ def book_found_create(
 ) -> None:
     """`record_found_create` in the caller's session."""
     log = charge_log(channel)
-    if log is None or post.id is None or create_recorded(session, post.id):
+    if log is not None:
+        book_create(session, log.prices, post, remote_id, now)
+
+
+def book_create(
+    session: Session, prices: XPrices, post: Post, remote_id: str, now: datetime
+) -> None:
+    """Book the create of a post known to be on X (found by settling, or `resolve --posted`),
+    priced by the text that was sent, unless it is booked already."""
+    if post.id is None or create_recorded(session, post.id):
         return
     kind = create_kind(post.text)
-    amount = log.prices.post_with_link if kind == POST_WITH_LINK else log.prices.post
+    amount = prices.post_with_link if kind == POST_WITH_LINK else prices.post
     record_billed(
         session, [Billed(kind, amount, remote_id)], now=now, post_id=post.id, entry_id=post.entry_id
     )
