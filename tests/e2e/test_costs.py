@@ -39,12 +39,14 @@ retry_base_seconds = 1
 retry_max_seconds = 4
 max_attempts = 5
 
+# Not X's prices of today: the ledger must follow the config, as X's bill follows X's.
 [x.costs]
-post = 0.015
-post_with_link = 0.2
-post_read = 0.005
-media_metadata = 0.005
+post = 0.02
+post_with_link = 0.25
+post_read = 0.004
+media_metadata = 0.006
 """
+PRICES = {"post": 20_000, "post_with_link": 250_000, "post_read": 4_000, "media_metadata": 6_000}
 
 
 def micros(usd: float) -> int:
@@ -69,6 +71,7 @@ def pipeline(paperbot: Paperbot) -> Iterator[Pipeline]:
     with fake_for(CREDS) as fake:
         setup = Pipeline(paperbot, fake, dict(CREDS), datetime.now(UTC).replace(microsecond=0))
         fake.clock = lambda: setup.now
+        fake.prices = PRICES
         yield setup
 
 
@@ -110,12 +113,12 @@ def test_the_ledger_equals_xs_bill_through_figures_a_lost_answer_and_503s(
     per_post = {post["remote_id"]: micros(post["cost"]) for post in x_posts(entries)}
     assert sum(per_post.values()) == billed
     shown = pipeline.json("show", str(ids[3]))
-    assert micros(x_posts([shown])[0]["cost"]) == 200_000 + 2 * 5_000
+    assert micros(x_posts([shown])[0]["cost"]) == 250_000 + 2 * 6_000
     history = {item["entry_id"]: micros(item["cost"]) for item in pipeline.json("history")}
     assert history == {entry["id"]: per_post[x_posts([entry])[0]["remote_id"]] for entry in entries}
     lost = x_posts([pipeline.json("show", str(ids[2]))])[0]
     reads = sum(line.amount for line in fake.bill if line.route == "user_tweets")
-    assert micros(lost["cost"]) >= 200_000 + 5_000  # its create, and the read that found it
+    assert micros(lost["cost"]) >= 250_000 + 4_000  # its create, and the read that found it
     assert reads > 0
     csv_lines = pipeline.cli("history", "--csv")[1].splitlines()
     assert csv_lines[0].split(",")[-1] == "cost"
@@ -131,7 +134,7 @@ def test_settling_reads_only_the_window_of_the_lost_post(pipeline: Pipeline) -> 
     assert pipeline.entries()[entry_id]["status"] == "posted"
     reads = [line for line in pipeline.fake.bill if line.route == "user_tweets"]
     assert len(reads) == 1  # only the lost post itself was in the window
-    assert ledger_total(pipeline.paperbot) == pipeline.fake.billed() == 200_000 + 5_000
+    assert ledger_total(pipeline.paperbot) == pipeline.fake.billed() == 250_000 + 4_000
 
 
 # -- the monthly budget -------------------------------------------------------------------------
