@@ -137,6 +137,15 @@ def test_settling_reads_only_the_window_of_the_lost_post(pipeline: Pipeline) -> 
     assert ledger_total(pipeline.paperbot) == pipeline.fake.billed() == 250_000 + 4_000
 
 
+def test_the_read_check_makes_is_in_the_ledger(pipeline: Pipeline) -> None:
+    pipeline.fake.add_post(
+        "posted by hand a minute ago", created_at=pipeline.now - timedelta(1 / 1440)
+    )
+    _, out, _ = pipeline.cli("check")
+    assert "reading the account's posts: allowed" in out
+    assert ledger_total(pipeline.paperbot) == pipeline.fake.billed() == PRICES["post_read"]
+
+
 # -- the monthly budget -------------------------------------------------------------------------
 
 ALL_CONFIG = """\
@@ -247,8 +256,11 @@ def test_arxiv_id_style_cites_the_paper_on_x_without_a_link_and_links_elsewhere(
     assert (x_item["cost"], x_item["saving"]) == (0.015, 0.185)
     assert (previews[(other, "x")]["cost"], previews[(other, "x")]["saving"]) == (0.2, 0.0)
     assert "saves $0.185" in p.cli("preview", arxiv)[1]
-    schedule = p.json("schedule")
-    assert schedule["posts"] == [] or all("x_cost" in row for row in schedule["posts"])
+    rows = {row["entry_id"]: row for row in p.json("schedule")["posts"]}
+    assert (rows[int(arxiv)]["x_cost"], rows[int(arxiv)]["x_saving"]) == (0.015, 0.185)
+    assert (rows[other]["x_cost"], rows[other]["x_saving"]) == (0.2, 0.0)
+    shown = p.cli("schedule")[1]  # (the cell may wrap in a narrow terminal)
+    assert all(part in shown for part in ("$0.015", "(saves", "$0.185)", "on X $0.215."))
     p.run_once()
 
     posts = {post.text: post for post in p.x.posts}
