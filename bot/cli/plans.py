@@ -20,6 +20,9 @@ from bot.cli.context import App, console, emit_json, pass_app, translate_errors
 def schedule(app: App, days: int, as_json: bool) -> None:
     """Show the coming slots and which entry fills each.
 
+    With X enabled: what each coming X post will cost (X bills per request; see [x.costs]),
+    what the arXiv-id citation saves on it, and the total for the days shown.
+
     \b
     Example:
       paperbot schedule --days 3
@@ -92,6 +95,9 @@ def _x_cost(row: dict[str, Any]) -> str:
 @translate_errors
 def status(app: App, as_json: bool) -> None:
     """Is the daemon running, what is next, how big is the queue, what went wrong last.
+
+    Also what X has cost this calendar month (UTC) against [x] monthly_budget, and when X
+    posts held by the budget resume.
 
     \b
     Example:
