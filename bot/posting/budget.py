@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperbot")
 
-__all__ = ["BudgetGate", "check_x_budget"]
+__all__ = ["BudgetGate", "can_spend_now", "check_x_budget"]
 
 
 def in_flight(session: Session, prices: XPrices, *, besides: int | None) -> int:
@@ -81,6 +81,17 @@ class BudgetGate:
             "entry %s waits on %s: %s (this post: %s)", entry_id, channel, message, dollars(price)
         )
         return message
+
+
+def can_spend_now(engine: Engine, policy: XCostPolicy, amount: int, now: datetime) -> bool:
+    """Whether `amount` micro-dollars more on X now keeps the month within the budget, posts
+    in flight reserved: the question an engagement read asks (with the next post's price
+    added, so a read never takes a post's money)."""
+    if policy.budget is None:
+        return True
+    with session_scope(engine) as session:
+        spent = month_spent(session, now) + in_flight(session, policy.prices, besides=None)
+    return spent + amount <= policy.budget
 
 
 def check_x_budget(

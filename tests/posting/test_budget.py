@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.channels.x.billing import XPrices
-from bot.posting.budget import BudgetGate
+from bot.posting.budget import BudgetGate, can_spend_now
+from bot.posting.x_costs import XCostPolicy
 from bot.store.engine import open_database, session_scope
 from bot.store.ledger import Billed, record_billed
 from bot.store.models import Entry, Post
@@ -59,6 +60,10 @@ def test_a_post_in_flight_is_reserved_once_and_the_held_post_waits_for_next_mont
     with session_scope(engine) as session:
         record_billed(session, [Billed("post_with_link", 200_000)], now=NOW, post_id=flying_post)
     assert gate.hold_if_over(waiting, LINKED, 200_000, NOW) == expected
+    # What an engagement read asks: $0.40 spent of $0.40, nothing left; a bigger budget has.
+    assert not can_spend_now(engine, XCostPolicy(XPrices(), 400_000), 5_000, NOW)
+    assert can_spend_now(engine, XCostPolicy(XPrices(), 405_000), 5_000, NOW)
+    assert can_spend_now(engine, XCostPolicy(XPrices(), None), 10**9, NOW)
     # A post the rest of the budget still pays for goes.
     assert (
         BudgetGate(engine, 415_000, XPrices()).hold_if_over(waiting, "plain", 15_000, NOW) is None
