@@ -120,6 +120,10 @@ def status(app: App, as_json: bool) -> None:
     if as_json:
         emit_json(document)
         return
+    _print_status(document)
+
+
+def _print_status(document: dict[str, Any]) -> None:
     out = console()
     daemon = document["daemon"]
     if daemon["running"]:
