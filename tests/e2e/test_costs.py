@@ -125,7 +125,7 @@ def test_the_ledger_equals_xs_bill_through_figures_a_lost_answer_and_503s(
 
 
 def test_settling_reads_only_the_window_of_the_lost_post(pipeline: Pipeline) -> None:
-    # Twelve older posts on the account: reading the last two hours would return them all.
+    # Twelve older posts on the account: a lookup of the last two hours would pay for them all.
     for n in range(12):
         pipeline.fake.add_post(f"older post {n}", created_at=pipeline.now - timedelta(minutes=90))
     entry_id = pipeline.add(1)

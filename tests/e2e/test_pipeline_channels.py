@@ -5,7 +5,8 @@ Mastodon.py).
 Nothing in bot/ is patched. Each test steps ``PAPERBOT_NOW`` forward instead of sleeping; the
 fake Mastodon instance reads the same virtual clock, so its one-hour memory of an
 Idempotency-Key and the created_at of its statuses agree with paperbot's. The X fake stamps real
-time: the virtual clock stays within an hour of it, inside X settling's two-hour lookback.
+time: the virtual clock stays within minutes of it when X settles (its lookup reads from 15
+minutes before the send).
 """
 
 from __future__ import annotations
