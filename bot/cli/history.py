@@ -81,6 +81,7 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
         "attempts",
         "last_error",
         "text",
+        "cost",
         *ENGAGEMENT_COLUMNS,
         "gone_at",
     ]

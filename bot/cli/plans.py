@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -19,14 +20,20 @@ from bot.cli.context import App, console, emit_json, pass_app, translate_errors
 def schedule(app: App, days: int, as_json: bool) -> None:
     """Show the coming slots and which entry fills each.
 
+    With X enabled: what each coming X post will cost (X bills per request; see [x.costs]),
+    what the arXiv-id citation saves on it, and the total for the days shown.
+
     \b
     Example:
       paperbot schedule --days 3
     """
-    from bot.config.pure_views import timetable_config
+    from bot.config.pure_views import checked_compose_settings, timetable_config
+    from bot.posting.x_costs import x_cost_policy
     from bot.reports.schedule import schedule_report
 
     config = timetable_config(app.settings)
+    on_x = "x" in app.settings.channels.post_to
+    pricing = (checked_compose_settings(app.settings), x_cost_policy(app.settings.x))
     with app.reader() as reader:
         document, plan = schedule_report(
             reader,
@@ -35,6 +42,7 @@ def schedule(app: App, days: int, as_json: bool) -> None:
             days=days,
             timezone=app.settings.timezone,
             channel=app.settings.channels.post_to[0],
+            x_costs=pricing if on_x else None,
         )
     rows, free = document["posts"], document["free_slots"]
     if as_json:
@@ -44,7 +52,8 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"Plan for the next {days} days ({app.settings.timezone})")
-    for column in ("day", "time", "entry", "title", "why"):
+    columns = ["day", "time", "entry", "title", "why"] + (["X cost"] if on_x else [])
+    for column in columns:
         table.add_column(column, overflow="fold")
     last_day = ""
     for row, assignment in zip(rows, plan, strict=True):
@@ -56,11 +65,28 @@ def schedule(app: App, days: int, as_json: bool) -> None:
             str(row["entry_id"]),
             escape(str(row["title"] or row["url"])),
             str(row["reason"]),
+            *([_x_cost(row)] if on_x else []),
         )
         last_day = day
     out = console()
     out.print(table)
-    out.print(f"{len(rows)} posts planned, {len(free)} free slots.")
+    priced = on_x and any(row["x_cost"] is not None for row in rows)
+    total = f"; on X {_usd(document['x_cost_total'])}" if priced else ""
+    out.print(f"{len(rows)} posts planned, {len(free)} free slots{total}.")
+
+
+def _usd(value: float) -> str:
+    from bot.store.money import MICROS, dollars
+
+    return dollars(round(value * MICROS))
+
+
+def _x_cost(row: dict[str, Any]) -> str:
+    """The X post's price, and what the arXiv-id citation saves on it."""
+    if row["x_cost"] is None:
+        return ""
+    saving = f" (saves {_usd(row['x_saving'])})" if row["x_saving"] else ""
+    return _usd(row["x_cost"]) + saving
 
 
 @click.command()
@@ -70,12 +96,16 @@ def schedule(app: App, days: int, as_json: bool) -> None:
 def status(app: App, as_json: bool) -> None:
     """Is the daemon running, what is next, how big is the queue, what went wrong last.
 
+    Also what X has cost this calendar month (UTC) against [x] monthly_budget, and when X
+    posts held by the budget resume.
+
     \b
     Example:
       paperbot status --json
     """
     from bot.config.pure_views import timetable_config
     from bot.posting.status import gather_status
+    from bot.posting.x_costs import x_cost_policy
 
     with app.reader() as reader:
         document = gather_status(
@@ -85,10 +115,15 @@ def status(app: App, as_json: bool) -> None:
             now=app.now(),
             tz=app.tz,
             channel=app.settings.channels.post_to[0],
+            x_budget=x_cost_policy(app.settings.x).budget,
         )
     if as_json:
         emit_json(document)
         return
+    _print_status(document)
+
+
+def _print_status(document: dict[str, Any]) -> None:
     out = console()
     daemon = document["daemon"]
     if daemon["running"]:
@@ -124,5 +159,13 @@ def status(app: App, as_json: bool) -> None:
             out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
         if state.get("engagement_note"):
             out.print(f"{label} engagement not read: {state['engagement_note']}")
+    _print_costs(out, document["costs"]["x"])
     if document["last_error"]:
         out.print(f"last error: {document['last_error']}")
+
+
+def _print_costs(out: Any, costs: dict[str, Any]) -> None:
+    budget = f" of {_usd(costs['budget'])}" if costs["budget"] is not None else " (no budget)"
+    out.print(f"X costs {costs['month']}: {_usd(costs['spent'])}{budget}")
+    if costs["message"]:
+        out.print(f"[yellow]{costs['message']}[/yellow] ({costs['held']} waiting)")

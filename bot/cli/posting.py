@@ -53,6 +53,7 @@ def preview(
     """
     from bot.config.pure_views import checked_compose_settings
     from bot.posting.previews import entries_to_preview, preview_items
+    from bot.posting.x_costs import x_cost_policy
     from bot.schedule.weeks import parse_week
 
     if entry_id is not None and week:
@@ -75,6 +76,7 @@ def preview(
         channel=channel,
         compose_options=cached_mastodon_options(app),
         image_warnings=preview_image_warnings(app),
+        x_costs=x_cost_policy(app.settings.x),
     )
     if as_json:
         emit_json(items)
@@ -105,10 +107,21 @@ def _print_previews(items: list[dict[str, Any]]) -> None:
             Panel(
                 body,
                 title=f"#{item['id']} {item['channel']}",
-                subtitle=f"{item['weighted_length']}/{item['limit']}",
+                subtitle=f"{item['weighted_length']}/{item['limit']}" + _price(item),
                 expand=False,
             )
         )
+
+
+def _price(item: dict[str, Any]) -> str:
+    """What X will bill for the post, and what the citation saves ("· $0.015 on X")."""
+    from bot.store.money import MICROS, dollars
+
+    if "cost" not in item:
+        return ""
+    saving = round(item["saving"] * MICROS)
+    cost = dollars(round(item["cost"] * MICROS))
+    return f" · {cost} on X" + (f" (saves {dollars(saving)})" if saving else "")
 
 
 @click.command()
@@ -259,7 +272,7 @@ def check(app: App) -> None:
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)
-        result = check_account(channel, app.now())
+        result = check_account(channel, app.now(), lambda: app.engine)
         if result.name is not None:
             click.echo(f"posting as {result.name}")
         if result.read_access is not None:

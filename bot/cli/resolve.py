@@ -43,6 +43,8 @@ def resolve(
       paperbot resolve 12 --not-posted
     """
     from bot.posting.decisions import awaiting_decision, resolve_not_posted, resolve_posted
+    from bot.posting.x_costs import x_cost_policy
+    from bot.posting.x_ledger import book_create
     from bot.store.engine import session_scope
 
     if (posted is None) == (not not_posted):
@@ -64,6 +66,8 @@ def resolve(
                 remote_url=remote_url,
                 now=now,
             )
+            # X billed the post's create when it made it: the ledger books it now.
+            book_create(session, x_cost_policy(app.settings.x).prices, post, remote_id, now)
             done = f"entry {entry_id} recorded as posted on {post.channel}: {remote_url}"
         else:
             post = resolve_not_posted(session=session, entry_id=entry_id, channel=waiting, now=now)

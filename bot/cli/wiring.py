@@ -29,6 +29,7 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
         )
     from bot.channels.x.channel import XChannel
     from bot.channels.x.credentials import XCredentials
+    from bot.posting.x_costs import x_cost_policy
 
     credentials = XCredentials(
         api_key=secrets.api_key,
@@ -37,7 +38,10 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
         access_token_secret=secrets.access_token_secret,
     )
     channel = XChannel(
-        credentials, api_base=app.settings.x.api_base, timeout=app.settings.x.timeout_seconds
+        credentials,
+        api_base=app.settings.x.api_base,
+        timeout=app.settings.x.timeout_seconds,
+        prices=x_cost_policy(app.settings.x).prices,
     )
     _hide_secrets_in_logs(secrets.values())
     return channel, secrets.fingerprint()
@@ -98,6 +102,7 @@ def _worker(app: App, built: Any) -> Worker:
     from bot.images.limits import X_LIMIT, load_policy
     from bot.posting.outcome import RetryPolicy
     from bot.posting.publisher import Worker
+    from bot.posting.x_costs import x_cost_policy
 
     x = app.settings.x
     return Worker(
@@ -110,6 +115,7 @@ def _worker(app: App, built: Any) -> Worker:
         settle_grace=timedelta(seconds=2 * x.timeout_seconds),
         image_base_dir=Path.cwd(),
         compose_options=built.compose_options,
+        x_costs=x_cost_policy(x),
     )
 
 

@@ -22,6 +22,7 @@ from bot.config.settings import (
     ImageSettings,
     ScheduleSettings,
     Settings,
+    XCosts,
     XSettings,
 )
 from bot.config.validation import check_keys, check_values
@@ -106,6 +107,8 @@ def settings_from_mapping(
         xs["api_base"] = environ["PAPERBOT_X_API_BASE"]
     if xs.get("daily_post_limit") == 0:
         xs["daily_post_limit"] = None
+    if "costs" in xs:
+        xs["costs"] = XCosts(**xs["costs"])
     comp = section("compose")
     if "hashtags" in comp:
         comp["hashtags"] = tuple(_strings(comp["hashtags"], source, "compose.hashtags"))

@@ -25,6 +25,16 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class XCosts:
+    """`[x.costs]`: X's pay-per-use prices in USD (X changes them; the user updates them)."""
+
+    post: float = 0.015
+    post_with_link: float = 0.20
+    post_read: float = 0.005
+    media_metadata: float = 0.005
+
+
+@dataclass(frozen=True)
 class XSettings:
     daily_post_limit: int | None = None
     api_base: str | None = None
@@ -32,6 +42,12 @@ class XSettings:
     retry_base_seconds: float = 60.0
     retry_max_seconds: float = 3600.0
     timeout_seconds: float = 30.0
+    # USD per calendar month (UTC); None: no budget. See DESIGN.md "Costs".
+    monthly_budget: float | None = None
+    # "url" (default) or "arxiv-id": cite an arXiv entry as `arXiv:ID`, which X bills as a post
+    # without a link.
+    link_style: str = "url"
+    costs: XCosts = field(default_factory=XCosts)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "retry_base_seconds": (int, float),
         "retry_max_seconds": (int, float),
         "timeout_seconds": (int, float),
+        "monthly_budget": (int, float),
+        "link_style": str,
+        "costs": dict,
     },
     "compose": {"template": str, "hashtags": list, "emoji": str},
     "images": {
@@ -69,11 +72,33 @@ def check_keys(data: Mapping[str, Any], source: str) -> None:
                         f"(known: {', '.join(sorted(known))})"
                     )
                 _check_type(subvalue, known[sub], source, f"{key}.{sub}")
+                if sub in _NESTED.get(key, {}):
+                    _check_nested(subvalue, _NESTED[key][sub], source, f"{key}.{sub}")
         elif key in _SCHEMA[""]:
             _check_type(value, _SCHEMA[""][key], source, key)
         else:
             known_top = sorted([*_SCHEMA[""], *(k for k in _SCHEMA if k)])
             raise ConfigError(f"{source}: key '{key}': unknown key (known: {', '.join(known_top)})")
+
+
+# Tables inside tables (`[x.costs]`): their keys, all numbers.
+_NESTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "x": {"costs": ("post", "post_with_link", "post_read", "media_metadata")},
+}
+LINK_STYLES = ("url", "arxiv-id")
+
+
+def _check_nested(table: Mapping[str, Any], known: tuple[str, ...], source: str, key: str) -> None:
+    for sub, value in table.items():
+        if sub not in known:
+            raise ConfigError(
+                f"{source}: key '{key}.{sub}': unknown key (known: {', '.join(sorted(known))})"
+            )
+        _check_type(value, (int, float), source, f"{key}.{sub}")
+        if not (math.isfinite(value) and 0 <= value <= 1000):
+            raise ConfigError(
+                f"{source}: key '{key}.{sub}': must be a price in USD from 0 to 1000, not {value}"
+            )
 
 
 def _check_type(value: Any, expected: type | tuple[type, ...], source: str, key: str) -> None:
@@ -92,6 +117,7 @@ def _type_name(t: type) -> str:
         float: "a number",
         bool: "true or false",
         list: "a list",
+        dict: "a table",
     }.get(t, t.__name__)
 
 
@@ -112,12 +138,19 @@ def check_values(settings: Settings, source: str) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{source}: key '{key}': must be greater than 0, not {value}")
+    if x.monthly_budget is not None and x.monthly_budget <= 0:
+        raise ConfigError(
+            f"{source}: key 'x.monthly_budget': must be greater than 0 (leave it out for no "
+            f"budget), not {x.monthly_budget}"
+        )
     # TOML has nan and inf; they (and absurd sizes) pass the checks above but break timedelta
     # and the scheduler later, or make a dead daemon's lease look fresh forever.
     for table, keys in _SCHEMA.items():
         for key, kind in keys.items():
             if table and kind == (int, float):
                 number = getattr(getattr(settings, table), key)
+                if number is None:  # an optional key left out (x.monthly_budget)
+                    continue
                 if not (math.isfinite(number) and 0 <= number <= 1e9):
                     raise ConfigError(
                         f"{source}: key '{table}.{key}': must be a number from 0 to 1e9, "
@@ -127,6 +160,10 @@ def check_values(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'schedule.jitter_minutes': must be 0-120")
     if x.daily_post_limit is not None and x.daily_post_limit < 0:
         raise ConfigError(f"{source}: key 'x.daily_post_limit': must be 0 (none) or more")
+    if x.link_style not in LINK_STYLES:
+        raise ConfigError(
+            f"{source}: key 'x.link_style': must be 'url' or 'arxiv-id', not {x.link_style!r}"
+        )
     if s.catch_up not in ("spread", "next-slots"):
         raise ConfigError(
             f"{source}: key 'schedule.catch_up': must be 'spread' or 'next-slots', "

@@ -4,11 +4,14 @@ be looked up and waits for `paperbot resolve`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from bot.channels.base import Channel
 
 
@@ -21,9 +24,13 @@ class AccountCheck:
     refused: str | None = None
 
 
-def check_account(channel: Channel, now: datetime) -> AccountCheck:
-    """Ask `channel` (closed afterwards) who it posts as and what it may read."""
+def check_account(
+    channel: Channel, now: datetime, ledger: Callable[[], Engine] | None = None
+) -> AccountCheck:
+    """Ask `channel` (closed afterwards) who it posts as and what it may read. X bills the
+    read: what it billed goes into the ledger of `ledger()` (opened only then)."""
     from bot.channels.base import ChannelError
+    from bot.posting.x_ledger import charge_log, record_charges
 
     name: str | None = None
     try:
@@ -33,6 +40,9 @@ def check_account(channel: Channel, now: datetime) -> AccountCheck:
         return AccountCheck(name=name, refused=exc.message)
     finally:
         channel.close()
+        log = charge_log(channel)
+        if ledger is not None and log is not None and log.pending():
+            record_charges(ledger(), channel, None, now)
 
 
 def read_access(channel: Channel, now: datetime) -> str:

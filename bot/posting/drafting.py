@@ -9,18 +9,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.channels.base import MediaItem
+from bot.store.queue import DRY_RUN_CHANNEL
 
 if TYPE_CHECKING:
     from bot.images.types import ImagePolicy
+    from bot.posting.x_costs import XCostPolicy
     from bot.store.models import Entry
     from bot.text.compose import ComposeSettings
     from bot.text.per_channel import ChannelDraft
 
 
 def compose_entry(
-    channel: str, entry: Entry, settings: ComposeSettings, options: dict[str, int]
+    channel: str,
+    entry: Entry,
+    settings: ComposeSettings,
+    options: dict[str, int],
+    x_costs: XCostPolicy | None = None,
 ) -> ChannelDraft:
-    """The entry's text and images for ``channel`` (``options``: a Mastodon instance's limits)."""
+    """The entry's text and images for ``channel`` (``options``: a Mastodon instance's limits;
+    ``x_costs``: X's citation style, which may cite an arXiv id instead of the link)."""
     from bot.text.compose import ComposeInput, ImageSpec
     from bot.text.per_channel import compose_for
 
@@ -32,6 +39,16 @@ def compose_entry(
         images=tuple(ImageSpec(i.get("source", ""), i.get("alt", "")) for i in entry.images),
         abstract=entry.abstract,
     )
+    if x_costs is not None and channel in ("x", DRY_RUN_CHANNEL):
+        from bot.posting.x_costs import compose_x
+
+        return compose_x(
+            source,
+            settings,
+            arxiv_id=entry.arxiv_id,
+            link_style=x_costs.link_style,
+            channel=channel,
+        )
     return compose_for(channel, source, settings, **options)
 
 

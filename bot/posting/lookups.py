@@ -27,6 +27,7 @@ from bot.channels.base import (
 )
 from bot.posting.attempts import attempts_of, load_pair
 from bot.posting.lifecycle import LOOKUP_OUTCOMES, Answer, Event
+from bot.posting.x_ledger import billing_to, record_found_create
 from bot.store.engine import session_scope
 from bot.store.models import Attempt, Post
 
@@ -111,7 +112,10 @@ def look_up_post(
     with session_scope(engine) as session:
         entry, post = load_pair(session, entry_id, post_id)
         wanted = wanted_of(session, post, grace, len(entry.images))
-    lookup = look_up(channel, wanted, now)
+    with billing_to(engine, channel, post_id, now):  # X bills the posts a read returns
+        lookup = look_up(channel, wanted, now)
+    if lookup.found is not None:  # X billed the create whose answer was lost: booked once
+        record_found_create(engine, channel, post_id, lookup.found.remote_id, now)
     answer = lookup.event.answer.value.replace("_", " ")
     log.info("looked up entry %s on %s: %s -> %s", entry_id, channel.name, lookup.how, answer)
     return lookup

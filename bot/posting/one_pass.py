@@ -40,6 +40,8 @@ class RunSummary:
         parts = [
             f"{self.count(r)} {r}" for r in ("posted", "settled", "retry", "failed", "waiting")
         ]
+        if self.count("held"):
+            parts.append(f"{self.count('held')} held by the X budget")
         if self.count("needs-decision"):
             parts.append(f"{self.count('needs-decision')} needing a decision (`paperbot status`)")
         return ", ".join(parts)

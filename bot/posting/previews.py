@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.store.reader import require_entry
 
 if TYPE_CHECKING:
+    from bot.posting.x_costs import XCostPolicy
     from bot.store.read_records import EntryRecord
     from bot.store.reader import Reader
     from bot.text.compose import ComposeInput, ComposeSettings
@@ -40,6 +41,7 @@ def preview_items(
     channel: str | None = None,
     compose_options: Mapping[str, int] | None = None,
     image_warnings: Callable[[str, Sequence[str]], list[str]] | None = None,
+    x_costs: XCostPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """One preview item per entry and targeted channel (only `channel` if given): id, url,
     channel, text, weighted_length (that platform's count), limit, unit, images, warnings,
@@ -48,7 +50,11 @@ def preview_items(
     `compose_options` are a Mastodon instance's limits (bot/text/per_channel.py's compose_for).
     `image_warnings(channel, sources)` says which images are over that channel's own size limit
     (bot/images/limits.py): each platform's, never X's for everyone.
+    With `x_costs`, an X item is the post in the configured citation style and has `cost` (what
+    X will bill for it, USD) and `saving` (what the arXiv-id citation saves on it).
     """
+    from bot.posting.x_costs import price_entry
+    from bot.store.money import usd
     from bot.text.per_channel import compose_for
 
     items = []
@@ -57,7 +63,11 @@ def preview_items(
         for name in entry.channels:
             if channel is not None and name != channel:
                 continue
-            draft = compose_for(name, source, settings, **(compose_options or {}))
+            price = None
+            if name == "x" and x_costs is not None:
+                draft, price = price_entry(source, settings, x_costs, arxiv_id=entry.arxiv_id)
+            else:
+                draft = compose_for(name, source, settings, **(compose_options or {}))
             items.append(
                 {
                     "id": entry.id,
@@ -79,6 +89,8 @@ def preview_items(
                         ),
                     ],
                     "card": _card(draft),
+                    **({} if price is None else {"cost": usd(price.cost)}),
+                    **({} if price is None else {"saving": usd(price.saving)}),
                 }
             )
     return items

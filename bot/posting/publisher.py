@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Channel, ChannelError, KeyedChannel, Publication
+from bot.posting.budget import check_x_budget
 from bot.posting.cards import link_card
 from bot.posting.drafting import compose_entry, load_media
 from bot.posting.gate import ChannelGate
@@ -26,6 +27,8 @@ from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
 from bot.posting.recording import Recorder, log_step, lookups_due, next_relook
+from bot.posting.x_costs import XCostPolicy
+from bot.posting.x_ledger import billing_to
 from bot.store.engine import session_scope
 from bot.store.models import Entry, EntryStatus, Post, PostStatus
 from bot.store.post_state import begin_attempt
@@ -60,6 +63,8 @@ class Worker:
     settle_grace: timedelta = timedelta(seconds=60)
     # Passed to bot.text.per_channel.compose_for (a Mastodon instance's limits).
     compose_options: dict[str, int] = field(default_factory=dict)
+    # X's prices, monthly budget and citation style (bot/posting/x_costs.py); None: defaults.
+    x_costs: XCostPolicy | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -125,9 +130,12 @@ class Worker:
             entry = session.get(Entry, entry_id)
             assert entry is not None
             draft = compose_entry(
-                self.channel.name, entry, self.compose_settings, self.compose_options
+                self.channel.name, entry, self.compose_settings, self.compose_options, self.x_costs
             )
             composed = entry.updated_at
+        held = check_x_budget(self.engine, self.x_costs, self.channel.name, entry_id, draft, now)
+        if held is not None:  # the month's X budget cannot pay for it: it waits, queued
+            return self._emit(Outcome(entry_id, "held", held))
         try:
             media = (
                 load_media(draft, self.image_policy, self.image_base_dir)
@@ -218,11 +226,12 @@ class Worker:
             draft.unit,
         )
         try:
-            if isinstance(self.channel, KeyedChannel):
-                assert key is not None
-                published = self.channel.publish(publication, request_key=key)
-            else:
-                published = self.channel.publish(publication)
+            with billing_to(self.engine, self.channel, post_id, now):
+                if isinstance(self.channel, KeyedChannel):
+                    assert key is not None
+                    published = self.channel.publish(publication, request_key=key)
+                else:
+                    published = self.channel.publish(publication)
         except ChannelError as error:
             event = send_event(error)
             step = self.recorder.answer(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.posting.planning import plan_queue
 from bot.store.documents import iso
 from bot.store.liveness import owner_gone
+from bot.store.money import budget_message, month_bounds, usd
 from bot.store.reader import ENTRY_STATUSES
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def gather_status(
     now: datetime,
     tz: ZoneInfo,
     channel: str = "x",
+    x_budget: int | None = None,
 ) -> dict[str, Any]:
-    """`status`: `next_post` is `channel`'s (the first enabled one: all follow one timetable)."""
+    """`status`: `next_post` is `channel`'s (the first enabled one: all follow one timetable);
+    `x_budget` is `[x] monthly_budget` in micro-dollars (None: no budget)."""
     daemon = reader.daemon_state()
     last_failed = reader.last_failed_entry()
     last_error = daemon.last_error if daemon else None
@@ -56,6 +59,24 @@ def gather_status(
         "needs_decision": _decisions(reader, tz),
         "channels": {s.channel: _channel(s, now, tz) for s in reader.channel_states()},
         "last_error": last_error,
+        "costs": {"x": x_costs(reader, now, x_budget)},
+    }
+
+
+def x_costs(reader: Reader, now: datetime, budget: int | None) -> dict[str, Any]:
+    """What X cost this UTC month, the budget, and the posts the budget holds until the next
+    month (with the message `status` prints about them)."""
+    start, end = month_bounds(now)
+    spent = reader.x_spent(start, end)
+    held = [p for p in reader.budget_held_posts() if p.next_attempt_at and p.next_attempt_at > now]
+    reached = bool(held) and budget is not None
+    return {
+        "month": f"{start:%Y-%m}",
+        "spent": usd(spent),
+        "budget": None if budget is None else usd(budget),
+        "held": len(held),
+        "resume_on": f"{end:%Y-%m-%d}" if reached else None,
+        "message": budget_message(spent, budget, now) if reached and budget else None,
     }
 
 

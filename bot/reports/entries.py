@@ -20,7 +20,8 @@ def entry_documents(
     """Every entry that passes the filters, in queue order, with its posts (no attempts)."""
     entries = reader.entries(week=week, statuses=statuses)
     posts = reader.posts_for([e.id for e in entries])
-    return [entry_to_json(e, tz, posts.get(e.id, [])) for e in entries]
+    costs = reader.post_costs([p.id for group in posts.values() for p in group])
+    return [entry_to_json(e, tz, posts.get(e.id, []), costs=costs) for e in entries]
 
 
 def entry_document(reader: Reader, entry_id: int, tz: ZoneInfo) -> dict[str, Any]:
@@ -28,4 +29,4 @@ def entry_document(reader: Reader, entry_id: int, tz: ZoneInfo) -> dict[str, Any
     entry = require_entry(reader, entry_id)
     posts = reader.posts_for([entry_id]).get(entry_id, [])
     attempts = reader.attempts_for([p.id for p in posts])
-    return entry_to_json(entry, tz, posts, attempts)
+    return entry_to_json(entry, tz, posts, attempts, reader.post_costs([p.id for p in posts]))

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 def history_items(reader: Reader, filters: HistoryFilter, tz: ZoneInfo) -> list[dict[str, Any]]:
     rows = reader.history(filters)
     attempts = reader.attempts_for([post.id for post, _ in rows])
+    costs = reader.post_costs([post.id for post, _ in rows])
     engagement = reader.latest_engagement([post.id for post, _ in rows])
     items: list[dict[str, Any]] = []
     for post, entry in rows:
-        item = post_to_json(post, tz, attempts.get(post.id, []), engagement.get(post.id))
+        item = post_to_json(
+            post, tz, attempts.get(post.id, []), costs.get(post.id, 0), engagement.get(post.id)
+        )
         item.update(
             entry_id=entry.id,
             title=entry.title,

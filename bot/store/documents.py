@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.store.money import usd
+
 if TYPE_CHECKING:
     from bot.store.read_records import AttemptRecord as Attempt
     from bot.store.read_records import EngagementRecord
@@ -24,8 +26,11 @@ def post_to_json(
     post: Post,
     tz: tzinfo,
     attempts: Sequence[Attempt] = (),
+    cost: int = 0,
     engagement: EngagementRecord | None = None,
 ) -> dict[str, Any]:
+    """`cost`: the micro-dollars the X ledger holds for the post (0 elsewhere: Bluesky and
+    Mastodon bill nothing), shown in dollars; `engagement`: its newest counts, if ever read."""
     return {
         "id": post.id,
         "channel": post.channel,
@@ -40,6 +45,8 @@ def post_to_json(
         "needs_decision": getattr(post, "decision_needed_at", None) is not None,
         "next_attempt_at": iso(post.next_attempt_at, tz),
         "attempts": [attempt_to_json(a, tz) for a in attempts],
+        # What X billed for this post: its uploads' alt texts, its create, settling reads.
+        "cost": usd(cost),
         "engagement": engagement_to_json(engagement, tz),
         "gone_at": iso(getattr(post, "gone_at", None), tz),
     }
@@ -73,8 +80,9 @@ def entry_to_json(
     tz: tzinfo,
     posts: Sequence[Post] = (),
     attempts: dict[int, list[Attempt]] | None = None,
+    costs: dict[int, int] | None = None,
 ) -> dict[str, Any]:
-    attempts = attempts or {}
+    attempts, costs = attempts or {}, costs or {}
     return {
         "id": entry.id,
         "kind": entry.kind,
@@ -96,5 +104,7 @@ def entry_to_json(
         "next_attempt_at": iso(entry.next_attempt_at, tz),
         "created_at": iso(entry.created_at, tz),
         "updated_at": iso(entry.updated_at, tz),
-        "posts": [post_to_json(p, tz, attempts.get(p.id or 0, ())) for p in posts],
+        "posts": [
+            post_to_json(p, tz, attempts.get(p.id or 0, ()), costs.get(p.id or 0, 0)) for p in posts
+        ],
     }

@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -202,6 +211,31 @@ class EngagementSnapshot(SQLModel, table=True):
     replies: int = Field(default=0)
     quotes: int | None = Field(default=None)
     read_at: datetime = Field(default_factory=utcnow)
+
+
+class XLedger(SQLModel, table=True):
+    """One billable request X answered (DESIGN.md "Costs"): what, when, how much, for which post.
+
+    Money in integer micro-dollars. A read has one row per post it returned that X bills (the
+    first time that post is returned in the UTC day). `post_id` and `entry_id` are plain
+    numbers, not foreign keys: the money was spent even when the entry is removed later.
+    """
+
+    __tablename__ = "x_ledger"
+    __table_args__ = (
+        Index("ix_x_ledger_billed_at", "billed_at"),
+        Index("ix_x_ledger_post_id", "post_id"),
+        Index("ix_x_ledger_remote_id_billed_at", "remote_id", "billed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    billed_at: datetime
+    kind: str  # post | post_with_link | post_read | media_metadata
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # micro-dollars
+    post_id: int | None = Field(default=None)
+    entry_id: int | None = Field(default=None)
+    # The post created or read (the read's key for "free again the same UTC day").
+    remote_id: str | None = Field(default=None)
 
 
 class ArxivCache(SQLModel, table=True):

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import session_scope
+from bot.store.ledger import post_costs
 from bot.store.models import (
     Attempt,
     ChannelState,
@@ -24,7 +25,9 @@ from bot.store.models import (
     EngagementSnapshot,
     Entry,
     Post,
+    XLedger,
 )
+from bot.store.money import BUDGET_REACHED
 from bot.store.read_records import (
     DRY_RUN_CHANNEL,
     AttemptRecord,
@@ -194,3 +197,25 @@ class OrmReader:
             col(Post.posted_at) >= since,
         )
         return [moment for moment in self._all(query) if moment is not None]
+
+    def post_costs(self, post_ids: Sequence[int]) -> dict[int, int]:
+        with session_scope(self.engine, write=False) as session:
+            return post_costs(session, post_ids)
+
+    def x_spent(self, start: datetime, end: datetime) -> int:
+        query = select(func.coalesce(func.sum(XLedger.amount), 0)).where(
+            col(XLedger.billed_at) >= start, col(XLedger.billed_at) < end
+        )
+        return int(self._all(query)[0])
+
+    def budget_held_posts(self) -> list[PostRecord]:
+        query = (
+            select(Post)
+            .where(
+                Post.channel == "x",
+                Post.status == "retrying",
+                col(Post.last_error).startswith(BUDGET_REACHED),
+            )
+            .order_by(col(Post.entry_id), col(Post.id))
+        )
+        return [from_object(PostRecord, post) for post in self._all(query)]

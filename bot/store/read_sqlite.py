@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import DEFAULT_DATABASE_URL, HEAD_REVISION
+from bot.store.read_ledger import LedgerReads
 from bot.store.read_records import (
     DRY_RUN_CHANNEL,
     AttemptRecord,
@@ -109,7 +110,7 @@ def _converters(names: Sequence[str]) -> list[tuple[int, Any]]:
     return converters
 
 
-class SqliteReader:
+class SqliteReader(LedgerReads):
     """`bot.store.reader.Reader` on one read-only connection, inside one read transaction."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:

@@ -93,6 +93,18 @@ class Reader(Protocol):
         """When this channel posted at or after `since`."""
         ...
 
+    def post_costs(self, post_ids: Sequence[int]) -> dict[int, int]:
+        """Micro-dollars the X ledger holds per post (every id present, 0 when none)."""
+        ...
+
+    def x_spent(self, start: datetime, end: datetime) -> int:
+        """Micro-dollars the X ledger holds from `start` (inclusive) to `end` (exclusive)."""
+        ...
+
+    def budget_held_posts(self) -> list[PostRecord]:
+        """X posts waiting for next month's budget (their message says so)."""
+        ...
+
 
 def require_entry(reader: Reader, entry_id: int) -> EntryRecord:
     found = reader.entries_by_id([entry_id]).get(entry_id)

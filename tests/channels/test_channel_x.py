@@ -476,7 +476,24 @@ def test_recent_posts_pages_and_caches_the_account(fake: FakeX, channel: XChanne
     assert posts[0].text == "post 149"  # newest first
     channel.recent_posts(now - timedelta(hours=1))
     assert fake.routes_called().count("get_me") == 1
-    assert fake.routes_called().count("user_tweets") == 3
+    # X bills each post a read returns: a small first page, so a narrow window reads little;
+    # then full pages (150 posts: 10 + 100 + 40; the last hour's 60: 10 + 50).
+    assert fake.routes_called().count("user_tweets") == 3 + 2
+
+
+def test_recent_posts_reads_only_the_window_and_logs_what_x_bills(
+    fake: FakeX, channel: XChannel
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    for i in range(30):
+        fake.add_post(f"post {i}", created_at=now - timedelta(minutes=30 - i))
+    posts = channel.recent_posts(now - timedelta(minutes=10), now - timedelta(minutes=5))
+    assert [p.text for p in posts] == [f"post {i}" for i in range(25, 19, -1)]
+    [read] = channel.charges.drain()
+    assert read.kind == "post_read" and read.amount == 5_000
+    assert sorted(read.remote_ids) == sorted(p.remote_id for p in posts)
+    assert [line.kind for line in fake.bill] == ["post_read"] * 6
+    assert channel.charges.drain() == []
 
 
 def test_recent_posts_read_only_the_window_without_replies_or_reposts(
@@ -505,7 +522,7 @@ def test_recent_posts_that_cannot_cover_the_window_never_pass_for_not_posted(
         channel.recent_posts(now - timedelta(hours=1))
     assert caught.value.kind is ErrorKind.TRANSIENT
     assert "could not be read to the end of that window" in caught.value.message
-    assert fake.routes_called().count("user_tweets") == 32
+    assert fake.routes_called().count("user_tweets") == 1 + 32
 
 
 def test_importing_the_module_does_not_import_tweepy() -> None:

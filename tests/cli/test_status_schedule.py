@@ -110,10 +110,14 @@ def test_schedule_json_across_the_dst_change(paperbot: Paperbot, queue: dict[str
             "title": slug.title(),
             "url": f"https://example.org/{slug}",
             "week": {"old": "2026-W42", "next-week": "2026-W44"}.get(slug, "2026-W43"),
+            # Each goes to X with its link and no image: X bills post_with_link.
+            "x_cost": 0.2,
+            "x_saving": 0.0,
         }
         for (slug, local, reason), offset in zip(EXPECTED_PLAN, OFFSETS[tz], strict=True)
     ]
     assert document["posts"] == expected
+    assert document["x_cost_total"] == 1.2
     assert document["free_slots"] == FREE[tz]
     # Every instant is real and in order: no post twice in London's repeated hour.
     instants = [datetime.fromisoformat(p["when"]) for p in document["posts"]]
@@ -132,15 +136,15 @@ def test_schedule_week_view_for_people(paperbot: Paperbot, queue: dict[str, int]
     rows = [line for line in lines if line.startswith("│")]
     cells = [[cell.strip() for cell in row.strip("│").split("│")] for row in rows]
     assert cells == [
-        ["Fri 23 Oct", "09:00", str(queue["first"]), "First", "slot"],
-        ["Sat 24 Oct", "15:00", str(queue["timed"]), "Timed", "at"],
-        ["Sun 25 Oct", "01:30", str(queue["second"]), "Second", "slot"],
-        ["Mon 26 Oct", "09:00", str(queue["next-week"]), "Next-Week", "slot"],
-        ["Tue 27 Oct", "09:00", str(queue["old"]), "Old", "slot"],
-        ["Wed 28 Oct", "09:00", str(queue["third"]), "Third", "slot"],
+        ["Fri 23 Oct", "09:00", str(queue["first"]), "First", "slot", "$0.20"],
+        ["Sat 24 Oct", "15:00", str(queue["timed"]), "Timed", "at", "$0.20"],
+        ["Sun 25 Oct", "01:30", str(queue["second"]), "Second", "slot", "$0.20"],
+        ["Mon 26 Oct", "09:00", str(queue["next-week"]), "Next-Week", "slot", "$0.20"],
+        ["Tue 27 Oct", "09:00", str(queue["old"]), "Old", "slot", "$0.20"],
+        ["Wed 28 Oct", "09:00", str(queue["third"]), "Third", "slot", "$0.20"],
     ]
     assert "Plan for the next 7 days" in result.stdout
-    assert lines[-1] == "6 posts planned, 3 free slots."
+    assert lines[-1] == "6 posts planned, 3 free slots; on X $1.20."
 
 
 @pytest.mark.parametrize("queue", ["Europe/London"], indirect=True)
@@ -244,6 +248,16 @@ def test_status_counts_and_next_post(paperbot: Paperbot) -> None:
         "needs_decision": {"count": 0, "posts": []},
         "channels": {},
         "last_error": None,
+        "costs": {
+            "x": {
+                "month": "2026-10",
+                "spent": 0.0,
+                "budget": None,
+                "held": 0,
+                "resume_on": None,
+                "message": None,
+            }
+        },
     }
     later = add(paperbot, "later")  # waits for Friday's 09:00 slot
     timed = add(paperbot, "timed", "--at", "2026-10-22T14:00")

@@ -146,6 +146,10 @@ def test_reads_refused_the_post_waits_for_a_decision_and_the_queue_goes_on(
     assert post_of(entry)["remote_url"] == f"https://x.com/paperbot_test/status/{remote.id}"
     assert pipeline.outcomes(lost) == ["unknown", "needs-decision", "resolved-posted"]
     assert needs_decision(pipeline) == []
+    # X billed the create it made: resolving books it, so the ledger is X's bill again.
+    assert post_of(entry)["cost"] == 0.21  # two alt texts and a post with a link
+    spent = pipeline.json("status")["costs"]["x"]["spent"]
+    assert round(spent * 1_000_000) == pipeline.fake.billed() == 3 * 200_000 + 2 * 5_000
     pipeline.step(3600)
     pipeline.run_once()
     assert len(pipeline.fake.posts) == 3 and pipeline.creates() == 3

@@ -3,8 +3,7 @@
 Nothing in bot/ is patched. The CLI runs in-process (the conftest runner) or, where a process
 must die, as a subprocess; both reach the fake through ``PAPERBOT_X_API_BASE`` and read the
 clock from ``PAPERBOT_NOW``, which each test steps forward instead of sleeping through backoffs
-and rate-limit resets. The virtual clock stays within minutes of the real one, because the fake
-stamps posts with real time and settling looks back only two hours.
+and rate-limit resets.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ building, OAuth 1.0a signing and error handling rather than a mock of them:
   post's media (its ``entities.urls`` entry has the ``media_key``), ``&<>`` HTML-escaped;
 * ``write_only=True`` is an access level that may post but not read posts: the timeline and
   post lookups answer 403 with error code 453, as X does;
+* every successful billable request is on ``bill`` (tests/fakes/x_billing.py), at ``prices``;
 * ``fail_next`` injects the failures X produces in practice: 5xx, 429 with reset headers, 401,
   403 for a read-only app, 400, slow answers, and connections dropped before or after the post
   was created.
@@ -37,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.x_auth import XAuth
+from tests.fakes.x_billing import XBilling
 from tests.fakes.x_faults import XFaults, fault_reply
 from tests.fakes.x_media import XMedia
 from tests.fakes.x_metrics import XMetrics
@@ -76,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: ``FakeX.requests`` is the log."""
 
 
-class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth):
+class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth, XBilling):
     """The fake API. Thread-safe; inspect ``posts``, ``media`` and ``requests`` from tests."""
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -154,6 +156,7 @@ class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth):
             reply = self._dispatch(route, params, handler, body, target.query)
         except Exception as exc:  # a bug in the fake must show up as a 500, not a hang
             reply = problem(500, "Internal Error", f"fake X crashed: {exc!r}")
+        self._charge(route, reply)  # X bills the work done, whether the answer arrives or not
         if fault is not None:  # DROP_AFTER: the work is done, the answer never comes
             self._stopping.wait(fault.delay)
         finish(None if fault is not None else reply)

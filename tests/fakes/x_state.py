@@ -8,8 +8,12 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING
 
 from tests.fakes.x_model import FakeMedia, FakePost, Fault, LoggedRequest
+
+if TYPE_CHECKING:
+    from tests.fakes.x_billing import BillLine
 
 
 class XState:
@@ -51,6 +55,7 @@ class XState:
         self.default_metrics: dict[str, int] = {}  # public_metrics of posts without their own
         self._media: dict[str, FakeMedia] = {}
         self._requests: list[LoggedRequest] = []
+        self._bill: list[BillLine] = []  # what X charged (tests/fakes/x_billing.py)
         self._faults: list[Fault] = []
         self._nonces: set[str] = set()
         self._next_id = 1_861_000_000_000_000_000

@@ -83,6 +83,31 @@ def _publish(paperbot: Paperbot, entry_id: int, outcome: str, when: datetime) ->
             )
 
 
+def _spend(engine: Any, posted: int, held: int) -> None:
+    """X ledger rows (this month, last month, one for a removed post) and a budget hold."""
+    from bot.channels.x.billing import XPrices
+    from bot.posting.budget import BudgetGate
+    from bot.store.engine import session_scope
+    from bot.store.ledger import Billed, record_billed, record_reads
+
+    with session_scope(engine) as session:
+        [post] = session.exec(select_posts(posted)).all()
+        record_billed(session, [Billed("post_with_link", 200_000, "19")], now=NOW, post_id=post.id)
+        record_reads(session, ["19", "20"], unit_price=5_000, now=NOW, post_id=post.id)
+        record_billed(session, [Billed("media_metadata", 5_000)], now=NOW, post_id=999)
+        record_billed(session, [Billed("post", 15_000)], now=NOW - timedelta(days=40))
+    gate = BudgetGate(engine, 300_000, XPrices())
+    assert gate.hold_if_over(held, "Retry me. https://example.org/d", 200_000, NOW) is not None
+
+
+def select_posts(entry_id: int) -> Any:
+    from sqlmodel import select
+
+    from bot.store.models import Post
+
+    return select(Post).where(Post.entry_id == entry_id, Post.channel == "x")
+
+
 @pytest.fixture
 def live(paperbot: Paperbot) -> Paperbot:
     """A database with a bit of everything, at `NOW`."""
@@ -111,6 +136,7 @@ def live(paperbot: Paperbot) -> Paperbot:
         state.paused_reason, state.paused_at = "401 Unauthorized", NOW - timedelta(hours=1)
         state.rate_limited_until = NOW + timedelta(minutes=15)
         session.add(state)
+    _spend(engine, a, d)
     held = lease.acquire(engine, now=NOW - timedelta(seconds=5))
     lease.record_run(engine, held, now=NOW - timedelta(minutes=30))
     return paperbot
@@ -142,7 +168,7 @@ def _documents(reader: Reader, paperbot: Paperbot) -> dict[str, Any]:
     ):
         documents[f"history {filters}"] = history_items(reader, filters, TZ)
     documents["status"] = gather_status(
-        reader, config=config, stale_after=timedelta(minutes=1), now=NOW, tz=TZ
+        reader, config=config, stale_after=timedelta(minutes=1), now=NOW, tz=TZ, x_budget=300_000
     )
     for days in (1, 7):
         documents[f"schedule {days}"] = schedule_report(
@@ -170,6 +196,11 @@ def test_the_sqlite_reader_and_the_orm_reader_agree_on_every_document(live: Pape
     # The database really holds what the comparison is meant to cover.
     status = from_sqlite["status"]
     assert status["daemon"]["running"] and status["channels"]["x"]["paused_reason"]
+    costs = status["costs"]["x"]
+    assert (costs["month"], costs["spent"], costs["held"]) == ("2026-11", 0.215, 1)
+    assert costs["message"] == (
+        "X budget reached: $0.215 of $0.30 this month; X posts resume on 2026-12-01"
+    )
     assert status["counts"] == {"queued": 3, "posting": 1, "posted": 1, "failed": 1, "skipped": 1}
     assert {
         item["status"]

@@ -27,6 +27,7 @@ from bot.channels.base import (
 from bot.channels.engagement import EngagementRead
 from bot.channels.transport import json_or_none, scrub, transport_error
 from bot.channels.x import engagement as x_engagement
+from bot.channels.x.billing import ChargeLog, XPrices
 from bot.channels.x.credentials import XCredentials
 from bot.channels.x.errors import classify_http_error
 from bot.channels.x.media import MediaUploader, rebase
@@ -38,8 +39,12 @@ __all__ = [
 ]
 
 MAX_MEDIA = 4
-# X serves a timeline's newest 3,200 posts: 32 pages of 100.
-_TIMELINE_PAGES = 32
+# X bills each post a read returns: settling asks for a narrow window, first in a small page
+# (X's minimum is 5), so a quiet account's window is one request for a few posts; then in full
+# pages. X serves a timeline's newest 3,200 posts at most.
+_FIRST_PAGE = 10
+_PAGE = 100
+_TIMELINE_POSTS = 3200
 
 T = TypeVar("T")
 
@@ -63,6 +68,7 @@ class XChannel:
         api_base: str | None = None,
         timeout: float = 30.0,
         chunk_size: int = 1_048_576,
+        prices: XPrices | None = None,
     ) -> None:
         import tweepy
 
@@ -81,8 +87,15 @@ class XChannel:
         adapter = _requests_adapter(api_base=api_base, timeout=timeout)
         self._client.session.mount("https://", adapter)
         self._client.session.mount("http://", adapter)
+        # Every billable request that succeeded (bot/channels/x/billing.py): the worker drains
+        # it into the ledger, attributed to the post it was for.
+        self.charges = ChargeLog(prices or XPrices())
         self._media = MediaUploader(
-            credentials, api_base=api_base, timeout=timeout, chunk_size=chunk_size
+            credentials,
+            api_base=api_base,
+            timeout=timeout,
+            chunk_size=chunk_size,
+            on_metadata=self.charges.metadata,
         )
         self._account: tuple[str, str] | None = None  # (user id, username) from get_me
 
@@ -123,6 +136,7 @@ class XChannel:
                 maybe_posted=True,
             )
         remote_id = str(data["id"])
+        self.charges.created(publication.text, remote_id)
         return Published(
             remote_id=remote_id,
             remote_url=post_url(remote_id),
@@ -132,15 +146,16 @@ class XChannel:
 
     def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """The account's own posts (no replies or reposts) created from ``since`` to ``until``
-        (None: now), newest first, every page of that window.
+        (None: now), newest first, every page of that window. Each post returned is billed:
+        the window is the caller's to keep narrow.
 
-        ChannelError (TRANSIENT) when the window holds more than ``_TIMELINE_PAGES`` pages: a
-        read that could not cover the window must never pass for "not posted".
+        ChannelError (TRANSIENT) when the window holds more than X serves: a read that could
+        not cover the window must never pass for "not posted".
         """
         user_id, username = self._me()
         posts: list[RemotePost] = []
         token: str | None = None
-        for _ in range(_TIMELINE_PAGES):
+        while len(posts) < _TIMELINE_POSTS:
             response = self._call(
                 functools.partial(
                     self._client.get_users_tweets,
@@ -148,7 +163,7 @@ class XChannel:
                     start_time=_whole_second(since),
                     end_time=None if until is None else _whole_second(until, up=True),
                     exclude=["replies", "retweets"],
-                    max_results=100,
+                    max_results=_PAGE if token else _FIRST_PAGE,
                     tweet_fields=["created_at", "entities"],
                     pagination_token=token,
                     user_auth=True,
@@ -156,6 +171,7 @@ class XChannel:
                 what="reading the account's recent posts",
                 creating=False,
             )
+            self.charges.read(tuple(str(tweet.id) for tweet in response.data or ()))
             for tweet in response.data or ():
                 remote_id = str(tweet.id)
                 posts.append(
@@ -173,7 +189,7 @@ class XChannel:
                 return posts
         raise ChannelError(
             ErrorKind.TRANSIENT,
-            f"more than {_TIMELINE_PAGES * 100} posts between {since.isoformat()} and "
+            f"more than {_TIMELINE_POSTS} posts between {since.isoformat()} and "
             f"{(until or datetime.now(UTC)).isoformat()}: the timeline could not be read to "
             "the end of that window",
         )

@@ -18,7 +18,7 @@ httpx is imported on first use, never when the module is imported.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,8 +54,10 @@ class MediaUploader:
         api_base: str | None,
         timeout: float,
         chunk_size: int,
+        on_metadata: Callable[[], None] = lambda: None,
     ) -> None:
         self._secrets = credentials.values()
+        self._on_metadata = on_metadata  # X bills each alt-text request that succeeds
         self._chunk_size = chunk_size
         self._credentials, self._api_base, self._timeout = credentials, api_base, timeout
         self._http_client: httpx.Client | None = None
@@ -136,6 +138,7 @@ class MediaUploader:
                 what=f"setting the alt text of image {position}",
                 json={"id": media_id, "metadata": {"alt_text": {"text": item.alt}}},
             )
+            self._on_metadata()
         return media_id
 
     def _wait_until_processed(self, media_id: str, data: Mapping[str, Any], *, what: str) -> None:
