@@ -6,17 +6,61 @@ Split from bot/posting/publisher.py, which only orders the claim, the send and t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from bot.channels.base import MediaItem
+from bot.channels.base import Channel, KeyedChannel, MediaItem, Publication
 from bot.store.queue import DRY_RUN_CHANNEL
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.engine import Engine
+
     from bot.images.types import ImagePolicy
     from bot.posting.x_costs import XCostPolicy
     from bot.store.models import Entry
     from bot.text.compose import ComposeSettings
     from bot.text.per_channel import ChannelDraft
+
+
+class Drafter(Protocol):
+    """What composing needs of a worker (bot/posting/publisher.py's Worker)."""
+
+    engine: Engine
+    channel: Channel | KeyedChannel
+    compose_settings: ComposeSettings
+    compose_options: dict[str, int]
+    x_costs: XCostPolicy | None
+
+
+def draft_entry(worker: Drafter, entry_id: int) -> tuple[ChannelDraft, datetime]:
+    """The entry composed for the worker's channel, and the `updated_at` it was composed from
+    (a claim made later refuses an entry edited since)."""
+    from bot.store.engine import session_scope
+    from bot.store.models import Entry
+
+    with session_scope(worker.engine) as session:
+        entry = session.get(Entry, entry_id)
+        assert entry is not None
+        draft = compose_entry(
+            worker.channel.name,
+            entry,
+            worker.compose_settings,
+            worker.compose_options,
+            worker.x_costs,
+        )
+        return draft, entry.updated_at
+
+
+def publication_of(
+    draft: ChannelDraft, policy: ImagePolicy, base_dir: Path, *, fetch: bool
+) -> Publication:
+    """What to send: the text, its images loaded and checked, and (Bluesky) a link card.
+    ``fetch`` False (dry runs) loads nothing. Raises ImageError (a ValueError)."""
+    from bot.posting.cards import link_card
+
+    media = load_media(draft, policy, base_dir) if fetch else ()
+    return Publication(draft.composed, media, link_card(draft, policy, fetch=fetch))
 
 
 def compose_entry(

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import Channel, ChannelError, KeyedChannel, Publication
 from bot.posting.budget import check_x_budget
-from bot.posting.cards import link_card
-from bot.posting.drafting import compose_entry, load_media
+from bot.posting.drafting import draft_entry, publication_of
 from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
@@ -126,23 +125,13 @@ class Worker:
         blocked = self._look_first(entry_id, now)
         if blocked is not None:
             return blocked
-        with session_scope(self.engine) as session:
-            entry = session.get(Entry, entry_id)
-            assert entry is not None
-            draft = compose_entry(
-                self.channel.name, entry, self.compose_settings, self.compose_options, self.x_costs
-            )
-            composed = entry.updated_at
+        draft, composed = draft_entry(self, entry_id)
         held = check_x_budget(self.engine, self.x_costs, self.channel.name, entry_id, draft, now)
         if held is not None:  # the month's X budget cannot pay for it: it waits, queued
             return self._emit(Outcome(entry_id, "held", held))
+        fetch = self.load_images and not self.dry_run
         try:
-            media = (
-                load_media(draft, self.image_policy, self.image_base_dir)
-                if self.load_images and not self.dry_run
-                else ()
-            )
-            card = link_card(draft, self.image_policy, fetch=self.load_images and not self.dry_run)
+            publication = publication_of(draft, self.image_policy, self.image_base_dir, fetch=fetch)
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
             return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
@@ -153,7 +142,7 @@ class Worker:
             # `edit` ran while the images loaded: post the edited entry, not the old text.
             log.info("entry %s was edited meanwhile: composing it again", entry_id)
             return self.post(entry_id, now)
-        return self._send(entry_id, claimed, draft, Publication(draft.composed, media, card), now)
+        return self._send(entry_id, claimed, draft, publication, now)
 
     def _look_first(self, entry_id: int, now: datetime) -> Outcome | None:
         """An outcome that stops this attempt (not due, a post that may be out and is not

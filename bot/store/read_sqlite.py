@@ -176,8 +176,6 @@ class SqliteReader(LedgerReads):
         return grouped
 
     def latest_engagement(self, post_ids: Sequence[int]) -> dict[int, EngagementRecord]:
-        if not post_ids:
-            return {}
         sql = (
             f"SELECT {_columns(EngagementRecord, 'engagement')} FROM engagement "
             "WHERE id IN (SELECT max(id) FROM engagement "

@@ -13,7 +13,7 @@ text are in bot.channels.x.posts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,7 +24,6 @@ from bot.channels.base import (
     Published,
     RemotePost,
 )
-from bot.channels.engagement import EngagementRead
 from bot.channels.transport import json_or_none, scrub, transport_error
 from bot.channels.x import engagement as x_engagement
 from bot.channels.x.billing import ChargeLog, XPrices
@@ -90,6 +89,7 @@ class XChannel:
         # Every billable request that succeeded (bot/channels/x/billing.py): the worker drains
         # it into the ledger, attributed to the post it was for.
         self.charges = ChargeLog(prices or XPrices())
+        self.read_engagement = x_engagement.CountReads(self._client, self._call, self.charges).read
         self._media = MediaUploader(
             credentials,
             api_base=api_base,
@@ -193,20 +193,6 @@ class XChannel:
             f"{(until or datetime.now(UTC)).isoformat()}: the timeline could not be read to "
             "the end of that window",
         )
-
-    def read_engagement(self, remote_ids: Sequence[str]) -> EngagementRead:
-        """Public counts of these posts, one request (X bills every post it returns)."""
-
-        def get_tweets(ids: list[str]) -> Any:
-            return self._call(
-                lambda: self._client.get_tweets(
-                    ids, tweet_fields=["public_metrics"], user_auth=True
-                ),
-                what="reading the posts' counts",
-                creating=False,
-            )
-
-        return x_engagement.read_counts(get_tweets, remote_ids)
 
     def whoami(self) -> str:
         """``@username`` of the account the access token belongs to."""

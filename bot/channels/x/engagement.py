@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.channels.engagement import Counts, EngagementRead
+from bot.channels.x.billing import ChargeLog
 
-__all__ = ["BATCH", "read_counts"]
+__all__ = ["BATCH", "CountReads", "read_counts"]
 
 BATCH = 100
 _NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
@@ -45,3 +46,25 @@ def read_counts(
 def _count(metrics: Mapping[str, Any], key: str) -> int:
     value = metrics.get(key)
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+class CountReads:
+    """``XChannel.read_engagement``: one ``get_tweets`` request for up to 100 posts, each post
+    returned logged as a billed read (``charges``) for the ledger."""
+
+    def __init__(self, client: Any, call: Callable[..., Any], charges: ChargeLog) -> None:
+        self._client = client
+        self._call = call
+        self._charges = charges
+
+    def read(self, remote_ids: Sequence[str]) -> EngagementRead:
+        found = read_counts(self._get_tweets, remote_ids)
+        self._charges.read(found.returned)
+        return found
+
+    def _get_tweets(self, ids: list[str]) -> Any:
+        return self._call(
+            lambda: self._client.get_tweets(ids, tweet_fields=["public_metrics"], user_auth=True),
+            what="reading the posts' counts",
+            creating=False,
+        )
