@@ -74,7 +74,7 @@ def _refresh(app: App, week: str) -> list[ReadReport]:
                         ages=schedule.ages,
                         now=app.now(),
                         entry_ids=entry_ids,
-                        costs=schedule.costs.get(channel.name),
+                        costs=schedule.costs_for(app.engine, channel),
                     )
                 )
         except ChannelError as error:

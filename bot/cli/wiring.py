@@ -90,9 +90,14 @@ def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[W
 def read_schedule(app: App) -> ReadSchedule:
     """`[engagement]` for the daemon: when to read posts' counts (and how X reads are paid)."""
     from bot.posting.engagement_job import ReadSchedule
+    from bot.posting.x_costs import x_cost_policy
 
     engagement = app.settings.engagement
-    return ReadSchedule(ages=engagement.at, poll_seconds=engagement.poll_seconds)
+    return ReadSchedule(
+        ages=engagement.at,
+        poll_seconds=engagement.poll_seconds,
+        x_costs=x_cost_policy(app.settings.x),
+    )
 
 
 def _worker(app: App, built: Any) -> Worker:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from bot.channels.base import Channel, KeyedChannel
     from bot.posting.publisher import Worker
+    from bot.posting.x_costs import XCostPolicy
 
 log = logging.getLogger("paperbot")
 
@@ -38,11 +39,19 @@ REQUESTS_PER_RUN = 3
 
 @dataclass(frozen=True)
 class ReadSchedule:
-    """``[engagement]``: the ages to read at, how often to look, and how X reads are paid for."""
+    """``[engagement]``: the ages to read at, how often to look, and X's prices and budget."""
 
     ages: tuple[timedelta, ...]
     poll_seconds: float = 60.0
-    costs: Mapping[str, ReadCosts] = field(default_factory=dict)
+    x_costs: XCostPolicy | None = None
+
+    def costs_for(self, engine: Engine, channel: object) -> ReadCosts | None:
+        """How reads on ``channel`` are paid for: X's (budget and ledger), else free."""
+        if getattr(channel, "name", None) != "x" or self.x_costs is None:
+            return None
+        from bot.posting.engagement_costs import x_read_costs
+
+        return x_read_costs(engine, channel, self.x_costs)
 
 
 @dataclass
@@ -115,7 +124,7 @@ class EngagementJob:
                 ages=self.schedule.ages,
                 now=now,
                 max_requests=REQUESTS_PER_RUN,
-                costs=self.schedule.costs.get(name),
+                costs=self.schedule.costs_for(self.engine, source),
                 should_stop=should_stop,
             )
         except ChannelError as error:

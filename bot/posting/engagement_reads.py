@@ -10,7 +10,7 @@ posts it would return, it answers how many of them may be read now (the monthly 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -35,11 +35,12 @@ class ReadCosts:
     """How reads are paid for on a channel that bills them (X).
 
     ``affordable(post_ids, now)``: how many of these posts (in order) the budget lets us read
-    now; ``billed(session, returned_post_ids, now)``: record a read that returned these posts.
+    now; ``billed(session, returned, now)``: record a read that returned these posts (remote
+    id → post id).
     """
 
     affordable: Callable[[Sequence[int], datetime], int]
-    billed: Callable[[Session, Sequence[int], datetime], None]
+    billed: Callable[[Session, Mapping[str, int], datetime], None]
 
 
 @dataclass
@@ -111,10 +112,10 @@ def _read_batch(
         if remote in by_remote
     }
     gone = [by_remote[remote] for remote in found.gone if remote in by_remote]
-    returned = [by_remote[remote] for remote in found.returned if remote in by_remote]
+    returned = {remote: by_remote[remote] for remote in found.returned if remote in by_remote}
     with session_scope(engine) as session:
         record_counts(session, counts=counts, gone=gone, now=now)
-        if costs is not None and returned:
+        if costs is not None:
             costs.billed(session, returned, now)
     report.read += len(counts)
     report.gone += len(gone)
