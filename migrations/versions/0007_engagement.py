@@ -1,7 +1,7 @@
 """engagement snapshots per post, and when a post was found gone from its platform
 
 Revision ID: 0007_engagement
-Revises: 0004_channels_per_post
+Revises: 0006_x_ledger
 Create Date: 2026-12-07 16:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007_engagement"
-down_revision: str | None = "0004_channels_per_post"
+down_revision: str | None = "0006_x_ledger"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

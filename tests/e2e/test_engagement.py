@@ -198,3 +198,55 @@ def test_engagement_ages_are_validated(platforms: Platforms, bad: str) -> None: 
     p.paperbot.write_config(f'timezone = "UTC"\n[engagement]\nat = {bad}\n')
     _, _, err = p.cli("engagement", code=2)
     assert "engagement.at" in err
+
+
+def test_x_reads_are_in_the_ledger_per_post_and_free_again_the_same_day(
+    platforms: Platforms,  # noqa: F811
+) -> None:
+    p = platforms
+    ids, week = post_week(p)
+    posted = p.posted_per_channel()["x"]
+    p.cli("engagement", "--week", week, "--refresh")
+    p.step(600)
+    p.cli("engagement", "--week", week, "--refresh")  # the same UTC day: X bills nothing more
+    rows = p.paperbot.query("SELECT kind, amount, post_id, remote_id FROM x_ledger")
+    reads = [row for row in rows if row["kind"] == "post_read"]
+    assert sorted(row["remote_id"] for row in reads) == sorted(posted.values())
+    post_of = {
+        row["remote_id"]: row["id"]
+        for row in p.paperbot.query("SELECT id, remote_id FROM post WHERE channel = 'x'")
+    }
+    assert all(row["post_id"] == post_of[row["remote_id"]] for row in reads)
+    assert sum(row["amount"] for row in rows) == p.x.billed()
+    costs = {entry["id"]: entry for entry in p.json("list", "--week", week)}
+    for entry_id in ids:
+        x_post = next(post for post in costs[entry_id]["posts"] if post["channel"] == "x")
+        assert x_post["cost"] == pytest.approx(0.205)  # the linked post and one read
+
+
+def test_a_budget_with_room_for_posts_but_not_reads_skips_x_reads_only(
+    platforms: Platforms,  # noqa: F811
+) -> None:
+    p = platforms
+    config = p.paperbot.env["PAPERBOT_CONFIG"]
+    with open(config, encoding="utf-8") as file:
+        text = file.read()
+    # Two linked posts ($0.40) fit; a read needs a post's price in hand besides ($0.21 more).
+    p.paperbot.write_config(text.replace("[x]\n", "[x]\nmonthly_budget = 0.45\n"))
+    _, week = post_week(p, entries=2)
+    assert len(p.posted_per_channel()["x"]) == 2
+    before = read_requests(p)
+    _, _, err = p.cli("engagement", "--week", week, "--refresh")
+    assert read_requests(p) - before == Counter({"bluesky": 1, "mastodon": 1})
+    assert "x: 0 posts read" in err and "budget" in err
+    document = p.json("engagement", "--week", week)
+    read = {
+        post["channel"]
+        for entry in document["entries"]
+        for post in entry["posts"]
+        if post["engagement"] is not None
+    }
+    assert read == {"bluesky", "mastodon"}
+    assert not [
+        row for row in p.paperbot.query("SELECT kind FROM x_ledger") if row["kind"] == "post_read"
+    ]

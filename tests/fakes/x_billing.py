@@ -38,7 +38,7 @@ class XBilling(XState):
     """``bill`` and ``billed`` for tests; ``prices`` (micro-dollars) and ``clock`` to set."""
 
     prices: dict[str, int] = DEFAULT_PRICES
-    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] | None = None  # None: the fake's own clock (``now``)
 
     @property
     def bill(self) -> list[BillLine]:
@@ -54,7 +54,7 @@ class XBilling(XState):
         if reply.status >= 400 or not isinstance(reply.body, dict):
             return
         data = reply.body.get("data")
-        day = self.clock().astimezone(UTC).date().isoformat()
+        day = (self.clock or self.now)().astimezone(UTC).date().isoformat()
         with self._lock:
             lines = self._bill
             if route == "create_tweet" and isinstance(data, dict):
@@ -66,7 +66,7 @@ class XBilling(XState):
                 lines.append(
                     BillLine(route, "media_metadata", self.prices["media_metadata"], None, day)
                 )
-            elif route in ("user_tweets", "tweet_lookup") and data:
+            elif route in ("user_tweets", "tweet_lookup", "tweets_lookup") and data:
                 items = data if isinstance(data, list) else [data]
                 seen = {(line.remote_id, line.day) for line in lines if line.kind == "post_read"}
                 for item in items:
