@@ -34,6 +34,10 @@ jitter_minutes = 0
 [daemon]
 poll_seconds = 0.5
 heartbeat_seconds = 0.5
+
+[x]  # the retry policy of every channel
+retry_base_seconds = 1
+retry_max_seconds = 4
 """
 STARTUP = 120.0
 CREATE = "com.atproto.repo.createRecord"
