@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.channels.base import MediaItem, Publication
+from bot.channels.base import ChannelError, MediaItem, Publication
 from bot.channels.bluesky.channel import BlueskyChannel
 from bot.channels.bluesky.connection import BlueskyCredentials
 from tests.realpds.figures import chart, embedded_images, noise_png
@@ -103,6 +103,13 @@ def test_a_figure_within_the_old_limit_posts(
     assert image["image"]["size"] == len(figure) and image["alt"] == "Bars"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=ChannelError,
+    reason="paperbot still waits for a 'BlobTooLarge' no real server sends: the refusal "
+    "'400 InvalidRequest ... blob too big (maximum 1000000, got N)' fails the post for good "
+    "(issue 16, images per channel: shrink to the named maximum and send again, once)",
+)
 def test_an_over_limit_figure_is_shrunk_to_the_named_maximum_and_sent_again(
     old_pds: RealPds, old_account: Account, channel: BlueskyChannel
 ) -> None:
