@@ -100,8 +100,8 @@ def _cached(final: Path, build: Any) -> Path:
     try:
         build(building)
         (building / ".complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(final)  # an incomplete leftover (no .complete)
+        if final.exists() and not (final / ".complete").exists():
+            shutil.rmtree(final, ignore_errors=True)  # an interrupted install's leftover
         try:
             building.rename(final)
         except OSError:  # another session finished the same install first: use theirs
@@ -160,6 +160,7 @@ class RealPds:
         self.admin_password = secrets.token_hex(12)
         self.proxy = FrontProxy()
         self.direct_url = ""
+        self.running_version = ""  # what the started server's package says it is
         self._process: subprocess.Popen[str] | None = None
         self._log = workdir / "pds.log"
 

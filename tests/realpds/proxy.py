@@ -70,9 +70,10 @@ class FrontProxy:
         self.upstream = (parts.hostname, parts.port)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
 
     def lose_answer(self, xrpc: str, times: int = 1) -> None:
         """Carry out the next ``times`` requests to ``xrpc`` but close without answering."""

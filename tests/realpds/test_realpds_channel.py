@@ -18,7 +18,7 @@ from bot.channels.bluesky.connection import BlueskyCredentials
 from tests.realpds.figures import chart, embedded_images, noise_png
 from tests.realpds.harness import Account, RealPds
 
-pytestmark = [pytest.mark.realpds, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.realpds, pytest.mark.timeout(2400)]
 
 POST = "app.bsky.feed.post"
 CREATE = "com.atproto.repo.createRecord"

@@ -20,7 +20,7 @@ from tests.realpds.figures import chart, embedded_images
 from tests.realpds.harness import Account, RealPds
 from tests.realpds.proxy import Seen
 
-pytestmark = [pytest.mark.realpds, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.realpds, pytest.mark.timeout(2400)]
 
 CONFIG = """\
 timezone = "UTC"

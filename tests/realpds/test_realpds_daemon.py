@@ -19,7 +19,7 @@ from tests.realpds.figures import chart
 from tests.realpds.harness import Account, RealPds
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.realpds, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.realpds, pytest.mark.timeout(2400)]
 
 CONFIG = """\
 timezone = "UTC"
