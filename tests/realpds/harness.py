@@ -158,6 +158,7 @@ class RealPds:
         self.version = version
         self.workdir = workdir
         self.admin_password = secrets.token_hex(12)
+        self.jwt_secret = secrets.token_hex(32)  # signs the PDS's access tokens (HS256)
         self.proxy = FrontProxy()
         self.direct_url = ""
         self.running_version = ""  # what the started server's package says it is
@@ -178,6 +179,7 @@ class RealPds:
             PAPERBOT_PDS_DATA=str(self.workdir / "data"),
             PAPERBOT_PDS_PUBLIC_URL=self.proxy.url,
             PAPERBOT_PDS_ADMIN_PASSWORD=self.admin_password,
+            PAPERBOT_PDS_JWT_SECRET=self.jwt_secret,
         )
         with self._log.open("w", encoding="utf-8") as log:
             self._process = subprocess.Popen(
@@ -278,27 +280,3 @@ class RealPds:
             )
         answer.raise_for_status()
         return answer.content
-
-
-def _measure() -> None:
-    """``python -m tests.realpds.harness [VERSION]``: time the install (cold when the cache is
-    empty) and the first start, as the tier's note in README quotes them."""
-    import sys
-
-    version = sys.argv[1] if len(sys.argv) > 1 else PDS_VERSION
-    began = time.monotonic()
-    install(version)
-    installed = time.monotonic()
-    server = RealPds(version, Path(tempfile.mkdtemp(prefix="paperbot-realpds-")))
-    server.start()
-    started = time.monotonic()
-    server.create_account()
-    server.stop()
-    print(
-        f"@atproto/pds {version} in {cache_root()}: install {installed - began:.1f} s, "
-        f"start {started - installed:.1f} s, first account {time.monotonic() - started:.1f} s"
-    )
-
-
-if __name__ == "__main__":
-    _measure()

@@ -6,7 +6,8 @@
 //   PAPERBOT_PDS_DATA         an empty directory for the PDS's databases and blobs
 //   PAPERBOT_PDS_PUBLIC_URL   the URL the PDS advertises in DID documents (the harness's front
 //                             proxy, so every request a client makes passes through it)
-//   PAPERBOT_PDS_ADMIN_PASSWORD
+//   PAPERBOT_PDS_ADMIN_PASSWORD, PAPERBOT_PDS_JWT_SECRET (the key of its access tokens: the tests
+//                             sign an expired one with it)
 // On success it prints one JSON line, {"ready": true, "pds": ..., "plc": ..., "version": ...},
 // then serves until stdin closes or SIGTERM arrives (so it never outlives the test run).
 
@@ -77,7 +78,7 @@ async function main() {
     PDS_INVITE_REQUIRED: 'false',
     PDS_DEV_MODE: 'true',
     PDS_ADMIN_PASSWORD: process.env.PAPERBOT_PDS_ADMIN_PASSWORD || 'admin-pass',
-    PDS_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+    PDS_JWT_SECRET: process.env.PAPERBOT_PDS_JWT_SECRET || crypto.randomBytes(32).toString('hex'),
     PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX: k256Hex(),
     LOG_ENABLED: process.env.LOG_ENABLED || 'false',
   })

@@ -6,10 +6,16 @@ listRecords, getBlob), never from what paperbot says it sent.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication
@@ -186,3 +192,44 @@ def test_figures_up_to_the_current_limit_go_as_they_are_and_larger_ones_shrink(
     assert sizes[0] == len(fits)
     assert sizes[1] <= 2_000_000
     assert pds.blob(account, images[0]["image"]["ref"]["$link"]) == fits
+
+
+def expired_copy(token: str, secret: str) -> str:
+    """The same access token, expired a minute ago, signed (HS256) with the PDS's own key."""
+    header, payload, _ = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["exp"] = int(time.time()) - 60
+    claims["iat"] = min(int(claims.get("iat", 0)), claims["exp"] - 60)
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    signed = f"{header}.{body}".encode()
+    signature = hmac.new(secret.encode(), signed, hashlib.sha256).digest()
+    return f"{header}.{body}." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def test_an_expired_access_token_is_refreshed_without_a_new_login(
+    pds: RealPds, account: Account, channel_for: Factory, tmp_path: Path
+) -> None:
+    first = channel_for(account)
+    first.publish(Publication("Before the token expired."), request_key=first.new_request_key())
+    first.close()
+    session_file = tmp_path / f"{account.handle}.bluesky-session"
+    fields = session_file.read_text(encoding="utf-8").split(":::")  # the SDK's session string
+    stale = expired_copy(fields[2], pds.jwt_secret)
+    session_file.write_text(":::".join([*fields[:2], stale, *fields[3:]]), encoding="utf-8")
+    # The PDS itself calls that token expired.
+    with httpx.Client(timeout=60) as client:
+        refused = client.get(
+            f"{pds.direct_url}/xrpc/com.atproto.server.getSession",
+            headers={"Authorization": f"Bearer {stale}"},
+        )
+    assert (refused.status_code, refused.json()["error"]) == (400, "ExpiredToken")
+    refreshes = len(pds.proxy.seen("com.atproto.server.refreshSession"))
+
+    second = channel_for(account)  # the next run, reading the stale session
+    second.publish(Publication("After the refresh."), request_key=second.new_request_key())
+
+    logins = pds.proxy.seen("com.atproto.server.createSession")
+    assert sum(account.handle.encode() in seen.body for seen in logins) == 1
+    assert len(pds.proxy.seen("com.atproto.server.refreshSession")) == refreshes + 1
+    assert stale not in session_file.read_text(encoding="utf-8")  # the fresh tokens were kept
+    assert len(pds.records(account)) == 2
