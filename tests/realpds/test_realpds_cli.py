@@ -119,7 +119,8 @@ def test_runs_post_figures_with_alt_text_and_log_in_once(cron: Cron, pds: RealPd
     ]
     assert [image["aspectRatio"]["width"] for image in images] == [480, 520]
     assert "https://arxiv.org/abs/2401.00001" in json.dumps(posted[first]["facets"])
-    # Two runs, one login: the second run used the session the first one kept.
+    # Two runs and a check, one login: each used the session the first run kept.
+    assert f"@{cron.account.handle}" in cron("check")
     assert cron.logins() == 1
     session_file = cron.paperbot.workdir / "paperbot.db.bluesky-session"
     assert session_file.stat().st_mode & 0o077 == 0
