@@ -121,7 +121,7 @@ def test_the_ledger_equals_xs_bill_through_figures_a_lost_answer_and_503s(
     assert micros(lost["cost"]) >= 250_000 + 4_000  # its create, and the read that found it
     assert reads > 0
     csv_lines = pipeline.cli("history", "--csv")[1].splitlines()
-    assert csv_lines[0].split(",")[-1] == "cost"
+    assert "cost" in csv_lines[0].split(",")
 
 
 def test_settling_reads_only_the_window_of_the_lost_post(pipeline: Pipeline) -> None:

@@ -163,7 +163,7 @@ class XChannel:
                     start_time=_whole_second(since),
                     end_time=None if until is None else _whole_second(until, up=True),
                     exclude=["replies", "retweets"],
-                    max_results=_PAGE if token else _FIRST_PAGE,
+                    max_results=min(_PAGE, _TIMELINE_POSTS - len(posts)) if token else _FIRST_PAGE,
                     tweet_fields=["created_at", "entities"],
                     pagination_token=token,
                     user_auth=True,
