@@ -35,6 +35,7 @@ __all__ = ["BACKOFF", "MARGIN", "EngagementJob", "ReadSchedule"]
 MARGIN = timedelta(seconds=30)  # a post due this soon goes first
 BACKOFF = timedelta(minutes=5)  # after a failed read without a retry time
 REQUESTS_PER_RUN = 3
+LOCK_WAIT = 0.5  # seconds
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,14 @@ class EngagementJob:
             if upcoming is not None and upcoming - now < MARGIN:
                 continue
             lock = locks.get(name)
-            if lock is None or not lock.acquire(blocking=False):
-                continue  # posting right now: reads wait
+            # A moment's wait lets the daemon's re-planning (which takes each lock briefly, at
+            # the same poll interval) pass; a post in hand keeps it longer: reads then wait.
+            if lock is None or not lock.acquire(timeout=LOCK_WAIT):
+                continue
             try:
-                self._read(channel, now, should_stop)
+                upcoming = next_ticks.get(name)  # planned again while we waited?
+                if upcoming is None or upcoming - self.clock() >= MARGIN:
+                    self._read(channel, self.clock(), should_stop)
             finally:
                 lock.release()
 

@@ -86,3 +86,39 @@ def test_the_daemon_reads_each_post_once_after_its_age_and_a_429_never_touches_p
     assert h.entry(first)["status"] == "posted"
     daemon.signal(signal.SIGTERM)
     assert daemon.wait_exit(timeout=STARTUP) == 0
+
+
+def test_a_daemon_whose_budget_has_room_for_posts_but_not_reads_reads_bluesky_and_mastodon(
+    paperbot: Paperbot,
+    three: ThreeHarness,  # noqa: F811
+) -> None:
+    h = three
+    assert h.bluesky is not None and h.mastodon is not None
+    # Two linked posts ($0.40) fit the budget; a read needs one more post's price in hand.
+    paperbot.write_config(
+        CONFIG.replace("[x]\n", "[x]\nmonthly_budget = 0.45\n")
+        + "\n"
+        + CHANNELS
+        + f'[engagement]\nat = ["{AGE:g}s"]\npoll_seconds = 0.5\n'
+    )
+    daemon = h.start_daemon()
+    first_at, second_at = soon(1), soon(2)
+    h.add("first", first_at)
+    h.add("second", second_at)
+    assert_on_time(h.posted("first"), first_at)
+    assert_on_time(h.posted("second"), second_at)
+    wait_until(
+        lambda: (
+            {row["channel"] for row in snapshots(paperbot)} == {"bluesky", "mastodon"}
+            and len(snapshots(paperbot)) == 4
+        ),
+        what="both entries read on Bluesky and Mastodon",
+    )
+    status = wait_until(
+        lambda: (s := h.status())["channels"].get("x", {}).get("engagement_note") and s,
+        what="status saying why X was not read",
+    )
+    assert "budget" in status["channels"]["x"]["engagement_note"]
+    assert "tweets_lookup" not in h.fake.routes_called()
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit(timeout=STARTUP) == 0
