@@ -31,9 +31,10 @@ def preview_page(
     app: App, path: Path, *, entry_id: int | None, week: str | None, channel: str | None
 ) -> str:
     """Write the preview page of the entry (or the week, or the queue) to ``path``; its path."""
-    from bot.cli.channel_wiring import cached_mastodon_options
+    from bot.cli.channel_wiring import cached_mastodon_options, preview_image_warnings
     from bot.config.pure_views import checked_compose_settings
     from bot.posting.previews import entries_to_preview, preview_drafts, preview_items
+    from bot.posting.x_costs import x_cost_policy
 
     check_target(path)
     with app.reader() as reader:
@@ -41,7 +42,14 @@ def preview_page(
         planned = planned_times(app, reader, {c for e in entries for c in e.channels})
     settings = checked_compose_settings(app.settings)
     options = cached_mastodon_options(app)
-    items = preview_items(entries, settings, channel=channel, compose_options=options)
+    items = preview_items(
+        entries,
+        settings,
+        channel=channel,
+        compose_options=options,
+        image_warnings=preview_image_warnings(app),
+        x_costs=x_cost_policy(app.settings.x),
+    )
     drafts = preview_drafts(entries, settings, channel=channel, compose_options=options)
     posts = page_posts(app, entries, items, drafts, planned)
     scope = f"entry {entry_id}" if entry_id is not None else (week or "the queue")

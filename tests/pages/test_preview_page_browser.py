@@ -184,7 +184,8 @@ def test_every_post_card_image_and_alt_text_renders_offline(
         item = next(i for i in items if str(i["id"]) == entry and i["channel"] == channel)
         assert article["meter"] == f"{item['weighted_length']}/{item['limit']}"
         assert article["planned"].startswith("planned ")
-        assert article["price"] is None  # no price on the items: the slot stays empty
+        # X posts carry their price (what X will bill, as `preview --json` says); others none.
+        assert article["price"] == (_usd(item["cost"]) if channel == "x" else None)
         assert [f["alt"] for f in article["figures"]] == [i["alt"] for i in item["images"]]
         for figure in article["figures"]:
             assert figure["complete"] and figure["natural"][0] > 0, (entry, channel, figure)
@@ -239,3 +240,8 @@ def test_the_price_slot_shows_a_price_only_where_the_post_has_one(tmp_path: Path
     assert seen["x"]["price"] == "$0.200" and seen["mastodon"]["price"] is None
     assert seen["x"]["planned"] == "planned Mon 07 Dec 2026 09:00 UTC"
     assert seen["mastodon"]["planned"] == "not planned yet"
+
+
+def _usd(amount: object) -> str:
+    """How the page prints a price: dollars with three decimals."""
+    return f"${float(str(amount)):.3f}"
