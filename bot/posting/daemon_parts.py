@@ -97,29 +97,40 @@ def next_tick(
     return when, plan[0]
 
 
-class DataVersion:
-    """SQLite's data_version changes when another connection commits: a one-integer check
-    (None on other databases, which are re-planned every REPLAN_EVERY instead)."""
+class QueueChanges:
+    """The queue's change counter (bot/store/queue_changes.py), read on one connection kept open
+    (autocommit, so a PostgreSQL session never sits idle in a transaction between polls)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Any = None
 
     def read(self) -> int | None:
-        if self.engine.dialect.name != "sqlite":
-            return None
+        """The counter; None when it cannot be read (the caller then re-plans to be safe)."""
+        from bot.store.queue_changes import read_counter
+
         if self._connection is None:
-            self._connection = self.engine.raw_connection()
-        cursor = self._connection.cursor()
+            connection = self.engine.raw_connection()
+            if self.engine.dialect.name == "postgresql":
+                connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._connection = connection
         try:
-            cursor.execute("PRAGMA data_version")
-            return int(cursor.fetchone()[0])
-        finally:
-            cursor.close()
+            cursor = self._connection.cursor()
+            try:
+                return read_counter(cursor)
+            finally:
+                cursor.close()
+        except Exception:
+            self.close()  # a dropped connection: open a new one at the next poll
+            raise
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+            except Exception as exc:
+                log.debug("closing the watch connection: %s", exc)
 
 
 def exit_now(engine: Engine, held: lease.Lease | None, now: datetime) -> NoReturn:

@@ -25,7 +25,7 @@ DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 # The newest Alembic revision. Checked against the migration scripts by a test, so that the
 # common case (schema already current) needs no Alembic import at all: Alembic alone costs
 # ~0.7 s of start-up.
-HEAD_REVISION = "0004_channels_per_post"
+HEAD_REVISION = "0005_queue_changes"
 BUSY_TIMEOUT_MS = 30_000
 # The execution option that marks a read-only connection (see make_engine's begin hook).
 READ_ONLY = "paperbot_read_only"
@@ -85,6 +85,9 @@ def make_engine(url: str) -> Engine:
     for every transaction not marked read-only."""
     from sqlalchemy import create_engine, event
 
+    from bot.store.queue_changes import install
+
+    install()  # every session on any engine raises the queue's change counter as it writes
     if not url.startswith("sqlite"):
         return _server_engine(normalise_url(url))
     _ensure_sqlite_folder(url)
