@@ -135,6 +135,10 @@ def _server_engine(url: str) -> Engine:
     if engine.dialect.name == "postgresql":
         from sqlalchemy import event
 
+        from bot.store.pg_lock import keep_alive
+
+        keep_alive(engine)  # a vanished client's session (its locks) ends within a minute
+
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
             # MVCC already lets readers through; READ ONLY makes a stray write in a read
