@@ -223,7 +223,10 @@ def check(app: App) -> None:
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
     from bot.cli.check_channels import check_bluesky, check_mastodon
+    from bot.cli.dbcmd import database_lines
 
+    for line in database_lines(app):
+        click.echo(line, err=line.startswith("warning:"))
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)

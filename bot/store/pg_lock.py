@@ -189,6 +189,30 @@ def open_lock_connection(engine: Engine) -> Any:
     return connection
 
 
+def shared_sessions(engine: Engine) -> bool:
+    """Whether two of our connections can land on one server session: the sign of a pooling
+    proxy in transaction or statement mode (PgBouncer `pool_mode=transaction`), under which
+    the poster lock means nothing. Two connections, each asked twice for its server process,
+    in turn: a direct connection keeps its own process throughout and never shares it; behind
+    such a proxy the second connection's statement gets the server session the first one just
+    gave back. (A proxy with idle sessions to spare may hand out distinct ones by chance: this
+    can miss a proxy, never accuse a direct connection.)"""
+    first, second = open_lock_connection(engine), open_lock_connection(engine)
+    try:
+        seen: list[tuple[int, int]] = []
+        for _ in range(3):
+            for index, connection in enumerate((first, second)):
+                cursor = connection.cursor()
+                cursor.execute("SELECT pg_backend_pid()")
+                seen.append((index, int(cursor.fetchone()[0])))
+                cursor.close()
+    finally:
+        _close(first)
+        _close(second)
+    pids = {index: {pid for i, pid in seen if i == index} for index in (0, 1)}
+    return len(pids[0]) > 1 or len(pids[1]) > 1 or bool(pids[0] & pids[1])
+
+
 def _apply(connection: Any, settings: dict[str, str]) -> None:
     """SET them for the session, in one statement; those the server is too old for left out."""
     info = getattr(connection, "info", None)
