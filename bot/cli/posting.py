@@ -191,12 +191,21 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     if isinstance(result, int):
         if result:
             raise SystemExit(result)
-    elif result.paused_channels:
-        raise Failure(
-            "; ".join(
-                pause_message(reason, channel) for channel, reason in result.paused_channels.items()
+    else:
+        # Exit 1 when a post failed for good or a channel paused in this run, so that cron
+        # and systemd timers notice (DESIGN: `run --once` exit codes).
+        problems = [
+            pause_message(reason, channel) for channel, reason in result.paused_channels.items()
+        ]
+        failed = [outcome for outcome in result.outcomes if outcome.result == "failed"]
+        if failed:
+            ids = ", ".join(str(outcome.entry_id) for outcome in failed)
+            problems.append(
+                f"{len(failed)} post(s) failed for good in this run (entry {ids}): see "
+                "`paperbot history --status failed`; `paperbot retry ID` queues one again"
             )
-        )
+        if problems:
+            raise Failure("; ".join(problems))
 
 
 @click.command()

@@ -85,9 +85,10 @@ def make_engine(url: str) -> Engine:
     for every transaction not marked read-only."""
     from sqlalchemy import create_engine, event
 
-    from bot.store.queue_changes import install
+    from bot.store import attempt_times, queue_changes
 
-    install()  # every session on any engine raises the queue's change counter as it writes
+    queue_changes.install()  # every session raises the queue's change counter as it writes
+    attempt_times.install()  # and closes no attempt before it started
     if not url.startswith("sqlite"):
         return _server_engine(normalise_url(url))
     _ensure_sqlite_folder(url)

@@ -260,7 +260,7 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
 
     from bot.store.documents import entry_to_json
     from bot.store.engine import session_scope
-    from bot.store.queue import list_entries, posts_for
+    from bot.store.queue import attempts_for, list_entries, posts_for
 
     (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
     first = add(
@@ -291,6 +291,13 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
         with session_scope(paperbot.engine()) as session:
             entries = list_entries(session=session, week=week, statuses=statuses)
             posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
-            slow = [entry_to_json(e, tz, posts.get(e.id or 0, [])) for e in entries]
+            post_ids = [p.id for found in posts.values() for p in found if p.id]
+            attempts = attempts_for(session=session, post_ids=post_ids)
+            slow = [entry_to_json(e, tz, posts.get(e.id or 0, []), attempts) for e in entries]
         assert fast == json.loads(json.dumps(slow, ensure_ascii=False))
-    assert [bool(e["posts"]) for e in paperbot.json("list", "--json")] == [False, True, False]
+    listed = paperbot.json("list", "--json")
+    assert [bool(e["posts"]) for e in listed] == [False, True, False]
+    # The real attempts, as `show` gives them (not always []).
+    [post] = listed[1]["posts"]
+    assert [a["outcome"] for a in post["attempts"]] == ["posted"]
+    assert post["attempts"] == paperbot.json("show", str(first), "--json")["posts"][0]["attempts"]

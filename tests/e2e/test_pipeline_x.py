@@ -381,7 +381,8 @@ def test_invalid_request_fails_that_entry_alone_with_xs_message(pipeline: Pipeli
     pipeline.fake.fail_next(
         "create_tweet", FaultMode.INVALID, message="The Tweet contains an invalid URL."
     )
-    pipeline.run_once()
+    _, _, err = pipeline.run_once(code=1)  # cron and systemd timers must notice
+    assert f"1 post(s) failed for good in this run (entry {ids[0]})" in err
     entries = pipeline.entries()
     assert [entries[i]["status"] for i in ids] == ["failed", "posted", "posted"]
     assert "The Tweet contains an invalid URL." in entries[ids[0]]["last_error"]
@@ -413,7 +414,7 @@ def test_duplicate_not_on_the_timeline_fails_with_a_clear_message(pipeline: Pipe
     pipeline.fake.add_post(
         pipeline.text_of(entry_id), created_at=datetime.now(UTC) - timedelta(hours=5)
     )
-    pipeline.run_once()
+    pipeline.run_once(code=1)  # failed for good in this run
     entries = pipeline.entries()
     assert entries[entry_id]["status"] == "failed"
     message = entries[entry_id]["last_error"]
@@ -609,7 +610,7 @@ def test_no_secret_reaches_any_output_the_history_or_the_database(pipeline: Pipe
     fake.fail_next(
         "create_tweet", FaultMode.SERVER_ERROR, message=f"upstream saw {CREDS['X_API_SECRET']}"
     )
-    pipeline.cli("run", "--once", "--verbose", "--log-format", "json")
+    pipeline.cli("run", "--once", "--verbose", "--log-format", "json", code=1)
     entries = pipeline.entries()
     assert entries[ids[0]]["status"] == "failed" and "***" in entries[ids[0]]["last_error"]
     assert entries[ids[1]]["status"] == "queued"
