@@ -84,7 +84,7 @@ def status(app: App, as_json: bool) -> None:
             stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
             now=app.now(),
             tz=app.tz,
-            channel=app.settings.channels.post_to[0],
+            channels=app.settings.channels.post_to,
         )
     if as_json:
         emit_json(document)
@@ -106,6 +106,11 @@ def status(app: App, as_json: bool) -> None:
         f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
         if nxt
         else "next post: none planned"
+        + "".join(
+            f" ({name} paused)"
+            for name, state in document["channels"].items()
+            if state.get("paused_reason")
+        )
     )
     out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
     undecided = document["needs_decision"]
