@@ -301,3 +301,19 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
     [post] = listed[1]["posts"]
     assert [a["outcome"] for a in post["attempts"]] == ["posted"]
     assert post["attempts"] == paperbot.json("show", str(first), "--json")["posts"][0]["attempts"]
+
+
+def test_add_keeps_url_fragments_and_arxiv_links_still_lose_theirs(paperbot: Paperbot) -> None:
+    first = add(paperbot, "https://blog.example.org/series#part-1", "--comment", "One.")
+    second = add(paperbot, "https://blog.example.org/series#part-2", "--comment", "Two.")
+    paper = add(paperbot, "https://arxiv.org/abs/2009.01835v2#S3", "--no-fetch")
+    urls = {entry["id"]: entry["url"] for entry in paperbot.json("list", "--json")}
+    assert urls == {
+        first: "https://blog.example.org/series#part-1",
+        second: "https://blog.example.org/series#part-2",
+        paper: "https://arxiv.org/abs/2009.01835",
+    }
+    again = paperbot("add", "https://blog.example.org/series#part-2")
+    assert again.exit_code == 2 and f"as entry {second}" in again.stderr
+    preview = paperbot.json("preview", str(second), "--json")
+    assert "https://blog.example.org/series#part-2" in preview[0]["text"]
