@@ -103,7 +103,10 @@ def lock_path(engine: Engine) -> Path | None:
         database = database[len("file:") :].split("?", 1)[0]
     if database in ("", ":memory:") or "mode=memory" in str(engine.url):
         return None
-    return Path(database).expanduser().absolute().with_name(Path(database).name + ".lock")
+    # resolve(), not absolute(): two spellings of one file (a symlink, `..`, a symlinked
+    # folder) must meet on one lock file, or two posters would share the database.
+    resolved = Path(database).expanduser().resolve()
+    return resolved.with_name(resolved.name + ".lock")
 
 
 def poster_lock_for(engine: Engine) -> PosterLock:
