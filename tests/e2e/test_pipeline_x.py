@@ -468,22 +468,24 @@ def test_server_errors_are_retried_with_backoff_then_fail(
         return sum(1 for r in pipeline.fake.requests if r.route == route)
 
     tries: list[int] = []
+    codes: list[int] = []
     waits: list[timedelta] = []
     while pipeline.entries()[entry_id]["status"] == "queued" and len(tries) < 8:
         before = hits()
-        pipeline.run_once()
+        codes.append(pipeline.run_once(code=None)[0])
         tries.append(hits() - before)
         entry = pipeline.entries()[entry_id]
         if entry["status"] == "queued":
             retry_at = datetime.fromisoformat(entry["next_attempt_at"])
             waits.append(retry_at - pipeline.now)
             before = hits()
-            pipeline.run_once()  # before the backoff is over: not tried
+            codes.append(pipeline.run_once(code=None)[0])  # before the backoff: not tried
             assert hits() == before
             pipeline.now = retry_at + timedelta(seconds=1)
     entry = pipeline.entries()[entry_id]
     assert entry["status"] == "failed", entry
     assert tries == [1, 1, 1] and hits() == 3
+    assert sorted(codes) == [0] * (len(codes) - 1) + [1]  # the run that gave up tells cron
     assert entry["attempts"] == 3
     assert "gave up after 3 attempts" in entry["last_error"]
     assert "server error" in entry["last_error"]
