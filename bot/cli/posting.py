@@ -105,6 +105,13 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
         dry_run=dry_run,
     )
     if result.handed_to is not None:
+        if result.in_flight:
+            click.echo(
+                f"the daemon ({result.handed_to}) is posting entry {entry_id} on "
+                f"{', '.join(result.in_flight)} right now (any other channel of it is due now); "
+                f"see `paperbot show {entry_id}` for how it went"
+            )
+            return
         click.echo(
             f"the daemon ({result.handed_to}) is running: entry {entry_id} is due now and it "
             f"will post it within seconds; see `paperbot show {entry_id}`"

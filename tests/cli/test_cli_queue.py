@@ -317,3 +317,45 @@ def test_add_keeps_url_fragments_and_arxiv_links_still_lose_theirs(paperbot: Pap
     assert again.exit_code == 2 and f"as entry {second}" in again.stderr
     preview = paperbot.json("preview", str(second), "--json")
     assert "https://blog.example.org/series#part-2" in preview[0]["text"]
+
+
+def test_post_on_an_entry_the_daemon_is_posting_says_so(paperbot: Paperbot) -> None:
+    from bot.store import lease
+    from bot.store.engine import session_scope
+    from bot.store.models import Entry
+    from bot.store.post_state import begin_attempt
+
+    entry_id = add(
+        paperbot,
+        "https://example.org/a",
+        "--channel",
+        "x",
+        "--channel",
+        "bluesky",
+        "--at",
+        "2030-01-01T09:00",
+    )
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    engine = paperbot.engine()
+    held = lease.acquire(engine, now=now, owner="h:42:x")  # a daemon on host h ...
+    with session_scope(engine) as session:  # ... sending the entry on X right now
+        entry = session.get(Entry, entry_id)
+        assert entry is not None
+        begin_attempt(session=session, entry=entry, channel="x", text="t", now=now)
+    result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 0, result.stderr
+    assert f"(pid 42 on h) is posting entry {entry_id} on x right now" in result.stdout
+    shown = paperbot.json("show", str(entry_id), "--json")
+    assert shown["status"] == "posting" and shown["at"] == "2026-11-30T09:00:00+00:00"
+
+    # Its outcome lost and not to be looked up: the daemon will not send it, resolve must.
+    paperbot.execute("UPDATE post SET decision_needed_at = :now", now=now)
+    before = paperbot.dump()
+    result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 2
+    assert f"entry {entry_id} awaits a decision on x" in result.stderr
+    assert f"paperbot resolve {entry_id} --channel x" in result.stderr
+    assert "cannot be edited" not in result.stderr
+    assert paperbot.dump() == before
+    held.lock.release()
+    engine.dispose()
