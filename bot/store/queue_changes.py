@@ -25,6 +25,9 @@ BUMP_SQL = (
     "ON CONFLICT (id) DO UPDATE SET counter = queue_change.counter + 1"
 )
 READ_SQL = "SELECT counter FROM queue_change WHERE id = 1"
+# On PostgreSQL a bump also notifies this channel (delivered at commit), so a daemon that LISTENs
+# learns of a change without asking the server at every poll.
+NOTIFY_CHANNEL = "paperbot_queue"
 _FLAG = "paperbot_queue_changed"
 _installed: list[bool] = []
 
@@ -76,7 +79,10 @@ def _before_commit(session: Any) -> None:
     if session.info.pop(_FLAG, False):
         from sqlalchemy import text
 
-        session.connection().execute(text(BUMP_SQL))
+        connection = session.connection()
+        connection.execute(text(BUMP_SQL))
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 def _after_rollback(session: Any) -> None:
