@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -105,12 +106,7 @@ def status(app: App, as_json: bool) -> None:
     out.print(
         f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
         if nxt
-        else "next post: none planned"
-        + "".join(
-            f" ({name} paused)"
-            for name, state in document["channels"].items()
-            if state.get("paused_reason")
-        )
+        else "next post: none planned" + _paused_note(document)
     )
     out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
     undecided = document["needs_decision"]
@@ -129,3 +125,9 @@ def status(app: App, as_json: bool) -> None:
             out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
     if document["last_error"]:
         out.print(f"last error: {document['last_error']}")
+
+
+def _paused_note(document: dict[str, Any]) -> str:
+    """` (x paused)` for each paused channel: why no post is planned on it."""
+    channels = document["channels"].items()
+    return "".join(f" ({name} paused)" for name, state in channels if state.get("paused_reason"))
