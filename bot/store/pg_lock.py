@@ -60,7 +60,7 @@ SERVER_KEEPALIVES = {
 # the pings below keep a live holder's session from ever reaching it.
 LOCK_SESSION_SETTINGS = {**SERVER_KEEPALIVES, "idle_session_timeout": "45000"}
 SINCE_VERSION = {"tcp_user_timeout": 120000, "idle_session_timeout": 140000}  # server_version
-PING_SECONDS = 5.0  # how often the holder pings its lock session (well under the idle timeout)
+PING_SECONDS = 15.0  # how often the holder pings its lock session (a third of the idle timeout)
 # How long a refused try waits for a just-killed holder's server process to exit (1 s).
 HOLDER_EXIT_TRIES = 10
 HOLDER_EXIT_WAIT = 0.1

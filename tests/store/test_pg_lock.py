@@ -105,5 +105,5 @@ def test_the_holder_pings_its_session_while_it_holds_the_lock(
             ).scalar_one()
 
     first = last_activity()
-    wait_until(lambda: last_activity() > first, "the holder to ping its session", 30)
+    wait_until(lambda: last_activity() > first, "the holder to ping its session", 60)
     lock.release()
