@@ -97,7 +97,8 @@ def measure(url: str, workdir: Path, fake: FakeX, args: argparse.Namespace) -> t
 
 def server_sessions(url: str) -> list[psutil.Process]:
     """The PostgreSQL server processes of the daemon's sessions (none for SQLite): their CPU is
-    the daemon's work too (a plan's queries run there)."""
+    the daemon's work too (a plan's queries run there). Autovacuum's workers are not (they tidy
+    up after the bench's own inserts)."""
     if not url.startswith("postgresql"):
         return []
     from sqlalchemy import create_engine, text
@@ -108,7 +109,7 @@ def server_sessions(url: str) -> list[psutil.Process]:
         pids = connection.execute(
             text(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             )
         ).scalars()
         found = [psutil.Process(pid) for pid in pids]
