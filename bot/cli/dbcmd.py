@@ -86,3 +86,27 @@ def copy(app: App, to_url: str | None, from_url: str | None) -> None:
         raise Failure(str(exc)) from None
     rows = ", ".join(f"{n} {name}" for name, n in report.rows.items())
     click.echo(f"copied {report.source} to {report.target}: {rows}")
+
+
+def database_lines(app: App) -> list[str]:
+    """What `paperbot check` says about the database: on PostgreSQL, whether the connection is
+    direct (the poster lock is a session advisory lock; a transaction-pooling proxy breaks it)."""
+    from bot.store.engine import database_url, make_engine, redact_url
+
+    url = database_url(app.environ)
+    engine = make_engine(url)
+    if engine.dialect.name != "postgresql":
+        return []
+    from bot.store.pg_lock import shared_sessions
+
+    try:
+        shared = shared_sessions(engine)
+    finally:
+        engine.dispose()
+    if shared:
+        return [
+            f"warning: {redact_url(url)} hands one server session to several connections (a "
+            "transaction-pooling proxy such as PgBouncer with pool_mode=transaction?): the "
+            "poster lock needs a direct connection or session pooling, or two daemons may post"
+        ]
+    return [f"database: {redact_url(url)} (direct sessions: the poster lock holds)"]

@@ -114,7 +114,7 @@ def status(app: App, as_json: bool) -> None:
             stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
             now=app.now(),
             tz=app.tz,
-            channel=app.settings.channels.post_to[0],
+            channels=app.settings.channels.post_to,
             x_budget=x_cost_policy(app.settings.x).budget,
         )
     if as_json:
@@ -140,7 +140,7 @@ def _print_status(document: dict[str, Any]) -> None:
     out.print(
         f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
         if nxt
-        else "next post: none planned"
+        else "next post: none planned" + _paused_note(document)
     )
     out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
     undecided = document["needs_decision"]
@@ -169,3 +169,9 @@ def _print_costs(out: Any, costs: dict[str, Any]) -> None:
     out.print(f"X costs {costs['month']}: {_usd(costs['spent'])}{budget}")
     if costs["message"]:
         out.print(f"[yellow]{costs['message']}[/yellow] ({costs['held']} waiting)")
+
+
+def _paused_note(document: dict[str, Any]) -> str:
+    """` (x paused)` for each paused channel: why no post is planned on it."""
+    channels = document["channels"].items()
+    return "".join(f" ({name} paused)" for name, state in channels if state.get("paused_reason"))

@@ -149,6 +149,13 @@ def post(app: App, entry_id: int, dry_run: bool, log_format: str) -> None:
         dry_run=dry_run,
     )
     if result.handed_to is not None:
+        if result.in_flight:
+            click.echo(
+                f"the daemon ({result.handed_to}) is posting entry {entry_id} on "
+                f"{', '.join(result.in_flight)} right now (any other channel of it is due now); "
+                f"see `paperbot show {entry_id}` for how it went"
+            )
+            return
         click.echo(
             f"the daemon ({result.handed_to}) is running: entry {entry_id} is due now and it "
             f"will post it within seconds; see `paperbot show {entry_id}`"
@@ -236,12 +243,21 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
     if isinstance(result, int):
         if result:
             raise SystemExit(result)
-    elif result.paused_channels:
-        raise Failure(
-            "; ".join(
-                pause_message(reason, channel) for channel, reason in result.paused_channels.items()
+    else:
+        # Exit 1 when a post failed for good or a channel paused in this run, so that cron
+        # and systemd timers notice (DESIGN: `run --once` exit codes).
+        problems = [
+            pause_message(reason, channel) for channel, reason in result.paused_channels.items()
+        ]
+        failed = [outcome for outcome in result.outcomes if outcome.result == "failed"]
+        if failed:
+            ids = ", ".join(str(outcome.entry_id) for outcome in failed)
+            problems.append(
+                f"{len(failed)} post(s) failed for good in this run (entry {ids}): see "
+                "`paperbot history --status failed`; `paperbot retry ID` queues one again"
             )
-        )
+        if problems:
+            raise Failure("; ".join(problems))
 
 
 @click.command()
@@ -268,7 +284,10 @@ def check(app: App) -> None:
         f"config: {settings.config_path or 'built-in defaults'} (time zone {settings.timezone})"
     )
     from bot.cli.check_channels import check_bluesky, check_mastodon
+    from bot.cli.dbcmd import database_lines
 
+    for line in database_lines(app):
+        click.echo(line, err=line.startswith("warning:"))
     click.echo(f"channels: {', '.join(settings.channels.post_to)}")
     if "x" in settings.channels.post_to:
         channel, _ = build_channel(app, dry_run=False)

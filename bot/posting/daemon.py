@@ -4,8 +4,9 @@ Jobs on a background scheduler, while the main thread only waits for a signal:
 - `tick:<channel>` (a date job at that channel's next due time, one per channel, each with its
   own lock, so a channel that is down, paused or rate-limited never holds the others back):
   settle, post what is due on that channel, plan its next tick;
-- `watch` (every few seconds): if the queue changed (SQLite's data_version), re-plan, so
-  entries added from the CLI are picked up without restart or polling the queue itself;
+- `watch` (every few seconds): if the queue changed (its change counter moved: never the
+  daemon's own heartbeat), re-plan, so entries added from the CLI are picked up without restart
+  or reading the queue itself;
 - `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py);
 - `engagement`: read posts' counts on idle channels (bot/posting/engagement_job.py).
 First it holds the poster lock (`standby`: waits for it). A first SIGTERM/SIGINT lets the post in
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.posting.daemon_parts import (
     REPLAN_EVERY,
-    DataVersion,
+    QueueChanges,
     close_channels,
     exit_now,
     log_pause,
@@ -63,7 +64,7 @@ class Daemon:
     lease: lease.Lease | None = None  # the lease, when the caller took it already
     _stop: threading.Event = field(default_factory=threading.Event)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)  # one per channel
-    _data_version: int | None = None
+    _queue_counters: dict[str, int | None] = field(default_factory=dict)  # seen when planned
     _planned_at: datetime | None = None
     _next_tick: dict[str, datetime | None] = field(default_factory=dict)
     _signals: int = 0
@@ -72,7 +73,7 @@ class Daemon:
     # Each channel's own `last_run` (the timetable's catch-up mark); the earliest is stored.
     _last_run: dict[str, datetime | None] = field(default_factory=dict)
     _scheduler: Any = None
-    _data_versions: DataVersion | None = None
+    _queue_changes: QueueChanges | None = None
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
     reads: EngagementJob | None = None  # reading posts' counts in the time between posts
@@ -208,27 +209,26 @@ class Daemon:
         if self._stop.is_set():
             return
         try:
-            if self._data_versions is None:
-                self._data_versions = DataVersion(self.engine)
-            version = self._data_versions.read()
+            if self._queue_changes is None:
+                self._queue_changes = QueueChanges(self.engine)
+            counter = self._queue_changes.read()
         except Exception as exc:
             log.warning("watch: %s", exc)
             return
         now = self.clock()
-        changed = version is None or version != self._data_version
         stale = self._planned_at is None or now - self._planned_at > REPLAN_EVERY
-        if changed or stale:
-            # Never wait for a tick (a post may take a minute): a blocked watch holds the second
-            # pool thread, so the heartbeat starves and the lease looks stale mid-post. The tick
-            # re-plans when it ends; a version left unrecorded here is simply seen next time.
-            self._data_version = version
-            for name, lock in self._locks.items():
-                if not lock.acquire(blocking=False):
-                    continue  # that channel's tick re-plans when it ends
-                try:
-                    self._plan_next_tick(name)
-                finally:
-                    lock.release()
+        for name, lock in self._locks.items():
+            if not stale and counter is not None and counter == self._queue_counters.get(name):
+                continue
+            # Never wait for a tick (a post may take a minute: the heartbeat would starve); a
+            # busy channel is looked at again next poll (its tick may predate this change).
+            if not lock.acquire(blocking=False):
+                continue
+            try:
+                self._queue_counters[name] = counter
+                self._plan_next_tick(name)
+            finally:
+                lock.release()
 
     def _heartbeat(self) -> None:
         if self.lease is None or self._stop.is_set():
@@ -288,8 +288,8 @@ class Daemon:
 
     def _close(self) -> None:
         self._closing = True
-        if self._data_versions is not None:
-            self._data_versions.close()
+        if self._queue_changes is not None:
+            self._queue_changes.close()
         try:
             if self.lease is not None:
                 lease.release(self.engine, self.lease, now=self.clock())

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("paperbot")
 REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
 STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
+RECHECK_SECONDS = 60.0  # PostgreSQL: read the change counter at least this often anyway
 
 
 def utc_now() -> datetime:
@@ -116,29 +117,79 @@ def next_tick(
     return when, plan[0] if plan else None
 
 
-class DataVersion:
-    """SQLite's data_version changes when another connection commits: a one-integer check
-    (None on other databases, which are re-planned every REPLAN_EVERY instead)."""
+class QueueChanges:
+    """The queue's change counter (bot/store/queue_changes.py), read on one connection kept open
+    (autocommit, so a PostgreSQL session never sits idle in a transaction between polls).
+
+    On PostgreSQL the connection LISTENs for the writers' NOTIFY, and a poll asks the server
+    only when one arrived (or every RECHECK_SECONDS, should one ever be missed): an idle poll
+    reads the socket's buffer and sends nothing. SQLite reads the counter at every poll (one
+    page of a local file).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Any = None
+        self._counter: int | None = None
+        self._read_at = 0.0
+        self._notified = True
 
     def read(self) -> int | None:
-        if self.engine.dialect.name != "sqlite":
-            return None
-        if self._connection is None:
-            self._connection = self.engine.raw_connection()
-        cursor = self._connection.cursor()
+        """The counter; None when the row is missing (the caller then re-plans to be safe)."""
+        import time
+
+        from bot.store.queue_changes import read_counter
+
         try:
-            cursor.execute("PRAGMA data_version")
-            return int(cursor.fetchone()[0])
-        finally:
-            cursor.close()
+            if self._connection is None:
+                self._open()
+            listening = self.engine.dialect.name == "postgresql"
+            if listening and not self._notified:
+                self._drain()
+            fresh = time.monotonic() - self._read_at < RECHECK_SECONDS
+            if listening and not self._notified and fresh and self._counter is not None:
+                return self._counter
+            self._notified = False
+            cursor = self._connection.cursor()
+            try:
+                self._counter = read_counter(cursor)
+            finally:
+                cursor.close()
+            self._read_at = time.monotonic()
+            return self._counter
+        except Exception:
+            self.close()  # a dropped connection: open a new one at the next poll
+            raise
+
+    def _open(self) -> None:
+        connection = self.engine.raw_connection()
+        self._connection = connection
+        self._notified = True  # anything may have changed while we were not listening
+        if self.engine.dialect.name == "postgresql":
+            from bot.store.queue_changes import NOTIFY_CHANNEL
+
+            driver = connection.driver_connection
+            driver.autocommit = True  # type: ignore[union-attr]
+            driver.add_notify_handler(self._on_notify)  # type: ignore[union-attr]
+            driver.execute(f"LISTEN {NOTIFY_CHANNEL}")  # type: ignore[union-attr]
+
+    def _on_notify(self, _notify: Any) -> None:
+        self._notified = True  # one that arrived while psycopg ran a statement of ours
+
+    def _drain(self) -> None:
+        """Take what notifications the server sent, without sending anything (never blocks)."""
+        pgconn = self._connection.driver_connection.pgconn
+        pgconn.consume_input()
+        while pgconn.notifies() is not None:
+            self._notified = True
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+            except Exception as exc:
+                log.debug("closing the watch connection: %s", exc)
 
 
 def exit_now(engine: Engine, held: lease.Lease | None, now: datetime) -> NoReturn:

@@ -29,6 +29,7 @@ class PostNowResult:
     outcomes: tuple[tuple[str, Outcome], ...] = ()
     handed_to: str | None = None  # the poster lock's holder, which will post the entry
     paused: tuple[tuple[str, str], ...] = ()
+    in_flight: tuple[str, ...] = ()  # channels the daemon is posting the entry on right now
 
 
 def pause_message(reason: str, channel: str = "x") -> str:
@@ -71,15 +72,33 @@ def check_postable(engine: Engine, entry_id: int) -> list[str]:
         return list(entry.channels)
 
 
-def hand_to_daemon(engine: Engine, entry_id: int, now: datetime) -> str:
-    """Make the entry due now for the poster holding the lock; returns that holder."""
+def hand_to_daemon(engine: Engine, entry_id: int, now: datetime) -> tuple[str, tuple[str, ...]]:
+    """Make the entry due now for the poster holding the lock; returns that holder and the
+    channels it is posting the entry on at this moment (an entry `posting` is in its hands:
+    its other channels are made due now too, its text is not touched). ValueError (bad input)
+    when a post awaits a decision: the daemon will not send it, `paperbot resolve` must."""
     from bot.store.engine import session_scope
     from bot.store.lease import holder
-    from bot.store.queue import EntryChanges, edit_entry
+    from bot.store.queue import EntryChanges, edit_entry, get_entry, posts_for
 
     with session_scope(engine, write=True) as session:
-        edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=now))
-    return holder(engine)
+        entry = get_entry(session=session, entry_id=entry_id, for_update=True)
+        if entry.status != "posting":
+            edit_entry(session=session, entry_id=entry_id, changes=EntryChanges(at=now))
+            return holder(engine), ()
+        posts = posts_for(session=session, entry_ids=[entry_id]).get(entry_id, [])
+        in_flight = [post for post in posts if post.status == "posting"]
+        for post in in_flight:
+            if post.decision_needed_at is not None:
+                raise ValueError(
+                    f"entry {entry_id} awaits a decision on {post.channel} (the outcome of its "
+                    "post is unknown and cannot be looked up): settle it with `paperbot resolve "
+                    f"{entry_id} --channel {post.channel} --posted URL` or `--not-posted`"
+                )
+        entry.at = now  # only `at`: what the daemon is sending stays as it is
+        entry.updated_at = now
+        session.add(entry)
+    return holder(engine), tuple(post.channel for post in in_flight)
 
 
 def post_now(
@@ -100,7 +119,8 @@ def post_now(
 
     held = lease.try_acquire(engine, now=now())
     if held is None:
-        return PostNowResult(handed_to=hand_to_daemon(engine, entry_id, now()))
+        handed_to, in_flight = hand_to_daemon(engine, entry_id, now())
+        return PostNowResult(handed_to=handed_to, in_flight=in_flight)
     try:
         workers = [w for w in make_workers(False) if w.channel.name in channels]
     except BaseException:

@@ -7,6 +7,7 @@ is callable without the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +42,11 @@ def gather_status(
     stale_after: timedelta,
     now: datetime,
     tz: ZoneInfo,
-    channel: str = "x",
+    channels: Sequence[str] = ("x",),
     x_budget: int | None = None,
 ) -> dict[str, Any]:
-    """`status`: `next_post` is `channel`'s (the first enabled one: all follow one timetable);
+    """`status`: `next_post` is the earliest of the enabled `channels` that are not paused (a
+    paused channel posts nothing until its credentials change: no "next post" for it);
     `x_budget` is `[x] monthly_budget` in micro-dollars (None: no budget)."""
     daemon = reader.daemon_state()
     last_failed = reader.last_failed_entry()
@@ -53,7 +55,7 @@ def gather_status(
         last_error = f"entry {last_failed.id}: {last_failed.last_error}"
     return {
         "daemon": _daemon(daemon, now, stale_after, tz),
-        "next_post": _next_post(reader, config, now, daemon, tz, channel),
+        "next_post": _next_post(reader, config, now, daemon, tz, channels),
         "counts": queue_counts(reader),
         # Posts whose outcome is unknown and cannot be looked up: `paperbot resolve` them.
         "needs_decision": _decisions(reader, tz),
@@ -132,19 +134,25 @@ def _next_post(
     now: datetime,
     daemon: DaemonRecord | None,
     tz: ZoneInfo,
-    channel: str,
+    channels: Sequence[str],
 ) -> dict[str, Any] | None:
-    plan = plan_queue(
-        reader,
-        config,
-        now,
-        channel=channel,
-        last_run=daemon.last_run_at if daemon else None,
-        horizon=NEXT_POST_HORIZON,
-    )
-    if not plan:
+    paused = {state.channel for state in reader.channel_states() if state.paused_reason}
+    first = None
+    for channel in channels:
+        if channel in paused:
+            continue
+        plan = plan_queue(
+            reader,
+            config,
+            now,
+            channel=channel,
+            last_run=daemon.last_run_at if daemon else None,
+            horizon=NEXT_POST_HORIZON,
+        )
+        if plan and (first is None or plan[0].when < first.when):
+            first = plan[0]
+    if first is None:
         return None
-    first = plan[0]
     entry = reader.entries_by_id([first.entry_id]).get(first.entry_id)
     return {
         "when": iso(first.when, tz),

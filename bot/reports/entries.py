@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 def entry_documents(
     reader: Reader, *, week: str | None, statuses: Sequence[str], tz: ZoneInfo
 ) -> list[dict[str, Any]]:
-    """Every entry that passes the filters, in queue order, with its posts (no attempts)."""
+    """Every entry that passes the filters, in queue order, with its posts and their attempts
+    (one query each, whatever the number of entries)."""
     entries = reader.entries(week=week, statuses=statuses)
     posts = reader.posts_for([e.id for e in entries])
-    costs = reader.post_costs([p.id for group in posts.values() for p in group])
-    return [entry_to_json(e, tz, posts.get(e.id, []), costs=costs) for e in entries]
+    found = [p.id for group in posts.values() for p in group]
+    costs, attempts = reader.post_costs(found), reader.attempts_for(found)
+    return [entry_to_json(e, tz, posts.get(e.id, []), attempts, costs=costs) for e in entries]
 
 
 def entry_document(reader: Reader, entry_id: int, tz: ZoneInfo) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from bot.store.engine import BUSY_TIMEOUT_MS, HEAD_REVISION
 from bot.store.new_entry import NewEntry
+from bot.store.queue_changes import BUMP_SQL
 from bot.store.read_sqlite import sqlite_path, stored_time
 
 MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
@@ -90,4 +91,5 @@ def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int
             stamp,
         ),
     )
+    connection.execute(BUMP_SQL)  # the ORM's sessions do this by themselves
     return cursor.lastrowid

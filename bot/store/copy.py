@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.store.engine import DatabaseError, ensure_schema, make_engine, redact_url
+from bot.store.engine import READ_ONLY, DatabaseError, ensure_schema, make_engine, redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 BATCH = 2_000
 # A lease belongs to a process on the old database; it does not move with the rows.
 _LEASE_COLUMNS = ("owner", "pid", "heartbeat_at")
+# The change counter only tells a daemon that the queue changed: the target has its own row
+# (its migration made it), which is neither user data nor to be overwritten.
+_NOT_COPIED = frozenset({"queue_change"})
 
 
 class CopyRefused(ValueError):
@@ -40,7 +43,7 @@ def _tables() -> list[Table]:
 
     import bot.store.models  # noqa: F401  (registers the tables)
 
-    return list(SQLModel.metadata.sorted_tables)
+    return [t for t in SQLModel.metadata.sorted_tables if t.name not in _NOT_COPIED]
 
 
 def _counts(connection: Connection, tables: list[Table]) -> dict[str, int]:
@@ -68,7 +71,7 @@ def copy_database(source_url: str, target_url: str) -> CopyReport:
 
 def _copy(source: Engine, target: Engine) -> CopyReport:
     tables = _tables()
-    with source.connect() as reading, target.begin() as writing:
+    with _snapshot(source) as reading, target.begin() as writing:
         busy = {name: n for name, n in _counts(writing, tables).items() if n}
         if busy:
             listed = ", ".join(f"{name} ({n} rows)" for name, n in sorted(busy.items()))
@@ -83,6 +86,20 @@ def _copy(source: Engine, target: Engine) -> CopyReport:
         if copied != expected:  # never expected; rolls the whole copy back if it happens
             raise DatabaseError(f"copy incomplete: {copied} rows written, {expected} in source")
     return CopyReport(redact_url(str(source.url)), redact_url(str(target.url)), copied)
+
+
+def _snapshot(source: Engine) -> Connection:
+    """A read-only connection whose transaction sees one moment of the source throughout.
+
+    Read-only matters on SQLite: a writing transaction there starts with BEGIN IMMEDIATE and
+    would hold the write lock for the whole copy, stalling a daemon that runs meanwhile; a
+    read transaction in WAL mode already reads one snapshot and blocks no writer. PostgreSQL
+    needs REPEATABLE READ for the same single snapshot across tables.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if source.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    return source.connect().execution_options(**options)
 
 
 def _copy_table(reading: Connection, writing: Connection, table: Table) -> None:

@@ -85,6 +85,10 @@ def make_engine(url: str) -> Engine:
     for every transaction not marked read-only."""
     from sqlalchemy import create_engine, event
 
+    from bot.store import attempt_times, queue_changes
+
+    queue_changes.install()  # every session raises the queue's change counter as it writes
+    attempt_times.install()  # and closes no attempt before it started
     if not url.startswith("sqlite"):
         return _server_engine(normalise_url(url))
     _ensure_sqlite_folder(url)
@@ -131,6 +135,10 @@ def _server_engine(url: str) -> Engine:
         ) from None
     if engine.dialect.name == "postgresql":
         from sqlalchemy import event
+
+        from bot.store.pg_lock import keep_alive
+
+        keep_alive(engine)  # a vanished client's session (its locks) ends within a minute
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:

@@ -103,7 +103,10 @@ def lock_path(engine: Engine) -> Path | None:
         database = database[len("file:") :].split("?", 1)[0]
     if database in ("", ":memory:") or "mode=memory" in str(engine.url):
         return None
-    return Path(database).expanduser().absolute().with_name(Path(database).name + ".lock")
+    # resolve(), not absolute(): two spellings of one file (a symlink, `..`, a symlinked
+    # folder) must meet on one lock file, or two posters would share the database.
+    resolved = Path(database).expanduser().resolve()
+    return resolved.with_name(resolved.name + ".lock")
 
 
 def poster_lock_for(engine: Engine) -> PosterLock:
@@ -189,8 +192,11 @@ def acquire(engine: Engine, *, now: datetime, owner: str | None = None) -> Lease
 
 
 def heartbeat(engine: Engine, lease: Lease, *, now: datetime) -> None:
-    """Refresh the heartbeat; raise LeaseLost if the row names another poster (only possible
-    when the lock file was deleted under a running daemon and a second one locked a new one)."""
+    """Refresh the heartbeat; raise LeaseLost if the lock is gone to another poster (its
+    PostgreSQL session ended under us) or the row names another poster (possible when the lock
+    file was deleted under a running daemon and a second one locked a new one)."""
+    if not lease.lock.try_acquire():  # a no-op while held; takes it back if it is free
+        raise LeaseLost("the poster lock was lost and another daemon holds it")
     with session_scope(engine, write=True) as session:
         state = session.get(DaemonState, 1)
         if state is None or state.owner != lease.owner:

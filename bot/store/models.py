@@ -238,6 +238,16 @@ class XLedger(SQLModel, table=True):
     remote_id: str | None = Field(default=None)
 
 
+class QueueChange(SQLModel, table=True):
+    """One row whose counter every write to the queue raises (bot/store/queue_changes.py), so
+    the daemon re-plans when the queue changed and never because of its own heartbeat."""
+
+    __tablename__ = "queue_change"
+
+    id: int = Field(default=1, primary_key=True)
+    counter: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
 class ArxivCache(SQLModel, table=True):
     """arXiv metadata already fetched, so re-imports never ask arXiv twice."""
 

@@ -1,7 +1,9 @@
 """URL canonicalisation: one spelling per paper, so a paper is queued at most once a week.
 
 arXiv papers reach curators as abs pages, PDFs, versioned links, ``arXiv:ID`` tags and old-style
-``hep-th/9901001`` ids; they all become ``https://arxiv.org/abs/<id>`` with the id kept apart.
+``hep-th/9901001`` ids; they all become ``https://arxiv.org/abs/<id>`` with the id kept apart
+(a version, ``.pdf``, a query or a ``#fragment`` on an arXiv link are dropped). Other links keep
+their path, query and fragment as given; only the scheme, host case and default port are tidied.
 """
 
 from __future__ import annotations
@@ -70,4 +72,5 @@ def canonicalize(text: str) -> CanonicalURL:
         if netloc.endswith(default):
             netloc = netloc[: -len(default)]
     path = parts.path or "/"
-    return CanonicalURL(urlunsplit((scheme, netloc, path, parts.query, "")), None)
+    # The fragment stays: `#part-2` is a different part of a series, and the post must link it.
+    return CanonicalURL(urlunsplit((scheme, netloc, path, parts.query, parts.fragment)), None)

@@ -1,7 +1,7 @@
 """the X ledger: every billable request X answered, kept when entries are removed
 
 Revision ID: 0006_x_ledger
-Revises: 0004_channels_per_post
+Revises: 0005_queue_changes
 Create Date: 2026-12-07 16:00:00.000000
 
 A new table only, with no foreign keys: spending stays on record after `paperbot remove`.
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006_x_ledger"
-down_revision: str | None = "0004_channels_per_post"
+down_revision: str | None = "0005_queue_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

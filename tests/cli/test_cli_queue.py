@@ -260,7 +260,7 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
 
     from bot.store.documents import entry_to_json
     from bot.store.engine import session_scope
-    from bot.store.queue import list_entries, posts_for
+    from bot.store.queue import attempts_for, list_entries, posts_for
 
     (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
     first = add(
@@ -291,6 +291,71 @@ def test_fast_list_json_is_the_same_document_as_the_orm_path(paperbot: Paperbot)
         with session_scope(paperbot.engine()) as session:
             entries = list_entries(session=session, week=week, statuses=statuses)
             posts = posts_for(session=session, entry_ids=[e.id for e in entries if e.id])
-            slow = [entry_to_json(e, tz, posts.get(e.id or 0, [])) for e in entries]
+            post_ids = [p.id for found in posts.values() for p in found if p.id]
+            attempts = attempts_for(session=session, post_ids=post_ids)
+            slow = [entry_to_json(e, tz, posts.get(e.id or 0, []), attempts) for e in entries]
         assert fast == json.loads(json.dumps(slow, ensure_ascii=False))
-    assert [bool(e["posts"]) for e in paperbot.json("list", "--json")] == [False, True, False]
+    listed = paperbot.json("list", "--json")
+    assert [bool(e["posts"]) for e in listed] == [False, True, False]
+    # The real attempts, as `show` gives them (not always []).
+    [post] = listed[1]["posts"]
+    assert [a["outcome"] for a in post["attempts"]] == ["posted"]
+    assert post["attempts"] == paperbot.json("show", str(first), "--json")["posts"][0]["attempts"]
+
+
+def test_add_keeps_url_fragments_and_arxiv_links_still_lose_theirs(paperbot: Paperbot) -> None:
+    first = add(paperbot, "https://blog.example.org/series#part-1", "--comment", "One.")
+    second = add(paperbot, "https://blog.example.org/series#part-2", "--comment", "Two.")
+    paper = add(paperbot, "https://arxiv.org/abs/2009.01835v2#S3", "--no-fetch")
+    urls = {entry["id"]: entry["url"] for entry in paperbot.json("list", "--json")}
+    assert urls == {
+        first: "https://blog.example.org/series#part-1",
+        second: "https://blog.example.org/series#part-2",
+        paper: "https://arxiv.org/abs/2009.01835",
+    }
+    again = paperbot("add", "https://blog.example.org/series#part-2")
+    assert again.exit_code == 2 and f"as entry {second}" in again.stderr
+    preview = paperbot.json("preview", str(second), "--json")
+    assert "https://blog.example.org/series#part-2" in preview[0]["text"]
+
+
+def test_post_on_an_entry_the_daemon_is_posting_says_so(paperbot: Paperbot) -> None:
+    from bot.store import lease
+    from bot.store.engine import session_scope
+    from bot.store.models import Entry
+    from bot.store.post_state import begin_attempt
+
+    entry_id = add(
+        paperbot,
+        "https://example.org/a",
+        "--channel",
+        "x",
+        "--channel",
+        "bluesky",
+        "--at",
+        "2030-01-01T09:00",
+    )
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    engine = paperbot.engine()
+    held = lease.acquire(engine, now=now, owner="h:42:x")  # a daemon on host h ...
+    with session_scope(engine) as session:  # ... sending the entry on X right now
+        entry = session.get(Entry, entry_id)
+        assert entry is not None
+        begin_attempt(session=session, entry=entry, channel="x", text="t", now=now)
+    result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 0, result.stderr
+    assert f"(pid 42 on h) is posting entry {entry_id} on x right now" in result.stdout
+    shown = paperbot.json("show", str(entry_id), "--json")
+    assert shown["status"] == "posting" and shown["at"] == "2026-11-30T09:00:00+00:00"
+
+    # Its outcome lost and not to be looked up: the daemon will not send it, resolve must.
+    paperbot.execute("UPDATE post SET decision_needed_at = :now", now=now)
+    before = paperbot.dump()
+    result = paperbot("post", str(entry_id), PAPERBOT_NOW=now.isoformat())
+    assert result.exit_code == 2
+    assert f"entry {entry_id} awaits a decision on x" in result.stderr
+    assert f"paperbot resolve {entry_id} --channel x" in result.stderr
+    assert "cannot be edited" not in result.stderr
+    assert paperbot.dump() == before
+    held.lock.release()
+    engine.dispose()

@@ -370,8 +370,11 @@ def test_status_shows_the_pause_and_the_last_error(
     assert document["counts"] == {"queued": 1, "posting": 0, "posted": 0, "failed": 1, "skipped": 0}
     # The newest error wins: the rejected credentials, not the older invalid request.
     assert document["last_error"] == f"entry {paused}: {x['paused_reason']}"
+    # Nothing goes out on a paused channel: no "next post" for it.
+    assert document["next_post"] is None
     result = paperbot("status", PAPERBOT_NOW=(clock + timedelta(minutes=2)).isoformat())
     human = " ".join(result.stdout.split())  # rich wraps long lines at the terminal width
+    assert "next post: none planned (x paused)" in human
     assert f"X paused: {x['paused_reason']}" in human
     assert f"last error: entry {paused}:" in human
     assert "queue: queued 1, posting 0, posted 0, failed 1, skipped 0" in human

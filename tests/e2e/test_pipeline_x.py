@@ -380,7 +380,8 @@ def test_invalid_request_fails_that_entry_alone_with_xs_message(pipeline: Pipeli
     pipeline.fake.fail_next(
         "create_tweet", FaultMode.INVALID, message="The Tweet contains an invalid URL."
     )
-    pipeline.run_once()
+    _, _, err = pipeline.run_once(code=1)  # cron and systemd timers must notice
+    assert f"1 post(s) failed for good in this run (entry {ids[0]})" in err
     entries = pipeline.entries()
     assert [entries[i]["status"] for i in ids] == ["failed", "posted", "posted"]
     assert "The Tweet contains an invalid URL." in entries[ids[0]]["last_error"]
@@ -412,7 +413,7 @@ def test_duplicate_not_on_the_timeline_fails_with_a_clear_message(pipeline: Pipe
     pipeline.fake.add_post(
         pipeline.text_of(entry_id), created_at=datetime.now(UTC) - timedelta(hours=5)
     )
-    pipeline.run_once()
+    pipeline.run_once(code=1)  # failed for good in this run
     entries = pipeline.entries()
     assert entries[entry_id]["status"] == "failed"
     message = entries[entry_id]["last_error"]
@@ -466,22 +467,24 @@ def test_server_errors_are_retried_with_backoff_then_fail(
         return sum(1 for r in pipeline.fake.requests if r.route == route)
 
     tries: list[int] = []
+    codes: list[int] = []
     waits: list[timedelta] = []
     while pipeline.entries()[entry_id]["status"] == "queued" and len(tries) < 8:
         before = hits()
-        pipeline.run_once()
+        codes.append(pipeline.run_once(code=None)[0])
         tries.append(hits() - before)
         entry = pipeline.entries()[entry_id]
         if entry["status"] == "queued":
             retry_at = datetime.fromisoformat(entry["next_attempt_at"])
             waits.append(retry_at - pipeline.now)
             before = hits()
-            pipeline.run_once()  # before the backoff is over: not tried
+            codes.append(pipeline.run_once(code=None)[0])  # before the backoff: not tried
             assert hits() == before
             pipeline.now = retry_at + timedelta(seconds=1)
     entry = pipeline.entries()[entry_id]
     assert entry["status"] == "failed", entry
     assert tries == [1, 1, 1] and hits() == 3
+    assert sorted(codes) == [0] * (len(codes) - 1) + [1]  # the run that gave up tells cron
     assert entry["attempts"] == 3
     assert "gave up after 3 attempts" in entry["last_error"]
     assert "server error" in entry["last_error"]
@@ -608,7 +611,7 @@ def test_no_secret_reaches_any_output_the_history_or_the_database(pipeline: Pipe
     fake.fail_next(
         "create_tweet", FaultMode.SERVER_ERROR, message=f"upstream saw {CREDS['X_API_SECRET']}"
     )
-    pipeline.cli("run", "--once", "--verbose", "--log-format", "json")
+    pipeline.cli("run", "--once", "--verbose", "--log-format", "json", code=1)
     entries = pipeline.entries()
     assert entries[ids[0]]["status"] == "failed" and "***" in entries[ids[0]]["last_error"]
     assert entries[ids[1]]["status"] == "queued"

@@ -163,7 +163,7 @@ def test_no_secret_in_any_output_log_json_or_database_file(site: Site) -> None:
     site.fake.fail_next(
         "create_tweet", FaultMode.INVALID, message=f"Invalid request for token {echo}"
     )
-    site.run("run", "--once", "-v", "--log-format", "json")
+    site.run("run", "--once", "-v", "--log-format", "json", code=1)  # one failed for good
     site.run("post", ids[0], "-v", code=None)
 
     # The credentials are revoked: 401 everywhere; posting pauses with the fix in the message.

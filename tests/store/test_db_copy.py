@@ -124,3 +124,28 @@ def test_copy_refuses_bad_arguments_without_writing(tmp_path: Path) -> None:
     same = cli(source, "db", "copy", "--to", source)
     assert same.exit_code == 2 and "same database" in same.stderr
     assert cli(source, "db", "copy", "--to", "::nonsense").exit_code == 2
+
+
+def test_copy_does_not_take_the_sqlite_write_lock_from_a_running_daemon(tmp_path: Path) -> None:
+    """A writer (as a daemon mid-transaction) holds SQLite's write lock the whole time: the copy
+    reads its snapshot beside it instead of queueing behind it (or taking the lock itself)."""
+    import sqlite3
+    import time
+
+    source = f"sqlite:///{tmp_path / 'paperbot.db'}"
+    fill(source)
+    writer = sqlite3.connect(tmp_path / "paperbot.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, held until we commit
+        writer.execute("UPDATE entry SET comment = 'mid-transaction' WHERE id = 1")
+        started = time.monotonic()
+        result = cli(source, "db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.db'}")
+        took = time.monotonic() - started
+        assert result.exit_code == 0, result.output + result.stderr
+        assert took < 20, f"the copy waited {took:.1f} s for the write lock"  # busy timeout: 30 s
+        writer.execute("COMMIT")  # the daemon's write went through too, untouched by the copy
+    finally:
+        writer.close()
+    copied = rows(f"sqlite:///{tmp_path / 'copy.db'}")
+    assert "mid-transaction" not in {entry["comment"] for entry in copied["entry"]}
+    assert rows(source)["entry"][0]["comment"] == "mid-transaction"

@@ -95,3 +95,25 @@ def test_in_memory_databases_lock_within_the_process() -> None:
     first.release()
     assert lease.poster_lock_for(one).try_acquire()
     other_lock.release()
+
+
+def test_two_paths_to_one_database_meet_on_one_lock(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    real = tmp_path / "data" / "paperbot.db"
+    (tmp_path / "link.db").symlink_to(real)
+    (tmp_path / "folder").symlink_to(tmp_path / "data", target_is_directory=True)
+    spellings = [
+        real,
+        tmp_path / "link.db",  # a symlink to the file
+        tmp_path / "folder" / "paperbot.db",  # through a symlinked folder
+        tmp_path / "data" / ".." / "data" / "paperbot.db",
+    ]
+    engines = [make_engine(f"sqlite:///{path}") for path in spellings]
+    assert {lease.lock_path(engine) for engine in engines} == {
+        tmp_path / "data" / "paperbot.db.lock"
+    }
+    first = lease.poster_lock_for(engines[0])
+    assert first.try_acquire()
+    for engine in engines[1:]:
+        assert not lease.poster_lock_for(engine).try_acquire()
+    first.release()

@@ -6,14 +6,15 @@ its posts are read)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
-from bot.store.engine import make_engine, session_scope
-from bot.store.models import Entry
-from bot.store.post_state import begin_attempt, record_posted
+from bot.store.engine import ensure_schema, make_engine, session_scope
+from bot.store.models import Attempt, Entry
+from bot.store.post_state import begin_attempt, record_failure, record_posted
 from bot.store.queue import NewEntry, add_entry
 from tests.store.test_postgres import blocked_sessions, in_thread
 from tests.waiting import wait_until
@@ -90,4 +91,34 @@ def test_two_channels_claim_and_finish_one_entry_at_once(pg_url: str, pg_databas
     with session_scope(engine) as session:
         entry = session.get(Entry, entry_id)
         assert entry is not None and entry.status == "posted", entry
+    engine.dispose()
+
+
+def test_a_settled_attempt_never_finishes_before_it_started(database_url: str) -> None:
+    """Whatever `now` a settling caller brings (here one read before the attempt began)."""
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    with session_scope(engine) as session:
+        entry = add_entry(session=session, new=NewEntry(url="https://e.org/t", week="2026-W48"))
+        post, attempt = begin_attempt(session=session, entry=entry, channel="x", text="t", now=NOW)
+        record_failure(
+            session=session,
+            entry=entry,
+            post=post,
+            attempt=attempt,
+            outcome="settled-not-posted",
+            error="not there",
+            now=NOW - timedelta(seconds=5),
+        )
+    with session_scope(engine, write=False) as session:
+        [stored] = session.exec(select(Attempt)).all()
+        assert stored.started_at == NOW and stored.finished_at == NOW
+    # A later update that brings an earlier clock is clamped too.
+    with session_scope(engine) as session:
+        [stored] = session.exec(select(Attempt)).all()
+        stored.finished_at = NOW - timedelta(hours=1)
+        session.add(stored)
+    with session_scope(engine, write=False) as session:
+        [stored] = session.exec(select(Attempt)).all()
+        assert stored.finished_at == NOW
     engine.dispose()

@@ -27,10 +27,25 @@ from bot.text.urls import InvalidURL, canonicalize
             "https://arxiv.org/abs/hep-th/9901001",
             "hep-th/9901001",
         ),
-        (
+        (  # a fragment names a part of the page: kept (issue 16)
             "https://www.wandb.com/podcast/anthony-goldbloom#x",
-            "https://www.wandb.com/podcast/anthony-goldbloom",
+            "https://www.wandb.com/podcast/anthony-goldbloom#x",
             None,
+        ),
+        ("https://blog.example.org/series#part-2", "https://blog.example.org/series#part-2", None),
+        ("https://example.org/a?b=1#part-2", "https://example.org/a?b=1#part-2", None),
+        ("https://example.org/a#", "https://example.org/a", None),
+        # arXiv links still become the one abs URL, whatever they carry.
+        ("https://arxiv.org/abs/2009.01835v2#S3", "https://arxiv.org/abs/2009.01835", "2009.01835"),
+        (
+            "https://arxiv.org/pdf/2009.01835v2.pdf#page=3",
+            "https://arxiv.org/abs/2009.01835",
+            "2009.01835",
+        ),
+        (
+            "https://arxiv.org/abs/2009.01835?context=cs#S1",
+            "https://arxiv.org/abs/2009.01835",
+            "2009.01835",
         ),
         ("HTTPS://Phys.ORG:443/news", "https://phys.org/news", None),
     ],
