@@ -23,11 +23,12 @@ calls), kept to those with a scheme; graphemes are counted as for Bluesky
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
 from bot.text.bluesky import graphemes
-from bot.text.length_rules import measure_x
+from bot.text.mastodon_urls import mastodon_url_spans
 
 __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
 
@@ -35,21 +36,33 @@ DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
 
 # Account::MENTION_RE: not after ``=``, ``/`` or a word character; a username of letters, digits
-# and ``_`` (``.`` and ``-`` only inside); an optional ``@domain`` of word characters, dots and
-# hyphens ending in a word character.
+# and ``_`` (``.`` and ``-`` only inside); an optional ``@domain``: runs of word characters
+# joined by dots and hyphens (``@alice@-x.com`` has none, and is no mention at all).
 _MENTION = regex.compile(
-    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@[\w.-]+\w)?",
+    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@(?P<domain>\w+(?:[.-]+\w+)*))?",
     regex.IGNORECASE,
 )
+_MAX_DOMAIN_LENGTH = 253  # Extractor::MAX_DOMAIN_LENGTH: a longer domain is no mention
+# Where Unicode 15.1's rule GB9c joins an Indic conjunct (क्ष) into one grapheme: servers on an
+# older Unicode (Ruby 3.4 has 15.0) count the consonant after the virama as one more.
+_CONJUNCT = regex.compile(
+    r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
+    r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}"
+)
+_LINKER = regex.compile(r"\p{InCB=Linker}")
 # twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
 # not a mention at all.
 _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
-_SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _found_links(text: str) -> tuple[tuple[int, int], ...]:
+    # (kept for a while: a post is measured, then its links checked, on the same text)
+    return tuple(mastodon_url_spans(text))
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:
-    # (measure_x: the same text was often just measured for X, and its links found)
-    return [(start, end) for start, end in measure_x(text)[1] if _SCHEME.match(text, start)]
+    return list(_found_links(text))
 
 
 def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -57,6 +70,8 @@ def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, s
     for match in _MENTION.finditer(text):
         start, end = match.span()
         if _NOT_A_MENTION_END.match(text, end):
+            continue
+        if len(match.group("domain") or "") > _MAX_DOMAIN_LENGTH:
             continue
         if any(start < link_end and link_start < end for link_start, link_end in links):
             continue  # Extractor.remove_overlapping_entities: the link wins
@@ -72,7 +87,7 @@ def countable_text(
     ``links`` are the text's link spans (``MastodonRule.links``) when already known.
     """
     if links is None:
-        if "http" not in text.lower() and "@" not in text:
+        if "://" not in text and "@" not in text:
             return text
         links = _link_spans(text)
     elif not links and "@" not in text:
@@ -93,8 +108,20 @@ def countable_text(
 def mastodon_length(
     text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
 ) -> int:
-    """Graphemes of ``countable_text``: the number the instance compares with its limit."""
-    return graphemes(countable_text(text, url_length=url_length, links=links))
+    """Graphemes of ``countable_text``: the number the instance compares with its limit.
+
+    Counted as a server on Unicode 15.0 counts (an Indic conjunct is two graphemes there, one
+    since 15.1): never fewer than any current server counts. A blank text counts 0.
+    """
+    countable = countable_text(text, url_length=url_length, links=links)
+    if countable.isascii():
+        return 0 if countable.isspace() else len(countable) - countable.count("\r\n")
+    if countable.isspace():
+        return 0
+    count = graphemes(countable)
+    if _LINKER.search(countable):
+        count += len(_CONJUNCT.findall(countable))
+    return count
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ _PRECEDING = "(?:[^A-Za-z0-9@\uff20$#\uff03" + _INVALID + "]|^)"  # may precede 
 SUBDOMAIN_LABEL = re.compile(SUBDOMAIN, re.IGNORECASE)
 DOMAIN_LABEL = re.compile(DOMAIN_NAME, re.IGNORECASE)
 PROTOCOL = re.compile("https?://", re.IGNORECASE)
+# A scheme that ends where a search for it ends (the few characters before a run of domain
+# characters).
+SCHEME_BEFORE = re.compile("https?://\\Z", re.IGNORECASE)
 PRECEDING_CHAR = re.compile(f"[^A-Za-z0-9@\uff20$#\uff03{_INVALID}]", re.IGNORECASE)
 # What follows the domain: all optional, so whatever it matches is what the full pattern took.
 URL_TAIL = re.compile(
