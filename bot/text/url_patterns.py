@@ -73,9 +73,10 @@ _PUNCT_MAY_PRECEDE = _PUNCT.replace("@", "").replace("$", "").replace("#", "")
 _BAD_BEFORE = "A-Za-z0-9@\uff20$#\uff03" + _INVALID  # may not precede a URL
 # Start positions (of the preceding character) worth a try: a valid preceding character that
 # is not a domain character, or that follows one that may not precede a URL, before a domain
-# character; or any valid preceding character before "http(s)://".
+# character; or any valid preceding character before "http(s)://". ("Follows one that may not
+# precede" is case-blind, as the preceding-character test is: "İ" folds to "i".)
 CANDIDATE_START = re.compile(
     f"(?:[^{_BAD_BEFORE}](?=(?i:https?://)))"
     f"|(?:[{_PUNCT_MAY_PRECEDE}{_SPACES}{_DIRECTIONAL}](?={_D}))"
-    f"|(?:(?<=[{_BAD_BEFORE}])[^{_BAD_BEFORE}](?={_D}))"
+    f"|(?:(?<=(?i:[{_BAD_BEFORE}]))[^{_BAD_BEFORE}](?={_D}))"
 )
