@@ -22,12 +22,14 @@ calls), kept to those with a scheme; graphemes are counted as for Bluesky
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
 
 from bot.text.bluesky import graphemes
+from bot.text.length_rules import measure_x
 from bot.text.mastodon_urls import mastodon_url_spans
 
 __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_URL_LENGTH", "MastodonRule", "mastodon_length"]
@@ -49,7 +51,16 @@ _CONJUNCT = regex.compile(
     r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
     r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}"
 )
-_LINKER = regex.compile(r"\p{InCB=Linker}")
+# The viramas that may join a conjunct (InCB=Linker, Unicode 17), for a quick test: \p{...} of
+# the regex module is far slower (tests/text/test_mastodon_text.py checks the list is whole).
+LINKERS = (
+    "\u094d\u09cd\u0acd\u0b4d\u0c4d\u0d4d\u1039\u17d2\u1a60\u1b44\u1bab\u1cf5\u1cf6\ua9c0"
+    "\uaaf6\U00010a3f\U00011133\U000113d0\U0001193e\U00011a3a\U00011a47\U00011a99\U00011f42"
+)
+_LINKER = re.compile(f"[{LINKERS}]")
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+# After a link X found: characters Mastodon's link path may hold but not end on, up to a space.
+_ENDS_THERE = re.compile(r"[!*\"'「」;:=,.$%\[\]~&|@]*(?:[ \t\n]|\Z)")
 # twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
 # not a mention at all.
 _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
@@ -58,7 +69,33 @@ _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
 @lru_cache(maxsize=64)
 def _found_links(text: str) -> tuple[tuple[int, int], ...]:
     # (kept for a while: a post is measured, then its links checked, on the same text)
+    x_spans = measure_x(text)[1]  # (usually found already: the same text was composed for X)
+    if _same_as_x(text, x_spans):
+        return tuple(span for span in x_spans if _SCHEME.match(text, span[0]))
     return tuple(mastodon_url_spans(text))
+
+
+def _same_as_x(text: str, x_spans: list[tuple[int, int]]) -> bool:
+    """Whether Mastodon counts the links X finds with a scheme, and only those (the usual post).
+
+    Mastodon's link path takes everything X's takes and more, and ends on the same characters
+    but "=" (bot/text/mastodon_urls.py): a link that X ends before a space, a tab, a line break
+    or the end of the text (after, at most, punctuation no link may end on: "." "," ")" ...),
+    not on "=" nor with "=" before its query, ends there for Mastodon too. If each such link
+    starts the text or follows whitespace, no match before it (which X may have dropped) can
+    run on over it, as no match holds whitespace. Every "://" must be in such a link (else
+    another scheme, or one X does not read, may be there).
+    """
+    schemes = 0
+    for start, end in x_spans:
+        if not _SCHEME.match(text, start):
+            continue
+        if start and text[start - 1] not in " \t\n":
+            return False
+        if text[end - 1] == "=" or "=?" in text[start:end] or not _ENDS_THERE.match(text, end):
+            return False
+        schemes += 1
+    return text.count("://") == schemes
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:

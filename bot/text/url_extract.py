@@ -208,9 +208,10 @@ def _leftmost_match(
     brk = RUN_BREAK_REVERSED.search(text, position, dot)
     run_start = brk.end() if brk else position
     # The match starts at the character before the URL (its scheme, if one precedes the run).
-    scheme = dialect.scheme_before.search(text, max(0, run_start - 10), run_start)
-    if scheme is not None:
-        run_start = scheme.start()
+    if run_start >= 3 and text[run_start - 2 : run_start] == "//":  # (a scheme ends in "://")
+        scheme = dialect.scheme_before.search(text, max(0, run_start - 10), run_start)
+        if scheme is not None:
+            run_start = scheme.start()
     start = max(position, run_start - 1)
     while start <= dot:
         match = match_url(text, start, dialect)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text.mastodon import MastodonRule, countable_text, mastodon_length
+from bot.text.mastodon import LINKERS, MastodonRule, countable_text, mastodon_length
+from bot.text.mastodon_urls import mastodon_url_spans
 from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
@@ -121,3 +122,33 @@ def test_agrees_with_the_fake_instance_counter(parts: list[str]) -> None:
     """Two independent counters (ours and the fake server's) agree on texts we compose."""
     text = " ".join(parts)
     assert mastodon_length(text) == status_length(text)
+
+
+_URL_PIECES = [
+    *"ab.c-_/:@#$+ 中文。例子Xé😷\u3000?=()0\n\t!,;\"'~&|%[]*",
+    *("http://", "HTTPS://", "gemini://", ".com", ".jp", ".中国", "=?", "=", "?q=1", "(x)"),
+    *("example", "arxiv.org/abs/2009.01835", "www.", "です", "{}", "|^", ".org/a,b", "t.co/"),
+    *(" https://arxiv.org/abs/2009.01835", "https://a.org/x", " ", "?é"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=20).map("".join))
+def test_links_taken_from_x_when_they_agree_are_mastodons_own(text: str) -> None:
+    """The rule reuses X's link search when Mastodon's must find the same (the usual post);
+    that shortcut never changes the answer of Mastodon's own search."""
+    assert MastodonRule().links(text) == mastodon_url_spans(text)
+
+
+def test_every_conjunct_linker_is_listed() -> None:
+    """The quick test for Indic conjuncts knows every linker the installed Unicode data has."""
+    import sys
+
+    import regex
+
+    linkers = {
+        chr(code)
+        for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF and regex.match(r"\p{InCB=Linker}", chr(code))
+    }
+    assert linkers <= set(LINKERS)

@@ -93,7 +93,9 @@ def test_a_cut_ends_the_last_clause_that_keeps_enough(
 
 def test_a_predicate_cut_is_the_same_as_a_budget_cut() -> None:
     for text, budget in ((MODELS, 80), (ZH, 40), (JA, 50)):
-        by_predicate = shorten(text, lambda candidate: weighted_length(candidate) <= budget)
+        by_predicate = shorten(
+            text, lambda candidate, room=budget: weighted_length(candidate) <= room
+        )
         assert by_predicate == shorten(text, budget)
 
 
