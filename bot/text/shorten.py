@@ -116,7 +116,8 @@ def shorten(
 
     ``limit`` is a maximum weighted length (X's count) or a predicate telling whether a
     candidate fits (to measure it inside a whole post). The cut falls at a word boundary (in
-    CJK, at any character), never inside a URL or an emoji or other grapheme cluster; a
+    CJK, at any character), or at the last clause boundary before it when that keeps at least
+    ``CLAUSE_SHARE`` of it, never inside a URL or an emoji or other grapheme cluster; a
     trailing comma or a dangling opener is dropped and brackets or quotes left open are
     closed after the "…". Falls back to any grapheme boundary when not even the first word
     fits; returns "" when nothing does. The result is NFC-normalised, as X counts it.
@@ -132,6 +133,20 @@ def shorten(
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).
     pieces = textlen.atoms(text, None if budget is None else budget + 1)
+    word_cuts, every_cut, clause_cuts = _cuts(text, pieces)
+    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
+    if found is None:
+        # Not even the first word fits: cut it at any grapheme boundary instead.
+        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
+        return found[1] if found else ""
+    return _at_clause(text, clause_cuts, found, fits, link_gap) or found[1]
+
+
+def _cuts(
+    text: str, pieces: list[tuple[int, int, int, str]]
+) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """The cuts between ``pieces`` (``textlen.atoms``): at word boundaries, at any boundary,
+    and at clause boundaries (which are word boundaries too)."""
     word_cuts: list[_Cut] = []
     every_cut: list[_Cut] = []
     clause_cuts: list[_Cut] = []
@@ -162,12 +177,7 @@ def shorten(
             or (last >= "\u3000" and is_cjk_char(last))
         ):
             word_cuts.append(cut)
-    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
-    if found is None:
-        # Not even the first word fits: cut it at any grapheme boundary instead.
-        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
-        return found[1] if found else ""
-    return _at_clause(text, clause_cuts, found, fits, link_gap) or found[1]
+    return word_cuts, every_cut, clause_cuts
 
 
 def _at_clause(

@@ -65,14 +65,11 @@ class UrlMatch:
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """What differs between twitter-text as X runs it and as another platform runs it.
-
-    ``protocol``: the schemes a link may start with; ``tail``: port, path and query after the
-    domain (groups ``path``); ``scheme_before``: a scheme right before a position (searched in
-    the few characters before it); ``candidate_start``: where else a match may start (see
+    """What differs between twitter-text as X runs it and as another platform runs it:
+    ``protocol``, the schemes; ``tail``, port, path and query (group ``path``); ``scheme_before``,
+    a scheme ending where a search ends; ``candidate_start``, where else a match may start (see
     ``_leftmost_match``); ``without_protocol``: whether a link needs no scheme (a match without
-    one is still found, and hides what it covers, but is not a link).
-    """
+    one is still found, and hides what it covers, but is not a link)."""
 
     protocol: re.Pattern[str]
     tail: re.Pattern[str] | regex.Pattern[str]

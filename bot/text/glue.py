@@ -1,0 +1,74 @@
+"""Links never glued to the text after them: a space where a platform would read on. Pure.
+
+Bluesky's app takes everything up to the next whitespace into a link (less one trailing ``.,;:!?``
+and an unbalanced ``)``), and Mastodon's extractor runs on through non-ASCII letters and most
+punctuation (bot/text/mastodon_urls.py). So a link written as CJK prose writes it,
+``論文はhttps://arxiv.org/abs/2009.01835です。``, becomes a link to ``…2009.01835です。`` there:
+a broken link. The link meant is the one twitter-text reads (it stops at the first character
+no URL holds, and it is what X links in the same post), so wherever a platform's link runs on
+past that end, a space is put there. Where the next character is one a URL may well hold
+(``{}|^`` and backquote, backslash: ASCII that X's pattern leaves out but prose rarely glues
+to a link), the text is left as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.text.url_extract import extract_urls
+
+__all__ = ["unglued", "unglued_for"]
+
+# A link no reading can end earlier than the platform's: ASCII URL characters ending on a
+# letter, a digit or "/" (twitter-text ends there too).
+_PLAIN_LINK = re.compile(r"[A-Za-z0-9/:.\-_~%?=&#+@]*[A-Za-z0-9/]")
+_URL_LIKE = frozenset("{}|^`\\")
+_GLUED_SCHEME = re.compile(r"(?<=[^\s(])https?://")
+_LONGEST = 4096  # twitter-text's longest link
+_PASSES = 8  # each pass frees at least one link glued to another
+
+
+def unglued(text: str, links: list[tuple[int, int]]) -> str:
+    """``text`` with a space after each of ``links`` (a platform's link spans in it) that runs
+    on past where twitter-text ends the same link, and before each ``http(s)://`` link the
+    platform does not read at all for the text glued before it (Bluesky's app links only after
+    whitespace or "("). Call it again on the result, with the links found in that: a link that
+    gains a space before it may then run on after it."""
+    cuts = [
+        match.start()
+        for match in _GLUED_SCHEME.finditer(text)
+        if not any(start <= match.start() < end for start, end in links)
+        and _x_link_starts(text, match.start())
+    ]
+    for start, end in links:
+        link = text[start:end]
+        if _PLAIN_LINK.fullmatch(link):
+            continue
+        found = extract_urls(link)
+        if not found or found[0][0] != 0:
+            continue  # not a link for X at all (localhost, say): as the platform reads it
+        meant = found[0][1]
+        if meant < len(link) and link[meant] not in _URL_LIKE and not link[meant].isspace():
+            cuts.append(start + meant)
+    for cut in sorted(cuts, reverse=True):
+        text = text[:cut] + " " + text[cut:]
+    return text
+
+
+def _x_link_starts(text: str, position: int) -> bool:
+    """Whether twitter-text reads a link starting at ``position`` (with the character before
+    it, which may forbid one: "datahttps://..." is no link for X)."""
+    found = extract_urls(text[position - 1 : position + _LONGEST])
+    return bool(found) and found[0][0] == 1
+
+
+def unglued_for(text: str, links: Callable[[str], list[tuple[int, int]]]) -> str:
+    """``unglued`` until nothing changes, ``links`` finding a platform's links in a text (a
+    link given a space before it may then run on after it)."""
+    for _ in range(_PASSES):
+        fixed = unglued(text, links(text))
+        if fixed == text:
+            break
+        text = fixed
+    return text
