@@ -59,6 +59,9 @@ LINKERS = (
 )
 _LINKER = re.compile(f"[{LINKERS}]")
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_BACKSLASHED_HOST = re.compile(
+    r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://[^\s/?#\\]*\\", re.IGNORECASE
+)
 # After a link X found: characters Mastodon's link path may hold but not end on, up to a space.
 _ENDS_THERE = re.compile(r"[!*\"'「」;:=,.$%\[\]~&|@]*(?:[ \t\n]|\Z)")
 # twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
@@ -151,6 +154,18 @@ def mastodon_length(
     since 15.1): never fewer than any current server counts. A blank text counts 0.
     """
     countable = countable_text(text, url_length=url_length, links=links)
+    count = _counted(countable)
+    if "\\" in text:
+        # twitter-text's Ruby port (Mastodon's) takes "\\" for a domain character, ours does
+        # not: a link there may be one for the server, of 23 however short; count 23 more.
+        found = _link_spans(text) if links is None else links
+        for match in _BACKSLASHED_HOST.finditer(text):
+            if not any(start <= match.start() < end for start, end in found):
+                count += url_length
+    return count
+
+
+def _counted(countable: str) -> int:
     if countable.isascii():
         return 0 if countable.isspace() else len(countable) - countable.count("\r\n")
     if countable.isspace():

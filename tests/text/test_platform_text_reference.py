@@ -47,10 +47,10 @@ _EXPECTED_COUNTS = {
 # - Mastodon counts a blank status 0; paperbot never posts one, and counts it 0 as well.
 MASTODON_EXCEPTIONS: dict[str, str] = {
     "invalid-url": (
-        "twitter-text's Ruby port takes '\\' and '`' for domain characters (its punctuation "
-        "list lacks them), so Mastodon counts http://www\\.google\\.com as a link of 23; "
-        "paperbot reads no link there and counts its 23 characters: the same number here, "
-        "more for any such link over 23 characters, less only for one shorter than that"
+        "twitter-text's Ruby port takes '\\' for a domain character (its punctuation list "
+        "lacks it), so Mastodon counts http://www\\.google\\.com as a link of 23; "
+        "paperbot reads no link there and counts the text in full and 23 more (46): never less "
+        "than the server, however short such a link"
     ),
 }
 BLUESKY_EXCEPTIONS: dict[str, str] = {}
@@ -147,8 +147,7 @@ def _check_bluesky(text: str, expected: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", _cases("bluesky_oracle", "cases"))
 def test_bluesky_oracle(case: dict[str, Any]) -> None:
-    if case["id"] in BLUESKY_EXCEPTIONS:
-        pytest.skip(BLUESKY_EXCEPTIONS[case["id"]])
+    assert case["id"] not in BLUESKY_EXCEPTIONS  # (none: Bluesky's shown text is what is sent)
     _check_bluesky(case["text"], case["expected"])
 
 
@@ -176,9 +175,10 @@ def test_mastodon_official_formatter_links(case: dict[str, Any]) -> None:
     """Which URL the formatter links is counted as a link (xmpp: and magnet: are linked but
     not counted; ``http://www\\.google\\.com`` is counted but not linked: the oracle's count
     is what the server refuses by)."""
-    if case["id"] in MASTODON_EXCEPTIONS:
-        pytest.skip(MASTODON_EXCEPTIONS[case["id"]])
     text = case["text"]
+    if case["id"] in MASTODON_EXCEPTIONS:  # (differing on the safe side only)
+        assert mastodon_length(text) >= case["oracle"]["length"], MASTODON_EXCEPTIONS[case["id"]]
+        return
     _check_mastodon(text, case["oracle"])
     linked = case["expected_linked_url"]
     if linked is not None:
@@ -187,9 +187,10 @@ def test_mastodon_official_formatter_links(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", _cases("mastodon_oracle", "cases"))
 def test_mastodon_oracle(case: dict[str, Any]) -> None:
-    if case["id"] in MASTODON_EXCEPTIONS:
-        pytest.skip(MASTODON_EXCEPTIONS[case["id"]])
     expected = case["expected"]
+    if case["id"] in MASTODON_EXCEPTIONS:  # (differing on the safe side only)
+        assert mastodon_length(case["text"]) >= expected["length"], MASTODON_EXCEPTIONS[case["id"]]
+        return
     _check_mastodon(case["text"], expected)
     dependent = expected.get("unicode_version_dependent")
     if dependent is not None:  # the larger of the two counts: the safe side
