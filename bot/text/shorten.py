@@ -25,6 +25,7 @@ CLAUSE_MARKS = frozenset(",;:—、，；：")
 _SPACED_CLAUSE_MARKS = frozenset(",;:")
 #: The share of the room a clause cut must keep to be taken instead of the last word.
 CLAUSE_SHARE = 0.6
+_STRIPPED = 4  # what a candidate's trailing separators may weigh (", " or " — ")
 
 
 def _candidate(text: str, end: int, floor: int, link_gap: bool = False) -> str | None:
@@ -214,9 +215,10 @@ def _longest_fitting(
     position)."""
     ellipsis_weight = _ELLIPSIS_WEIGHT
     if budget is not None:
-        # Prefix weights are known: start from the last cut whose estimate fits.
+        # Prefix weights are known: start from the last cut whose estimate fits (a candidate
+        # drops a trailing comma, dash or space: it may weigh a little less than its cut).
         index = len(cuts) - 1
-        while index >= 0 and cuts[index][1] + ellipsis_weight > budget:
+        while index >= 0 and cuts[index][1] + ellipsis_weight > budget + _STRIPPED:
             index -= 1
     else:
         tried: dict[int, str | None] = {}

@@ -128,6 +128,7 @@ def _clause_ends(text: str) -> list[int]:
 )
 @example(MODELS, 80)
 @example(ZH, 40)
+@example("learnsモデルthe, the", 17)  # the comma dropped, the clause fits
 def test_a_cut_is_at_a_clause_boundary_whenever_one_keeps_enough(text: str, budget: int) -> None:
     short = shorten(text, budget)
     assert weighted_length(short) <= budget or not short
