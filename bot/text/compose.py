@@ -216,7 +216,7 @@ def compose(
 
     def render(sentence: str, title: str) -> str:
         text = fill(template, sentence, url, title, hashtags, emoji)
-        return unglued_for(text, rule.links) if glued else text
+        return unglued_for(text, rule.links, url) if glued else text
 
     shown_title = title if has_title else ""  # the title as it appears: what may be cut
     text = render(chosen, shown_title)

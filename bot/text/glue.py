@@ -29,12 +29,13 @@ _LONGEST = 4096  # twitter-text's longest link
 _PASSES = 8  # each pass frees at least one link glued to another
 
 
-def unglued(text: str, links: list[tuple[int, int]]) -> str:
+def unglued(text: str, links: list[tuple[int, int]], own: str = "") -> str:
     """``text`` with a space after each of ``links`` (a platform's link spans in it) that runs
     on past where twitter-text ends the same link, and before each ``http(s)://`` link the
     platform does not read at all for the text glued before it (Bluesky's app links only after
-    whitespace or "("). Call it again on the result, with the links found in that: a link that
-    gains a space before it may then run on after it."""
+    whitespace or "("). ``own`` is the entry's own link, kept whole wherever it is (a CJK path
+    is part of it) and ended where it ends. Call it again on the result, with the links found
+    in that: a link that gains a space before it may then run on after it."""
     cuts = [
         match.start()
         for match in _GLUED_SCHEME.finditer(text)
@@ -43,6 +44,10 @@ def unglued(text: str, links: list[tuple[int, int]]) -> str:
     ]
     for start, end in links:
         link = text[start:end]
+        if own and link.startswith(own):
+            if len(link) > len(own) and not link[len(own)].isspace():
+                cuts.append(start + len(own))
+            continue
         if _PLAIN_LINK.fullmatch(link):
             continue
         found = extract_urls(link)
@@ -63,11 +68,11 @@ def _x_link_starts(text: str, position: int) -> bool:
     return bool(found) and found[0][0] == 1
 
 
-def unglued_for(text: str, links: Callable[[str], list[tuple[int, int]]]) -> str:
+def unglued_for(text: str, links: Callable[[str], list[tuple[int, int]]], own: str = "") -> str:
     """``unglued`` until nothing changes, ``links`` finding a platform's links in a text (a
     link given a space before it may then run on after it)."""
     for _ in range(_PASSES):
-        fixed = unglued(text, links(text))
+        fixed = unglued(text, links(text), own)
         if fixed == text:
             break
         text = fixed

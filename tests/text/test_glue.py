@@ -95,3 +95,12 @@ def test_no_link_runs_on_past_where_x_ends_it(comment: str, channel: str) -> Non
             meant = found[0][1]
             assert meant == end - start or text[start + meant] in "{}|^`\\", (text, start, end)
     assert not [w for w in draft.warnings if "link" in w], draft
+
+
+@pytest.mark.parametrize("channel", ["bluesky", "mastodon"])
+def test_the_entry_own_link_is_kept_whole_even_with_a_cjk_path(channel: str) -> None:
+    own = "https://ja.wikipedia.org/wiki/日本語"
+    for template in ("{sentence}\n{url}", "{sentence}（{url}）"):
+        draft = _compose(channel, "日本語の記事", template, url=own)
+        links = [draft.composed[s:e] for s, e in RULES[channel].links(draft.composed)]
+        assert links == [own] and draft.composed.count(own) == 1, draft.composed
