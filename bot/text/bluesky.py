@@ -95,6 +95,13 @@ def render(text: str) -> Rendered:
 
 
 @lru_cache(maxsize=64)
+def _links_in(text: str) -> tuple[tuple[int, int, str], ...]:
+    """``find_links``, kept for the last few texts: composition asks for a post's links (to
+    keep them unglued) and then renders the same post."""
+    return tuple(find_links(text))
+
+
+@lru_cache(maxsize=64)
 def _render_with_spans(text: str) -> tuple[Rendered, list[tuple[int, int]]]:
     """``render`` and the spans of the links in ``text`` itself, found in the same pass.
 
@@ -106,7 +113,7 @@ def _render_with_spans(text: str) -> tuple[Rendered, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     position = 0
     offset = 0  # UTF-8 bytes shown so far
-    for start, end, uri in find_links(text):
+    for start, end, uri in _links_in(text):
         before = text[position:start]
         shown = display_url(uri) if text[start:end] == uri else text[start:end]
         offset += len(before.encode())
@@ -139,7 +146,7 @@ class BlueskyRule:
 
     def links(self, text: str) -> list[tuple[int, int]]:
         """Spans of the links in the composed text (full URLs, before shortening)."""
-        return list(_render_with_spans(text)[1])
+        return [(start, end) for start, end, _ in _links_in(text)]
 
     def measure_links(self, text: str) -> tuple[int, list[tuple[int, int]]]:
         """``measure`` and ``links`` in one pass."""

@@ -24,7 +24,7 @@ __all__ = ["unglued", "unglued_for"]
 # letter, a digit or "/" (twitter-text ends there too).
 _PLAIN_LINK = re.compile(r"[A-Za-z0-9/:.\-_~%?=&#+@]*[A-Za-z0-9/]")
 _URL_LIKE = frozenset("{}|^`\\")
-_GLUED_SCHEME = re.compile(r"(?<=[^\s(])https?://")
+_MAY_PRECEDE = re.compile(r"[\s(]")  # what the app's link may follow
 _LONGEST = 4096  # twitter-text's longest link
 _PASSES = 8  # each pass frees at least one link glued to another
 
@@ -37,10 +37,10 @@ def unglued(text: str, links: list[tuple[int, int]], own: str = "") -> str:
     is part of it) and ended where it ends. Call it again on the result, with the links found
     in that: a link that gains a space before it may then run on after it."""
     cuts = [
-        match.start()
-        for match in _GLUED_SCHEME.finditer(text)
-        if not any(start <= match.start() < end for start, end in links)
-        and _x_link_starts(text, match.start())
+        position
+        for position in _glued_schemes(text)
+        if not any(start <= position < end for start, end in links)
+        and _x_link_starts(text, position)
     ]
     for start, end in links:
         link = text[start:end]
@@ -59,6 +59,24 @@ def unglued(text: str, links: list[tuple[int, int]], own: str = "") -> str:
     for cut in sorted(cuts, reverse=True):
         text = text[:cut] + " " + text[cut:]
     return text
+
+
+def _glued_schemes(text: str) -> list[int]:
+    """Where an ``http(s)://`` follows a character other than whitespace or "(" (found with
+    ``str.find``: a pattern with a look-behind would try every position)."""
+    found: list[int] = []
+    separator = text.find("://")
+    while separator != -1:
+        if separator >= 5 and text.startswith("https", separator - 5):
+            start = separator - 5
+        elif separator >= 4 and text.startswith("http", separator - 4):
+            start = separator - 4
+        else:
+            start = 0  # no scheme the app reads (it wants "http" in lower case)
+        if start > 0 and not _MAY_PRECEDE.match(text, start - 1):
+            found.append(start)
+        separator = text.find("://", separator + 3)
+    return found
 
 
 def _x_link_starts(text: str, position: int) -> bool:
