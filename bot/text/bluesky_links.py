@@ -39,7 +39,7 @@ _LINK = re.compile(
 )
 # A whitespace-separated token that may hold a link (one needs a "." or a "://"); only these
 # are tried, as scanning all of a long text with the pattern is far slower.
-_TOKEN = re.compile(f"(?<![^{JS_SPACE}])[^{JS_SPACE}.:]*[.:][^{JS_SPACE}]*")
+_TOKEN = re.compile(f"(?<![^{JS_SPACE}])[^{JS_SPACE}]*?(?:\\.|://)[^{JS_SPACE}]*")
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from bot.text.url_extract import extract_urls
 
@@ -48,17 +49,26 @@ def unglued(text: str, links: list[tuple[int, int]], own: str = "") -> str:
             if len(link) > len(own) and not link[len(own)].isspace():
                 cuts.append(start + len(own))
             continue
-        if _PLAIN_LINK.fullmatch(link):
-            continue
-        found = extract_urls(link)
-        if not found or found[0][0] != 0:
-            continue  # not a link for X at all (localhost, say): as the platform reads it
-        meant = found[0][1]
-        if meant < len(link) and link[meant] not in _URL_LIKE and not link[meant].isspace():
+        meant = None if _PLAIN_LINK.fullmatch(link) else _meant_end(link)
+        if meant is not None:
             cuts.append(start + meant)
     for cut in sorted(cuts, reverse=True):
         text = text[:cut] + " " + text[cut:]
     return text
+
+
+@lru_cache(maxsize=256)
+def _meant_end(link: str) -> int | None:
+    """Where twitter-text ends ``link`` (a platform's link), if before its end and before a
+    character that prose glues to a link; None to leave it (kept: a post is measured many
+    times while it is shortened, with the same links)."""
+    found = extract_urls(link)
+    if not found or found[0][0] != 0:
+        return None  # not a link for X at all (localhost, say): as the platform reads it
+    meant = found[0][1]
+    if meant < len(link) and link[meant] not in _URL_LIKE and not link[meant].isspace():
+        return meant
+    return None
 
 
 def _glued_schemes(text: str) -> list[int]:
