@@ -30,6 +30,7 @@ _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in fo
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
 _CLUSTER = regex.compile(r"\X")
+_PLACEHOLDER = regex.compile(r"\{\w+\}")
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,7 @@ def compose(
     draft carries a "too long" warning and must not be posted. On a platform whose links run
     on through the text after them (Bluesky, Mastodon), a space follows each link where they
     would (bot/text/glue.py). Raises TemplateError for unusable settings, ValueError without
-    a link. ``rule`` is the platform's length rule: X's
-    with ``settings.limit`` by default.
+    a link. ``rule`` is the platform's length rule: X's with ``settings.limit`` by default.
     """
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
@@ -211,14 +211,17 @@ def compose(
     title, chosen, source = prepared.title, prepared.sentence, prepared.source
     warnings = list(prepared.warnings)
     template, hashtags, emoji = settings.template, hashtag_line(settings.hashtags), settings.emoji
-
-    glued = not isinstance(rule, XRule)  # (X's links are twitter-text's: never run on)
+    shown_title = title if has_title else ""  # the title as it appears: what may be cut
+    # Links kept from running on (glue.py; X's never do): in the sentence and title once, and
+    # in each post only where the template glues a part to text.
+    if glued := not isinstance(rule, XRule):
+        chosen, shown_title = (unglued_for(part, rule.links, url) for part in (chosen, shown_title))
+    glue_posts = glued and _parts_touch_text(template)
 
     def render(sentence: str, title: str) -> str:
         text = fill(template, sentence, url, title, hashtags, emoji)
-        return unglued_for(text, rule.links, url) if glued else text
+        return unglued_for(text, rule.links, url) if glue_posts else text
 
-    shown_title = title if has_title else ""  # the title as it appears: what may be cut
     text = render(chosen, shown_title)
     length, spans = meter.measure(text)  # (text is NFC: all its parts are)
     shortened = length > meter.limit
@@ -238,6 +241,19 @@ def compose(
         shortened=shortened,
         sentence=chosen,
     )
+
+
+@lru_cache(maxsize=16)
+def _parts_touch_text(template: str) -> bool:
+    """Whether a placeholder of ``template`` has anything but whitespace right before or after
+    it ("（{url}）", "{sentence}{url}"): there a link may run on into the template's text."""
+    for match in _PLACEHOLDER.finditer(template):
+        start, end = match.span()
+        if (start and not template[start - 1].isspace()) or (
+            end < len(template) and not template[end].isspace()
+        ):
+            return True
+    return False
 
 
 def _check_fit(

@@ -81,12 +81,20 @@ _PIECES = [
 ]
 
 
+_TEMPLATES = ["{sentence}\n{url}", "{sentence}（{url}）", "「{sentence}」\n{url}"]
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join), st.sampled_from(list(RULES)))
-@example(f"論文は{ARXIV}です。", "bluesky")
-@example(f"論文は{ARXIV}です。", "mastodon")
-def test_no_link_runs_on_past_where_x_ends_it(comment: str, channel: str) -> None:
-    draft = _compose(channel, comment)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=14).map("".join),
+    st.sampled_from(list(RULES)),
+    st.sampled_from(_TEMPLATES),
+)
+@example(f"論文は{ARXIV}です。", "bluesky", _TEMPLATES[0])
+@example(f"論文は{ARXIV}です。", "mastodon", _TEMPLATES[0])
+@example(ARXIV, "mastodon", _TEMPLATES[2])
+def test_no_link_runs_on_past_where_x_ends_it(comment: str, channel: str, template: str) -> None:
+    draft = _compose(channel, comment, template)
     text = draft.composed
     assert draft.length <= draft.limit
     for start, end in RULES[channel].links(text):
