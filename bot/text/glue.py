@@ -25,6 +25,8 @@ __all__ = ["unglued", "unglued_for"]
 # letter, a digit or "/" (twitter-text ends there too).
 _PLAIN_LINK = re.compile(r"[A-Za-z0-9/:.\-_~%?=&#+@]*[A-Za-z0-9/]")
 _URL_LIKE = frozenset("{}|^`\\")
+# Every link has a scheme or a dot before a letter (its TLD's): text without either has none.
+_MAY_HOLD_LINK = re.compile(r"://|\.[A-Za-z]")
 _MAY_PRECEDE = re.compile(r"[\s(]")  # what the app's link may follow
 _LONGEST = 4096  # twitter-text's longest link
 _PASSES = 8  # each pass frees at least one link glued to another
@@ -99,6 +101,8 @@ def _x_link_starts(text: str, position: int) -> bool:
 def unglued_for(text: str, links: Callable[[str], list[tuple[int, int]]], own: str = "") -> str:
     """``unglued`` until nothing changes, ``links`` finding a platform's links in a text (a
     link given a space before it may then run on after it)."""
+    if not _MAY_HOLD_LINK.search(text):
+        return text
     for _ in range(_PASSES):
         fixed = unglued(text, links(text), own)
         if fixed == text:
