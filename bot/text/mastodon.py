@@ -72,6 +72,8 @@ _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
 @lru_cache(maxsize=64)
 def _found_links(text: str) -> tuple[tuple[int, int], ...]:
     # (kept for a while: a post is measured, then its links checked, on the same text)
+    if "://" not in text:
+        return ()  # every link Mastodon counts has a scheme
     x_spans = measure_x(text)[1]  # (usually found already: the same text was composed for X)
     if _same_as_x(text, x_spans):
         return tuple(span for span in x_spans if _SCHEME.match(text, span[0]))
