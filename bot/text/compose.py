@@ -30,7 +30,6 @@ _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in fo
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
 _CLUSTER = regex.compile(r"\X")
-_PLACEHOLDER = regex.compile(r"\{\w+\}")
 
 
 @dataclass(frozen=True)
@@ -212,11 +211,7 @@ def compose(
     warnings = list(prepared.warnings)
     template, hashtags, emoji = settings.template, hashtag_line(settings.hashtags), settings.emoji
     shown_title = title if has_title else ""  # the title as it appears: what may be cut
-    # Links kept from running on (glue.py; X's never do): in the sentence and title once, and
-    # in each post only where the template glues a part to text.
-    if glued := not isinstance(rule, XRule):
-        chosen, shown_title = (unglued_for(part, rule.links, url) for part in (chosen, shown_title))
-    glue_posts = glued and _parts_touch_text(template)
+    glue_posts = not isinstance(rule, XRule)  # (bot/text/glue.py: X's links never run on)
 
     def render(sentence: str, title: str) -> str:
         text = fill(template, sentence, url, title, hashtags, emoji)
@@ -241,19 +236,6 @@ def compose(
         shortened=shortened,
         sentence=chosen,
     )
-
-
-@lru_cache(maxsize=16)
-def _parts_touch_text(template: str) -> bool:
-    """Whether a placeholder of ``template`` has anything but whitespace right before or after
-    it ("（{url}）", "{sentence}{url}"): there a link may run on into the template's text."""
-    for match in _PLACEHOLDER.finditer(template):
-        start, end = match.span()
-        if (start and not template[start - 1].isspace()) or (
-            end < len(template) and not template[end].isspace()
-        ):
-            return True
-    return False
 
 
 def _check_fit(

@@ -28,6 +28,7 @@ _URL_LIKE = frozenset("{}|^`\\")
 # Every link has a scheme or a dot before a letter (its TLD's): text without either has none.
 _MAY_HOLD_LINK = re.compile(r"://|\.[A-Za-z]")
 _MAY_PRECEDE = re.compile(r"[\s(]")  # what the app's link may follow
+_SPACE = re.compile(r"\s")
 _LONGEST = 4096  # twitter-text's longest link
 _PASSES = 8  # each pass frees at least one link glued to another
 
@@ -94,7 +95,8 @@ def _glued_schemes(text: str) -> list[int]:
 def _x_link_starts(text: str, position: int) -> bool:
     """Whether twitter-text reads a link starting at ``position`` (with the character before
     it, which may forbid one: "datahttps://..." is no link for X)."""
-    found = extract_urls(text[position - 1 : position + _LONGEST])
+    end = _SPACE.search(text, position)  # (a link holds no whitespace)
+    found = extract_urls(text[position - 1 : end.start() if end else position + _LONGEST])
     return bool(found) and found[0][0] == 1
 
 
