@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.text.bluesky import render
-from bot.text.hashtags import find_hashtags
+from bot.text.bluesky_tags import tag_facets
 from bot.text.length_rules import XRule
 from bot.text.mastodon import MastodonRule
 
@@ -77,7 +77,7 @@ def _segments(
     """Plain runs, links (shown by ``show``) and tags, in order; a tag inside a link is none."""
     data = text.encode()
     spans: list[tuple[int, int, str, str]] = [(s, e, uri, "link") for s, e, uri in links]
-    for tag in find_hashtags(text):
+    for tag in tag_facets(text):
         start = len(data[: tag.byte_start].decode())
         end = len(data[: tag.byte_end].decode())
         if not any(s < end and start < e for s, e, _u, _k in spans):

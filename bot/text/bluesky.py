@@ -12,16 +12,14 @@ composition measures with, ``compose_for_bluesky`` gives a preview both.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
 
 import regex
 
-from bot.text import twitter_text as textlen
+from bot.text.bluesky_links import display_url, find_links
 from bot.text.compose import ComposeInput, ComposeSettings, Draft, compose
 
 __all__ = [
@@ -32,8 +30,6 @@ __all__ = [
     "LinkFacet",
     "Rendered",
     "compose_for_bluesky",
-    "display_url",
-    "find_links",
     "graphemes",
     "render",
     "with_full_links",
@@ -43,20 +39,8 @@ GRAPHEME_LIMIT = 300
 BYTE_LIMIT = 3000
 _BYTES_PER_GRAPHEME = BYTE_LIMIT // GRAPHEME_LIMIT
 
-# The app's link detection: after a line start, whitespace or "(", a http(s) URL up to the next
-# whitespace, or a bare domain (kept only under a known TLD).
-_LINK = re.compile(
-    r"(?:^|(?<=[\s(]))(?:(?P<url>https?://\S+)|(?P<domain>[a-z][a-z0-9]*(?:\.[a-z0-9]+)+)\S*)",
-    re.IGNORECASE | re.MULTILINE,
-)
 _CLUSTER = regex.compile(r"\X")
-# A whitespace-separated token holding a "." (the lookbehind keeps the scan linear).
-_DOTTED_TOKEN = re.compile(r"(?<!\S)[^\s.]*\.\S*")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-# What a JavaScript URL parser leaves alone in a path, query or fragment (it encodes the rest).
-_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
-# A link that needs no parser: http(s), an ASCII host without port or user, printable ASCII.
-_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)([/?#][!-~]*)?", re.I | re.A)
 
 
 @dataclass(frozen=True)
@@ -105,95 +89,16 @@ def _joined(stretch: str) -> int:
     return len(_CLUSTER.findall(stretch)) - len(stretch)
 
 
-def find_links(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, uri)`` for each link the app would detect, in order (code point offsets).
-
-    As the official app: a trailing ``.,;:!?`` is not part of the link, nor a trailing ``)``
-    when the link has no ``(``; a bare domain becomes ``https://`` + the text.
-    """
-    if "." not in text:
-        return []
-    links: list[tuple[int, int, str]] = []
-    # A link starts a whitespace-separated token or follows a "(" in one, and holds a ".": only
-    # such tokens are tried (scanning all of a long text with the pattern is far slower).
-    for token in _DOTTED_TOKEN.finditer(text):
-        position, token_end = token.span()
-        while position < token_end:
-            match = _LINK.match(text, position)
-            if match is None:
-                position = text.find("(", position, token_end) + 1
-                if position == 0:
-                    break
-                continue
-            position = match.end()
-            link = _link(match)
-            if link is not None:
-                links.append(link)
-    return links
-
-
-def _link(match: re.Match[str]) -> tuple[int, int, str] | None:
-    uri = match.group(0)
-    start, end = match.span()
-    bare = match.group("url") is None
-    if bare and not textlen.is_known_tld(match.group("domain").rsplit(".", 1)[-1]):
-        return None
-    if uri[-1] in ".,;:!?":
-        uri, end = uri[:-1], end - 1
-    if uri.endswith(")") and "(" not in uri:
-        uri, end = uri[:-1], end - 1
-    return start, end, "https://" + uri if bare else uri
-
-
-@lru_cache(maxsize=4096)
-def display_url(uri: str) -> str:
-    """The link as the app shows it: no scheme, and a path over 15 characters cut to 13 + "...".
-
-    A plain ASCII link (the usual case: every entry has a new one) is taken apart by a pattern;
-    anything else by ``urlsplit``, with the host in IDNA and the rest percent-encoded.
-    """
-    plain = _PLAIN_URL.fullmatch(uri)
-    if plain is None:
-        return _display_url_parsed(uri)
-    # As urlsplit: the fragment starts at the first "#", the query at the first "?" before it.
-    rest, _, fragment = (plain.group(2) or "").partition("#")
-    path, _, query = rest.partition("?")
-    shown = "" if path in ("", "/") else path
-    if query:
-        shown += "?" + query
-    if fragment:
-        shown += "#" + fragment
-    host = plain.group(1).lower()
-    return host + shown[:13] + "..." if len(shown) > 15 else host + shown
-
-
-def _display_url_parsed(uri: str) -> str:
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return uri
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return uri
-    with contextlib.suppress(UnicodeError):
-        host = host.encode("idna").decode("ascii")
-    if port is not None and port != {"http": 80, "https": 443}[parts.scheme.lower()]:
-        host = f"{host}:{port}"
-    path = quote(parts.path, safe=_URL_SAFE)
-    path = "" if path in ("", "/") else path
-    if parts.query:
-        path += "?" + quote(parts.query, safe=_URL_SAFE)
-    if parts.fragment:
-        path += "#" + quote(parts.fragment, safe=_URL_SAFE)
-    if len(path.encode("utf-16-le")) // 2 > 15:
-        return host + path[:13] + "..."
-    return host + path
-
-
 def render(text: str) -> Rendered:
     """``text`` (with full URLs) as Bluesky shows it: links shortened, each one a facet."""
     return _render_with_spans(text)[0]
+
+
+@lru_cache(maxsize=64)
+def _links_in(text: str) -> tuple[tuple[int, int, str], ...]:
+    """``find_links``, kept for the last few texts: composition asks for a post's links (to
+    keep them unglued) and then renders the same post."""
+    return tuple(find_links(text))
 
 
 @lru_cache(maxsize=64)
@@ -208,7 +113,7 @@ def _render_with_spans(text: str) -> tuple[Rendered, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     position = 0
     offset = 0  # UTF-8 bytes shown so far
-    for start, end, uri in find_links(text):
+    for start, end, uri in _links_in(text):
         before = text[position:start]
         shown = display_url(uri) if text[start:end] == uri else text[start:end]
         offset += len(before.encode())
@@ -241,7 +146,7 @@ class BlueskyRule:
 
     def links(self, text: str) -> list[tuple[int, int]]:
         """Spans of the links in the composed text (full URLs, before shortening)."""
-        return list(_render_with_spans(text)[1])
+        return [(start, end) for start, end, _ in _links_in(text)]
 
     def measure_links(self, text: str) -> tuple[int, list[tuple[int, int]]]:
         """``measure`` and ``links`` in one pass."""

@@ -19,6 +19,7 @@ from bot.text import twitter_text as textlen
 from bot.text.characters import nfc
 from bot.text.entry_text import prepare
 from bot.text.fitting import Meter, fit_post
+from bot.text.glue import unglued_for
 from bot.text.length_rules import LengthRule, XRule
 from bot.text.shorten import ELLIPSIS
 from bot.text.template import TemplateError, fields, fill, hashtag_line
@@ -193,9 +194,10 @@ def compose(
     the sentence is shortened with "…" at a word (or CJK character) boundary; if not even a
     word of it fits beside the title, the title is shortened too. Text is NFC-normalised, as
     X counts it. Should nothing make it fit (a link X does not count as a link, say), the
-    draft carries a "too long" warning and must not be posted. Raises TemplateError for
-    unusable settings, ValueError without a link. ``rule`` is the platform's length rule: X's
-    with ``settings.limit`` by default.
+    draft carries a "too long" warning and must not be posted. On a platform whose links run
+    on through the text after them (Bluesky, Mastodon), a space follows each link where they
+    would (bot/text/glue.py). Raises TemplateError for unusable settings, ValueError without
+    a link. ``rule`` is the platform's length rule: X's with ``settings.limit`` by default.
     """
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
@@ -209,11 +211,13 @@ def compose(
     title, chosen, source = prepared.title, prepared.sentence, prepared.source
     warnings = list(prepared.warnings)
     template, hashtags, emoji = settings.template, hashtag_line(settings.hashtags), settings.emoji
+    shown_title = title if has_title else ""  # the title as it appears: what may be cut
+    glue_posts = not isinstance(rule, XRule)  # (bot/text/glue.py: X's links never run on)
 
     def render(sentence: str, title: str) -> str:
-        return fill(template, sentence, url, title, hashtags, emoji)
+        text = fill(template, sentence, url, title, hashtags, emoji)
+        return unglued_for(text, rule.links, url) if glue_posts else text
 
-    shown_title = title if has_title else ""  # the title as it appears: what may be cut
     text = render(chosen, shown_title)
     length, spans = meter.measure(text)  # (text is NFC: all its parts are)
     shortened = length > meter.limit

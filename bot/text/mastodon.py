@@ -22,12 +22,15 @@ calls), kept to those with a scheme; graphemes are counted as for Bluesky
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
 from bot.text.bluesky import graphemes
 from bot.text.length_rules import measure_x
+from bot.text.mastodon_urls import mastodon_url_spans
 
 __all__ = [
     "DEFAULT_MAX_CHARACTERS",
@@ -44,21 +47,73 @@ DEFAULT_URL_LENGTH = 23
 LINKS_IN_FULL = -1
 
 # Account::MENTION_RE: not after ``=``, ``/`` or a word character; a username of letters, digits
-# and ``_`` (``.`` and ``-`` only inside); an optional ``@domain`` of word characters, dots and
-# hyphens ending in a word character.
+# and ``_`` (``.`` and ``-`` only inside); an optional ``@domain``: runs of word characters
+# joined by dots and hyphens (``@alice@-x.com`` has none, and is no mention at all).
 _MENTION = regex.compile(
-    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@[\w.-]+\w)?",
+    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@(?P<domain>\w+(?:[.-]+\w+)*))?",
     regex.IGNORECASE,
 )
+_MAX_DOMAIN_LENGTH = 253  # Extractor::MAX_DOMAIN_LENGTH: a longer domain is no mention
+# Where Unicode 15.1's rule GB9c joins an Indic conjunct (क्ष) into one grapheme: servers on an
+# older Unicode (Ruby 3.4 has 15.0) count the consonant after the virama as one more.
+_CONJUNCT = regex.compile(
+    r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
+    r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}"
+)
+# The viramas that may join a conjunct (InCB=Linker, Unicode 17), for a quick test: \p{...} of
+# the regex module is far slower (tests/text/test_mastodon_text.py checks the list is whole).
+LINKERS = (
+    "\u094d\u09cd\u0acd\u0b4d\u0c4d\u0d4d\u1039\u17d2\u1a60\u1b44\u1bab\u1cf5\u1cf6\ua9c0"
+    "\uaaf6\U00010a3f\U00011133\U000113d0\U0001193e\U00011a3a\U00011a47\U00011a99\U00011f42"
+)
+_LINKER = re.compile(f"[{LINKERS}]")
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_BACKSLASHED_HOST = re.compile(
+    r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://[^\s/?#\\]*\\", re.IGNORECASE
+)
+# After a link X found: characters Mastodon's link path may hold but not end on, up to a space.
+_ENDS_THERE = re.compile(r"[!*\"'「」;:=,.$%\[\]~&|@]*(?:[ \t\n]|\Z)")
 # twitter-text's end_mention_match: a mention directly followed by another ``@`` or by ``://`` is
 # not a mention at all.
 _NOT_A_MENTION_END = regex.compile(r"[@＠]|://")
-_SCHEME = regex.compile(r"https?://", regex.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _found_links(text: str) -> tuple[tuple[int, int], ...]:
+    # (kept for a while: a post is measured, then its links checked, on the same text)
+    if "://" not in text:
+        return ()  # every link Mastodon counts has a scheme
+    x_spans = measure_x(text)[1]  # (usually found already: the same text was composed for X)
+    if _same_as_x(text, x_spans):
+        return tuple(span for span in x_spans if _SCHEME.match(text, span[0]))
+    return tuple(mastodon_url_spans(text))
+
+
+def _same_as_x(text: str, x_spans: list[tuple[int, int]]) -> bool:
+    """Whether Mastodon counts the links X finds with a scheme, and only those (the usual post).
+
+    Mastodon's link path takes everything X's takes and more, and ends on the same characters
+    but "=" (bot/text/mastodon_urls.py): a link that X ends before a space, a tab, a line break
+    or the end of the text (after, at most, punctuation no link may end on: "." "," ")" ...),
+    not on "=" nor with "=" before its query, ends there for Mastodon too. If each such link
+    starts the text or follows whitespace, no match before it (which X may have dropped) can
+    run on over it, as no match holds whitespace. Every "://" must be in such a link (else
+    another scheme, or one X does not read, may be there).
+    """
+    schemes = 0
+    for start, end in x_spans:
+        if not _SCHEME.match(text, start):
+            continue
+        if start and text[start - 1] not in " \t\n":
+            return False
+        if text[end - 1] == "=" or "=?" in text[start:end] or not _ENDS_THERE.match(text, end):
+            return False
+        schemes += 1
+    return text.count("://") == schemes
 
 
 def _link_spans(text: str) -> list[tuple[int, int]]:
-    # (measure_x: the same text was often just measured for X, and its links found)
-    return [(start, end) for start, end in measure_x(text)[1] if _SCHEME.match(text, start)]
+    return list(_found_links(text))
 
 
 def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -66,6 +121,8 @@ def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, s
     for match in _MENTION.finditer(text):
         start, end = match.span()
         if _NOT_A_MENTION_END.match(text, end):
+            continue
+        if len(match.group("domain") or "") > _MAX_DOMAIN_LENGTH:
             continue
         if any(start < link_end and link_start < end for link_start, link_end in links):
             continue  # Extractor.remove_overlapping_entities: the link wins
@@ -84,7 +141,7 @@ def countable_text(
     if url_length == LINKS_IN_FULL:
         return text
     if links is None:
-        if "http" not in text.lower() and "@" not in text:
+        if "://" not in text and "@" not in text:
             return text
         links = _link_spans(text)
     elif not links and "@" not in text:
@@ -105,8 +162,32 @@ def countable_text(
 def mastodon_length(
     text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
 ) -> int:
-    """Graphemes of ``countable_text``: the number the instance compares with its limit."""
-    return graphemes(countable_text(text, url_length=url_length, links=links))
+    """Graphemes of ``countable_text``: the number the instance compares with its limit.
+
+    Counted as a server on Unicode 15.0 counts (an Indic conjunct is two graphemes there, one
+    since 15.1): never fewer than any current server counts. A blank text counts 0.
+    """
+    countable = countable_text(text, url_length=url_length, links=links)
+    count = _counted(countable)
+    if "\\" in text:
+        # twitter-text's Ruby port (Mastodon's) takes "\\" for a domain character, ours does
+        # not: a link there may be one for the server, of 23 however short; count 23 more.
+        found = _link_spans(text) if links is None else links
+        for match in _BACKSLASHED_HOST.finditer(text):
+            if not any(start <= match.start() < end for start, end in found):
+                count += url_length
+    return count
+
+
+def _counted(countable: str) -> int:
+    if countable.isascii():
+        return 0 if countable.isspace() else len(countable) - countable.count("\r\n")
+    if countable.isspace():
+        return 0
+    count = graphemes(countable)
+    if _LINKER.search(countable):
+        count += len(_CONJUNCT.findall(countable))
+    return count
 
 
 @dataclass(frozen=True)

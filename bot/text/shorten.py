@@ -2,7 +2,10 @@
 
 A cut that lands inside a link, an emoji sequence or a quotation makes a post look broken, so
 cuts fall at word boundaries (in CJK, at any character), never inside a link or a grapheme
-cluster, and brackets or quotes left open are closed after the "…". Pure functions.
+cluster, and brackets or quotes left open are closed after the "…". A cut that ends a clause
+reads better than one that stops mid-phrase ("…of models five…"), so the last clause boundary
+(``,`` ``;`` ``:`` ``—`` ``、`` ``，`` ``；`` ``：``) is taken instead of the last word
+when it keeps at least 60 % of the room. Pure functions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ ELLIPSIS = "…"
 _ELLIPSIS_WEIGHT = textlen.weighted_length(ELLIPSIS)
 # Trailing characters a cut should not leave before "…".
 _SOFT_TRAILING = frozenset(",;:、，；：-–—/·")
+# Marks that end a clause; the ASCII ones only before whitespace ("1,000" and "a:b" go on).
+CLAUSE_MARKS = frozenset(",;:—、，；：")
+_SPACED_CLAUSE_MARKS = frozenset(",;:")
+#: The share of the room a clause cut must keep to be taken instead of the last word.
+CLAUSE_SHARE = 0.6
+_STRIPPED = 4  # what a candidate's trailing separators may weigh (", " or " — ")
 
 
 def _candidate(text: str, end: int, floor: int, link_gap: bool = False) -> str | None:
@@ -108,7 +117,8 @@ def shorten(
 
     ``limit`` is a maximum weighted length (X's count) or a predicate telling whether a
     candidate fits (to measure it inside a whole post). The cut falls at a word boundary (in
-    CJK, at any character), never inside a URL or an emoji or other grapheme cluster; a
+    CJK, at any character), or at the last clause boundary before it when that keeps at least
+    ``CLAUSE_SHARE`` of it, never inside a URL or an emoji or other grapheme cluster; a
     trailing comma or a dangling opener is dropped and brackets or quotes left open are
     closed after the "…". Falls back to any grapheme boundary when not even the first word
     fits; returns "" when nothing does. The result is NFC-normalised, as X counts it.
@@ -124,12 +134,28 @@ def shorten(
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).
     pieces = textlen.atoms(text, None if budget is None else budget + 1)
+    word_cuts, every_cut, clause_cuts = _cuts(text, pieces)
+    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
+    if found is None:
+        # Not even the first word fits: cut it at any grapheme boundary instead.
+        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
+        return found[1] if found else ""
+    return _at_clause(text, clause_cuts, found, fits, link_gap) or found[1]
+
+
+def _cuts(
+    text: str, pieces: list[tuple[int, int, int, str]]
+) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """The cuts between ``pieces`` (``textlen.atoms``): at word boundaries, at any boundary,
+    and at clause boundaries (which are word boundaries too)."""
     word_cuts: list[_Cut] = []
     every_cut: list[_Cut] = []
+    clause_cuts: list[_Cut] = []
+    clause_marks, spaced = CLAUSE_MARKS, _SPACED_CLAUSE_MARKS
     total = 0
     floor = 0  # end of the last link so far
     is_cjk_char = is_cjk
-    emoji = textlen.EMOJI
+    emoji, plain = textlen.EMOJI, textlen.TEXT
     for index in range(len(pieces) - 1):
         _, end, weight, kind = pieces[index]
         total += weight
@@ -138,20 +164,43 @@ def shorten(
         cut = (end, total, floor)
         every_cut.append(cut)
         following = text[end]
+        last = text[end - 1]
+        # A clause ends after a mark (not in a link; "1,000" goes on) and is a word boundary.
+        if last in clause_marks and kind == plain and (last not in spaced or following.isspace()):
+            word_cuts.append(cut)
+            clause_cuts.append(cut)
         # A word boundary; in CJK any character boundary; emoji are cut between like CJK.
-        if (
+        elif (
             following.isspace()
             or kind == emoji
             or pieces[index + 1][3] == emoji
             or (following >= "\u3000" and is_cjk_char(following))
-            or (text[end - 1] >= "\u3000" and is_cjk_char(text[end - 1]))
+            or (last >= "\u3000" and is_cjk_char(last))
         ):
             word_cuts.append(cut)
-    found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
-    if found is None:
-        # Not even the first word fits: cut it at any grapheme boundary instead.
-        found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
-    return found or ""
+    return word_cuts, every_cut, clause_cuts
+
+
+def _at_clause(
+    text: str,
+    clause_cuts: list[_Cut],
+    found: tuple[_Cut, str],
+    fits: Callable[[str], bool],
+    link_gap: bool,
+) -> str | None:
+    """The candidate at the last clause boundary up to the word cut ``found`` that keeps at
+    least ``CLAUSE_SHARE`` of what the word cut keeps (by X's weights), if any fits."""
+    (position, weight, _), _ = found
+    least = CLAUSE_SHARE * weight
+    for end, kept, floor in reversed(clause_cuts):
+        if end > position:
+            continue
+        if kept < least:
+            return None
+        candidate = _candidate(text, end, floor, link_gap)
+        if candidate is not None and fits(candidate):
+            return candidate
+    return None
 
 
 def _longest_fitting(
@@ -161,13 +210,15 @@ def _longest_fitting(
     budget: int | None,
     hint: float | None = None,
     link_gap: bool = False,
-) -> str | None:
-    """The candidate at the rightmost cut that fits (cuts ascending by position)."""
+) -> tuple[_Cut, str] | None:
+    """The rightmost cut whose candidate fits, and that candidate (cuts ascending by
+    position)."""
     ellipsis_weight = _ELLIPSIS_WEIGHT
     if budget is not None:
-        # Prefix weights are known: start from the last cut whose estimate fits.
+        # Prefix weights are known: start from the last cut whose estimate fits (a candidate
+        # drops a trailing comma, dash or space: it may weigh a little less than its cut).
         index = len(cuts) - 1
-        while index >= 0 and cuts[index][1] + ellipsis_weight > budget:
+        while index >= 0 and cuts[index][1] + ellipsis_weight > budget + _STRIPPED:
             index -= 1
     else:
         tried: dict[int, str | None] = {}
@@ -179,11 +230,11 @@ def _longest_fitting(
             return ok
 
         index = _search(cuts, fitting, hint)
-        if index >= 0 and tried.get(index) is not None:
-            return tried[index]
+        if index >= 0 and (known := tried.get(index)) is not None:
+            return cuts[index], known
     while index >= 0:
         candidate = _candidate(text, cuts[index][0], cuts[index][2], link_gap)
         if candidate is not None and fits(candidate):
-            return candidate
+            return cuts[index], candidate
         index -= 1
     return None

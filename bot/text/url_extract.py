@@ -15,8 +15,11 @@ points of the text as given.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+import regex
 
 from bot.text.tlds import ASCII_TLDS, CCTLDS, fold, tld_end
 from bot.text.url_patterns import (
@@ -31,6 +34,7 @@ from bot.text.url_patterns import (
     PRECEDING_CHAR,
     PROTOCOL,
     RUN_BREAK_REVERSED,
+    SCHEME_BEFORE,
     SPECIAL_SHORT_DOMAIN,
     SUBDOMAIN_LABEL,
     TCO_URL,
@@ -59,6 +63,24 @@ class UrlMatch:
         return self.text[self.start + len(self.protocol or "") : self.domain_end]
 
 
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What differs between twitter-text as X runs it and as another platform runs it:
+    ``protocol``, the schemes; ``tail``, port, path and query (group ``path``); ``scheme_before``,
+    a scheme ending where a search ends; ``candidate_start``, where else a match may start (see
+    ``_leftmost_match``); ``without_protocol``: whether a link needs no scheme (a match without
+    one is still found, and hides what it covers, but is not a link)."""
+
+    protocol: re.Pattern[str]
+    tail: re.Pattern[str] | regex.Pattern[str]
+    scheme_before: re.Pattern[str]
+    candidate_start: re.Pattern[str]
+    without_protocol: bool = True
+
+
+X_DIALECT = Dialect(PROTOCOL, URL_TAIL, SCHEME_BEFORE, CANDIDATE_START)
+
+
 def _domain_end(text: str, start: int) -> int | None:
     """End of the domain starting at `start`: subdomain labels, a name label, a TLD.
 
@@ -81,7 +103,7 @@ def _domain_end(text: str, start: int) -> int | None:
     return None
 
 
-def match_url(text: str, start: int) -> UrlMatch | None:
+def match_url(text: str, start: int, dialect: Dialect = X_DIALECT) -> UrlMatch | None:
     """twitter-text's URL pattern matched at `start` (where the preceding character is)."""
     url_starts = []
     if start < len(text) and PRECEDING_CHAR.match(text, start):
@@ -89,12 +111,12 @@ def match_url(text: str, start: int) -> UrlMatch | None:
     if start == 0:
         url_starts.append(0)  # '^': nothing precedes a URL at the very start
     for url_start in url_starts:
-        protocol = PROTOCOL.match(text, url_start)
+        protocol = dialect.protocol.match(text, url_start)
         for scheme in (protocol.group(), None) if protocol else (None,):
             domain_end = _domain_end(text, url_start + len(scheme or ""))
             if domain_end is None:
                 continue
-            tail = URL_TAIL.match(text, domain_end)
+            tail = dialect.tail.match(text, domain_end)
             assert tail is not None  # every part of it is optional
             before = text[start:url_start]
             return UrlMatch(text, before, scheme, url_start, domain_end, tail["path"], tail.end())
@@ -168,7 +190,9 @@ def _utf16_length(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def _leftmost_match(text: str, position: int, dot: int) -> UrlMatch | None:
+def _leftmost_match(
+    text: str, position: int, dot: int, dialect: Dialect = X_DIALECT
+) -> UrlMatch | None:
     """The match a search for the URL pattern from ``position`` would find, if it starts by
     ``dot``.
 
@@ -181,24 +205,24 @@ def _leftmost_match(text: str, position: int, dot: int) -> UrlMatch | None:
     brk = RUN_BREAK_REVERSED.search(text, position, dot)
     run_start = brk.end() if brk else position
     # The match starts at the character before the URL (its scheme, if one precedes the run).
-    before_run = text[max(0, run_start - 8) : run_start].lower()
-    if before_run.endswith("https://"):
-        run_start -= 8
-    elif before_run.endswith("http://"):
-        run_start -= 7
+    if run_start >= 3 and text[run_start - 2 : run_start] == "//":  # (a scheme ends in "://")
+        scheme = dialect.scheme_before.search(text, max(0, run_start - 10), run_start)
+        if scheme is not None:
+            run_start = scheme.start()
     start = max(position, run_start - 1)
     while start <= dot:
-        match = match_url(text, start)
+        match = match_url(text, start, dialect)
         if match:
             return match
-        candidate = CANDIDATE_START.search(text, start + 1)  # (no endpos: it cuts look-aheads)
+        # (no endpos: it would cut look-aheads)
+        candidate = dialect.candidate_start.search(text, start + 1)
         if candidate is None or candidate.start() > dot:
             return None
         start = candidate.start()
     return None
 
 
-def extract_urls(text: str) -> list[tuple[int, int]]:
+def extract_urls(text: str, dialect: Dialect = X_DIALECT) -> list[tuple[int, int]]:
     """The ``(start, end)`` spans of the URLs X would shorten to t.co links, in order.
 
     Follows twitter-text's ``extractUrlsWithIndices`` (with URLs without a scheme, such as
@@ -222,12 +246,13 @@ def extract_urls(text: str) -> list[tuple[int, int]]:
                 continue
         elif tld_end(text, dot + 1) is None:
             continue  # CJK prose often has '.' before a non-ASCII letter: check exactly
-        match = _leftmost_match(text, position, dot)
+        match = _leftmost_match(text, position, dot, dialect)
         if match is None:
             position = dot + 1  # no match starts at or before this dot
             continue
         position = match.end
-        accept(match, spans)
+        if match.protocol or dialect.without_protocol:
+            accept(match, spans)
     return spans
 
 

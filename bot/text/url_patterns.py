@@ -50,6 +50,9 @@ _PRECEDING = "(?:[^A-Za-z0-9@\uff20$#\uff03" + _INVALID + "]|^)"  # may precede 
 SUBDOMAIN_LABEL = re.compile(SUBDOMAIN, re.IGNORECASE)
 DOMAIN_LABEL = re.compile(DOMAIN_NAME, re.IGNORECASE)
 PROTOCOL = re.compile("https?://", re.IGNORECASE)
+# A scheme that ends where a search for it ends (the few characters before a run of domain
+# characters).
+SCHEME_BEFORE = re.compile("https?://\\Z", re.IGNORECASE)
 PRECEDING_CHAR = re.compile(f"[^A-Za-z0-9@\uff20$#\uff03{_INVALID}]", re.IGNORECASE)
 # What follows the domain: all optional, so whatever it matches is what the full pattern took.
 URL_TAIL = re.compile(
@@ -68,11 +71,14 @@ RUN_BREAK_REVERSED = regex.compile(
 )
 _PUNCT_MAY_PRECEDE = _PUNCT.replace("@", "").replace("$", "").replace("#", "")
 _BAD_BEFORE = "A-Za-z0-9@\uff20$#\uff03" + _INVALID  # may not precede a URL
+# What re.IGNORECASE also takes for an ASCII letter (İ ı ſ and the Kelvin sign).
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
 # Start positions (of the preceding character) worth a try: a valid preceding character that
 # is not a domain character, or that follows one that may not precede a URL, before a domain
-# character; or any valid preceding character before "http(s)://".
+# character; or any valid preceding character before "http(s)://". ("Follows one that may not
+# precede" is case-blind, as the preceding-character test is.)
 CANDIDATE_START = re.compile(
     f"(?:[^{_BAD_BEFORE}](?=(?i:https?://)))"
     f"|(?:[{_PUNCT_MAY_PRECEDE}{_SPACES}{_DIRECTIONAL}](?={_D}))"
-    f"|(?:(?<=[{_BAD_BEFORE}])[^{_BAD_BEFORE}](?={_D}))"
+    f"|(?:(?<=[{_BAD_BEFORE}{_FOLDS_TO_ASCII}])[^{_BAD_BEFORE}](?={_D}))"
 )

@@ -11,7 +11,7 @@ import re
 import regex
 
 _LINK = re.compile(r"https?://[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/[^\s]*)?", re.IGNORECASE)
-_TRAILING = ".,:;!?'\")"
+_TRAILING = ".,:;!?'\")*=$%[]~&|@「」"  # Mastodon's link path never ends on one of these
 _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@[\w.-]+\w)?", re.I)
 
 

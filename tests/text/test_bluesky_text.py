@@ -16,12 +16,11 @@ from bot.text.bluesky import (
     BlueskyRule,
     LinkFacet,
     compose_for_bluesky,
-    display_url,
-    find_links,
     graphemes,
     render,
     with_full_links,
 )
+from bot.text.bluesky_links import display_url, find_links
 from bot.text.compose import ComposeInput, ComposeSettings, compose
 from bot.text.length_rules import XRule
 from bot.text.sentences import first_sentence

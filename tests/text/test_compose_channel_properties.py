@@ -15,13 +15,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.text import twitter_text as textlen
-from bot.text.bluesky import (
-    BYTE_LIMIT,
-    GRAPHEME_LIMIT,
-    _display_url_parsed,
-    display_url,
-    render,
-)
+from bot.text.bluesky import BYTE_LIMIT, GRAPHEME_LIMIT, render
+from bot.text.bluesky_links import _display_url_parsed, display_url
 from bot.text.compose import ComposeInput, ComposeSettings
 from bot.text.mastodon import MastodonRule
 from bot.text.per_channel import ChannelDraft, compose_for
@@ -145,7 +140,9 @@ def test_every_mastodon_post_is_valid_for_the_instance(
     draft = compose_for(
         "mastodon", _entry(comment, title, url), _settings(template), mastodon_limit=limit
     )
-    assert status_length(draft.text) == draft.length <= limit  # the fake instance's validator
+    # The fake instance's validator counts graphemes by the installed Unicode; ours counts an
+    # Indic conjunct as servers before Unicode 15.1 do (one more): never less than the fake.
+    assert status_length(draft.text) <= draft.length <= limit
     assert draft.text == draft.composed and draft.facets == ()
     links = [draft.text[start:end] for start, end in MastodonRule().links(draft.text)]
     assert links.count(url) == 1 and draft.text.count(url) == 1

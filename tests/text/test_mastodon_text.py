@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text.mastodon import MastodonRule, countable_text, mastodon_length
+from bot.text.mastodon import LINKERS, MastodonRule, countable_text, mastodon_length
+from bot.text.mastodon_urls import mastodon_url_spans
 from tests.fakes.mastodon_text import status_length
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
@@ -40,8 +41,15 @@ PHOENIX = "🐦\u200d🔥"
         ("mail bob@example.com", 20),  # an e-mail address is not a mention
         ("https://mastodon.social/@alice", 23),  # a mention inside a link is the link
         ("日本語 https://例え.jp/ と @user@host.example", 4 + 23 + 3 + 5),
-        # twitter-text's link path takes no CJK, so "パス" is text after the link
-        ("https://例え.jp/パス", 23 + 2),
+        # Mastodon's link path (unlike X's) runs on through CJK: "パス" is part of the link
+        ("https://例え.jp/パス", 23),
+        ("論文はhttps://arxiv.org/abs/2009.01835です。", 3 + 23),
+        ("gemini://example.com/x", 23),  # Mastodon counts its other schemes as links too
+        ("@alice@-x.com hi", 16),  # no domain there: not a mention at all
+        ("क्ष", 2),  # as servers before Unicode 15.1 count it (the safe side)
+        # Mastodon's twitter-text takes "\\" in a domain (a link of 23 for it, none for us):
+        # counted in full and 23 more, never less than the server's 4 + 23 + 2.
+        ("see http://a\\.co x", 4 + 12 + 2 + 23),
         (f"{FAMILY} https://arxiv.org/abs/1 {PHOENIX}", 1 + 1 + 23 + 1 + 1),
     ],
 )
@@ -73,7 +81,10 @@ def test_countable_text_rewrites_links_and_mentions() -> None:
 TOKENS = ["a", "Z", "é", "日", "本", "ß", "😀", FAMILY, PHOENIX, "🇯🇵", "1", ".", ",", "!", "-"]
 plain = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
 words = st.lists(plain.filter(bool), min_size=1, max_size=6).map(" ".join)
-paths = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789/_-=", max_size=60)
+# (a link's path never ends on "=" for Mastodon: one there is text after the link)
+paths = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789/_-=", max_size=60).map(
+    lambda path: path.rstrip("=")
+)
 links = st.builds(
     lambda scheme, host, path: f"{scheme}://{host}/{path}",
     st.sampled_from(["http", "https"]),
@@ -125,3 +136,33 @@ def test_links_in_full_counts_the_text_as_it_is() -> None:
     assert MastodonRule(limit=500, url_length=LINKS_IN_FULL).measure(text) == len(text)
     with pytest.raises(ValueError):
         MastodonRule(limit=500, url_length=-2)
+
+
+_URL_PIECES = [
+    *"ab.c-_/:@#$+ 中文。例子Xé😷\u3000?=()0\n\t!,;\"'~&|%[]*",
+    *("http://", "HTTPS://", "gemini://", ".com", ".jp", ".中国", "=?", "=", "?q=1", "(x)"),
+    *("example", "arxiv.org/abs/2009.01835", "www.", "です", "{}", "|^", ".org/a,b", "t.co/"),
+    *(" https://arxiv.org/abs/2009.01835", "https://a.org/x", " ", "?é"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=20).map("".join))
+def test_links_taken_from_x_when_they_agree_are_mastodons_own(text: str) -> None:
+    """The rule reuses X's link search when Mastodon's must find the same (the usual post);
+    that shortcut never changes the answer of Mastodon's own search."""
+    assert MastodonRule().links(text) == mastodon_url_spans(text)
+
+
+def test_every_conjunct_linker_is_listed() -> None:
+    """The quick test for Indic conjuncts knows every linker the installed Unicode data has."""
+    import sys
+
+    import regex
+
+    linkers = {
+        chr(code)
+        for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF and regex.match(r"\p{InCB=Linker}", chr(code))
+    }
+    assert linkers <= set(LINKERS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem
 from bot.text.bluesky import LinkFacet
-from bot.text.hashtags import find_hashtags
+from bot.text.bluesky_tags import tag_facets
 
 __all__ = [
     "THUMB_LIMIT",
@@ -102,7 +102,7 @@ def _tag_facets(text: str) -> list[Any]:
                 byte_start=span.byte_start, byte_end=span.byte_end
             ),
         )
-        for span in find_hashtags(text)
+        for span in tag_facets(text)
     ]
 
 
