@@ -20,7 +20,7 @@ COMMANDS = {
     "skip": "bot.cli.entries:skip",
     "retry": "bot.cli.entries:retry",
     "remove": "bot.cli.entries:remove",
-    "preview": "bot.cli.posting:preview",
+    "preview": "bot.cli.previewing:preview",
     "post": "bot.cli.posting:post",
     "schedule": "bot.cli.plans:schedule",
     "run": "bot.cli.posting:run",

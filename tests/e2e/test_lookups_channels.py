@@ -231,7 +231,7 @@ def test_an_entry_with_a_post_that_may_be_out_cannot_be_edited_skipped_or_remove
     other = p.add(2, figures=1)
     p.mastodon.fail_next("media_upload", MastodonFault.SERVER_ERROR, times=100)
     p.configure(("x", "mastodon"), max_attempts=1)
-    p.run_once()
+    p.run_once(code=1)  # a post failed for good in this run: cron and timers must notice
     assert p.entries()[other]["status"] == "failed"  # on Mastodon; out on X
     _, _, err = p.cli("remove", str(other), code=2)
     assert "it was posted on x" in err and "paperbot skip" in err
