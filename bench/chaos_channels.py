@@ -23,6 +23,7 @@ from typing import Any
 from tests.fakes.bluesky_model import FaultMode as BlueskyFault
 from tests.fakes.fake_bluesky import FakeBluesky
 from tests.fakes.fake_mastodon import FakeMastodon
+from tests.fakes.http_server import RecordedRequest, Reply
 from tests.fakes.mastodon_model import FaultMode as MastodonFault
 
 PASSWORD = "chaos-app-password"
@@ -45,6 +46,39 @@ class ChannelCheck:
         )
 
 
+class ChaosMastodon(FakeMastodon):
+    """The fake Mastodon, counting status creations still being handled: on the simulated clock
+    the next hour starts only when none is (a request sent in one hour is stamped in it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._creating = 0
+        self._creating_lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        with self._creating_lock:
+            return self._creating
+
+    def _handler(
+        self, route: str, action: Callable[[RecordedRequest], Reply], *, auth: bool = True
+    ) -> Callable[[RecordedRequest], Reply]:
+        handle = super()._handler(route, action, auth=auth)
+        if route != "create_status":
+            return handle
+
+        def counted(request: RecordedRequest) -> Reply:
+            with self._creating_lock:
+                self._creating += 1
+            try:
+                return handle(request)
+            finally:
+                with self._creating_lock:
+                    self._creating -= 1
+
+        return counted
+
+
 class OtherPlatforms:
     """The fake Bluesky PDS and Mastodon instance, with random faults while `armed`."""
 
@@ -60,7 +94,7 @@ class OtherPlatforms:
         self.channels = channels
         self.bluesky = FakeBluesky(password=PASSWORD) if "bluesky" in channels else None
         self.mastodon = (
-            FakeMastodon(access_token=TOKEN, profile=mastodon_profile, now=now)
+            ChaosMastodon(access_token=TOKEN, profile=mastodon_profile, now=now)
             if "mastodon" in channels
             else None
         )
@@ -108,6 +142,12 @@ class OtherPlatforms:
         if self.mastodon is not None:
             env |= {"MASTODON_BASE_URL": self.mastodon.url, "MASTODON_ACCESS_TOKEN": TOKEN}
         return env
+
+    @property
+    def in_flight(self) -> int:
+        """Status creations the fake Mastodon is still handling (Bluesky stamps nothing: the
+        client names a record's time and key)."""
+        return self.mastodon.in_flight if self.mastodon is not None else 0
 
     @property
     def logins(self) -> int:

@@ -123,6 +123,7 @@ def run_passes(
                 report.refused += 1  # the next slot's pass tries again
             elif code != 0:
                 report.log_problems[f"run --once exited {code}"] += 1
+        _wait_quiet(fake, others, deadline)
         slot += 1
         if calm and code is not None:
             report.final_exit = code
@@ -135,6 +136,16 @@ def run_passes(
         f"UTC to {clock():%Y-%m-%d %H:%M} UTC, {config.per_slot} entries due per slot; "
         f"{mid_pass} of {report.kills} kills after the pass had logged work"
     )
+
+
+def _wait_quiet(fake: ChaosX, others: OtherPlatforms, deadline: float) -> None:
+    """Until no post request is being handled at a fake: one a pass sent (and gave up on, or was
+    killed waiting for) lands in the pass's hour, seconds later, as it would on a real server,
+    not in the next hour the clock is about to show."""
+    while fake.in_flight or others.in_flight:
+        if time.monotonic() > deadline:
+            raise TimeoutError("a post request is still being handled at the deadline")
+        time.sleep(0.01)
 
 
 def _first_line(process: subprocess.Popen[bytes], log: Path, deadline: float) -> float | None:
