@@ -142,6 +142,7 @@ class ChaosReport:
     others: dict[str, ChannelCheck] = field(default_factory=dict)  # Bluesky, Mastodon
     logins: int = 0  # Bluesky logins (createSession)
     clock: str = "real"  # how time went (bench/chaos_sim.py says it for the simulated clock)
+    passes: int = 0  # simulated clock: `run --once` passes, one per hour
 
     @property
     def duplicates(self) -> int:

@@ -131,6 +131,7 @@ def run_passes(
                 s in ("queued", "posting") for s in install.statuses().values()
             ):
                 break
+    report.passes = slot
     report.clock = (
         f"simulated: {slot} passes of `run --once`, one per hour from {clock.start:%Y-%m-%d %H:%M} "
         f"UTC to {clock():%Y-%m-%d %H:%M} UTC, {config.per_slot} entries due per slot; "
