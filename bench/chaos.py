@@ -102,7 +102,7 @@ class ChaosConfig:
     timeout: float = 1.5  # the daemon's X request timeout
     stale: float = 2.0  # [daemon] stale_after_seconds
     min_life: float = 0.0  # a daemon is killed this long after it logged its start, at least
-    max_life: float = 3.0  # ... and at most
+    max_life: float = 3.0  # ... and at most (simulated: the kill window until a pass is timed)
     startup_kills: float = 0.2  # share of kills at a random moment of the start-up instead
     shared_sentences: int = 0  # > 0: entries share this many comments (only links differ)
     figures: bool = True  # half the entries carry one to four figures

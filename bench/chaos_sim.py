@@ -86,7 +86,7 @@ def run_passes(
             say(f"slot {slot}: faults off; passes go on until nothing is left")
         clock.set_slot(slot)
         others.arm_pass(config.per_slot)
-        killing = not calm and rng.random() < config.kill_share
+        killing = not calm and report.kills < config.kills and rng.random() < config.kill_share
         at_startup = rng.random() < config.startup_kills
         typical = statistics.median(durations) if durations else config.max_life
         life = rng.uniform(config.min_life, max(config.min_life, typical))
