@@ -23,8 +23,15 @@ With ``--channels x,bluesky,mastodon`` the entries go to the fake Bluesky PDS an
 instance too, with random faults of their own (bench/chaos_channels.py): each platform must
 then hold exactly one post per entry, and Bluesky logins are counted.
 
+With ``--clock simulated`` time is simulated (bench/chaos_sim.py): entries are due a few per
+slot, slots an hour apart, one `paperbot run --once` per slot with ``PAPERBOT_NOW`` pinned to
+it and the fakes on the same clock, some passes SIGKILLed mid-way; every retry and every lookup
+of a lost answer then comes an hour or more after the attempt. ``--mastodon-profile`` picks how
+the fake Mastodon answers (``ignores-idempotency-key``: only a lookup stops a second status).
+
 Usage: .venv/bin/python bench/chaos.py [--entries 200] [--kills 20] [--seed 1] [--keep]
-       [--channels x,bluesky,mastodon]
+       [--channels x,bluesky,mastodon] [--mastodon-profile ignores-idempotency-key]
+       [--clock simulated] [--per-slot 4] [--kill-share 0.5]
 `tests/e2e/test_chaos.py` runs the same code, smaller. Exit status 0 when every check holds.
 """
 
@@ -42,6 +49,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +61,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.chaos_channels import ChannelCheck, OtherPlatforms  # noqa: E402
+from bench.chaos_sim import SimClock, run_passes  # noqa: E402
 from tests.fakes.fake_x import FakeX  # noqa: E402  (needs ROOT on sys.path)
+from tests.fakes.mastodon_model import PROFILES  # noqa: E402
 from tests.fakes.x_model import Fault, FaultMode  # noqa: E402
 
 PAPERBOT = str(Path(sys.executable).with_name("paperbot"))
@@ -92,7 +102,7 @@ class ChaosConfig:
     timeout: float = 1.5  # the daemon's X request timeout
     stale: float = 2.0  # [daemon] stale_after_seconds
     min_life: float = 0.0  # a daemon is killed this long after it logged its start, at least
-    max_life: float = 3.0  # ... and at most
+    max_life: float = 3.0  # ... and at most (simulated: the kill window until a pass is timed)
     startup_kills: float = 0.2  # share of kills at a random moment of the start-up instead
     shared_sentences: int = 0  # > 0: entries share this many comments (only links differ)
     figures: bool = True  # half the entries carry one to four figures
@@ -101,6 +111,12 @@ class ChaosConfig:
     database_url: str | None = None  # default: a SQLite file in the workdir
     verbose: bool = False
     channels: tuple[str, ...] = ("x",)
+    mastodon_profile: str = "mastodon4"  # tests/fakes/mastodon_model.py PROFILES
+    # "real": daemons on the real clock, every entry due at once. "simulated": `run --once`
+    # passes an hour apart on a simulated clock (bench/chaos_sim.py).
+    clock: str = "real"
+    per_slot: int = 4  # simulated: entries due in each hourly slot
+    kill_share: float = 0.5  # simulated: share of passes SIGKILLed (until `kills` is reached)
 
 
 @dataclass
@@ -125,6 +141,8 @@ class ChaosReport:
     seconds: float = 0.0
     others: dict[str, ChannelCheck] = field(default_factory=dict)  # Bluesky, Mastodon
     logins: int = 0  # Bluesky logins (createSession)
+    clock: str = "real"  # how time went (bench/chaos_sim.py says it for the simulated clock)
+    passes: int = 0  # simulated clock: `run --once` passes, one per hour
 
     @property
     def duplicates(self) -> int:
@@ -175,6 +193,7 @@ class ChaosReport:
                     if self.others
                     else []
                 ),
+                f"clock: {self.clock}",
                 f"{self.seconds:.1f} s",
             ]
         )
@@ -250,7 +269,9 @@ class ChaosX(FakeX):
         if mode is FaultMode.SERVER_ERROR:
             fault = _fault(route, mode, status=rng.choice([500, 502, 503]))
         elif mode is FaultMode.RATE_LIMITED:
-            fault = _fault(route, mode, reset=int(time.time() + rng.uniform(1, 2.5)))
+            # On the fake's clock: a simulated hour later the reset has passed.
+            reset = int(self.now().timestamp() + rng.uniform(1, 2.5))
+            fault = _fault(route, mode, reset=reset)
         elif mode is FaultMode.DELAY:
             # Sometimes longer than the client waits: the post then lands after it gave up.
             fault = _fault(route, mode, delay=rng.uniform(0, config.timeout * 1.5))
@@ -313,12 +334,18 @@ class Installation:
             }
         )
         self.runs = 0
+        self.clock: Callable[[], datetime] | None = None  # simulated time: PAPERBOT_NOW
+
+    def _env(self) -> dict[str, str]:
+        if self.clock is None:
+            return self.env
+        return self.env | {"PAPERBOT_NOW": self.clock().isoformat()}
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
             [PAPERBOT, *args],
             cwd=self.workdir,
-            env=self.env,
+            env=self._env(),
             capture_output=True,
             text=True,
             timeout=120,
@@ -333,15 +360,22 @@ class Installation:
     def cli_json(self, *args: str) -> Any:
         return json.loads(self.cli(*args, "--json"))
 
-    def queue(self, count: int, shared: int = 0, figures: bool = True) -> dict[str, int]:
+    def queue(
+        self,
+        count: int,
+        shared: int = 0,
+        figures: bool = True,
+        slots: tuple[datetime, int] | None = None,
+    ) -> dict[str, int]:
         """`count` entries, all due (their `at` passed an hour ago), imported in one file;
-        returns the number of figures of each entry, by URL.
+        returns the number of figures of each entry, by URL. With `slots` (first slot, entries
+        per slot), `per_slot` entries are due at each hour from the first slot on instead.
 
         With `shared`, entries cycle through that many comments, so posts differ only by their
         link, which X shows as a t.co link: settling must still tell them apart. With
         `figures`, every other entry carries one to four figures.
         """
-        start = datetime.now(UTC) - timedelta(hours=1)
+        start = slots[0] if slots else datetime.now(UTC) - timedelta(hours=1)
         names = _write_figures(self.workdir) if figures else []
         items: list[dict[str, Any]] = []
         wanted: dict[str, int] = {}
@@ -352,7 +386,7 @@ class Installation:
                 "title": f"Chaos paper {n}",
                 "comment": f"Chaos entry {n % shared if shared else n} survives faults and "
                 "kills. The rest is detail.",
-                "at": (start + timedelta(seconds=n)).isoformat(),
+                "at": (start + _offset(n, slots)).isoformat(),
             }
             images = 1 + (n // 2) % 4 if names and n % 2 == 0 else 0
             if images:
@@ -367,14 +401,15 @@ class Installation:
         self.cli("import", str(path))
         return wanted
 
-    def spawn(self) -> tuple[subprocess.Popen[bytes], Path]:
+    def spawn(self, *options: str) -> tuple[subprocess.Popen[bytes], Path]:
+        """A `paperbot run` (the daemon; `--once` for one pass) logging JSON to its own file."""
         self.runs += 1
         log = self.logs / f"run-{self.runs:04d}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [PAPERBOT, "run", "--log-format", "json"],
+                [PAPERBOT, "run", *options, "--log-format", "json"],
                 cwd=self.workdir,
-                env=self.env,
+                env=self._env(),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -390,6 +425,11 @@ class Installation:
         with sqlite3.connect(self.workdir / "paperbot.db", timeout=30) as connection:
             rows = connection.execute("SELECT id, status FROM entry").fetchall()
         return {int(entry_id): str(status) for entry_id, status in rows}
+
+
+def _offset(n: int, slots: tuple[datetime, int] | None) -> timedelta:
+    """When entry `n` is due after the first: its slot's hour, or a second after the one before."""
+    return timedelta(hours=n // slots[1]) if slots else timedelta(seconds=n)
 
 
 def _server_statuses(url: str) -> dict[int, str]:
@@ -459,23 +499,69 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     owned = config.workdir is None
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix="paperbot-chaos-"))
     rng = random.Random(config.seed + 1)
-    live: subprocess.Popen[bytes] | None = None
-    fake = ChaosX(config)
+    simulated = config.clock == "simulated"
+    clock = SimClock()  # the fakes and every paperbot run read it when simulated
+    now = clock if simulated else (lambda: datetime.now(UTC))
+    fake = ChaosX(config, now=now)
     fake.start()
-    others = OtherPlatforms(config.channels, config.fault_rate, config.seed)
-    others.start()
+    others = OtherPlatforms(
+        config.channels,
+        config.fault_rate,
+        config.seed,
+        mastodon_profile=config.mastodon_profile,
+        now=clock if simulated else None,
+    )
+    others.start(timer=not simulated)
     try:
         install = Installation(workdir, fake, config, others)
+        install.clock = clock if simulated else None
         install.cli("db", "upgrade")
-        wanted = install.queue(config.entries, config.shared_sentences, config.figures)
+        slots = (clock.slot(0), config.per_slot) if simulated else None
+        wanted = install.queue(config.entries, config.shared_sentences, config.figures, slots)
         report.with_figures = sum(1 for n in wanted.values() if n)
         deadline = started + config.deadline
-        killed_at: float | None = None  # when the last kill happened, until a daemon starts
 
         def say(text: str) -> None:
             if config.verbose:
                 print(f"[{time.monotonic() - started:7.1f}] {text}", flush=True)
 
+        if config.clock == "simulated":
+            run_passes(install, fake, others, report, clock, deadline, say)
+        else:
+            _run_daemons(install, fake, others, report, rng, deadline, say)
+        report.runs = install.runs
+        _check(install, fake, report, wanted)
+        report.others = others.check(install.cli_json("list"), install.cli_json("history"))
+        report.logins = others.logins
+        for path in sorted(install.logs.iterdir()):
+            for line in _log_lines(path):
+                if line.get("level") in ("warning", "error", "critical", "raw"):
+                    report.log_problems[_problem_key(str(line.get("message", "")))] += 1
+    finally:
+        fake.stop()
+        others.stop()
+        report.faults = Counter(fake.injected) + others.injected
+        report.seconds = time.monotonic() - started
+        if owned and (report.ok() or not config.verbose):
+            shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def _run_daemons(
+    install: Installation,
+    fake: ChaosX,
+    others: OtherPlatforms,
+    report: ChaosReport,
+    rng: random.Random,
+    deadline: float,
+    say: Callable[[str], None],
+) -> None:
+    """Real clock: daemons SIGKILLed at random and restarted at once, then one drains the queue
+    and is stopped with SIGTERM."""
+    config = install.config
+    killed_at: float | None = None  # when the last kill happened, until a daemon starts
+    live: subprocess.Popen[bytes] | None = None
+    try:
         while report.kills < config.kills:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"chaos phase over {config.deadline} s")
@@ -537,25 +623,10 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
         live.send_signal(signal.SIGTERM)
         report.final_exit = live.wait(timeout=60)
         live = None
-        report.runs = install.runs
-        _check(install, fake, report, wanted)
-        report.others = others.check(install.cli_json("list"), install.cli_json("history"))
-        report.logins = others.logins
-        for path in sorted(install.logs.iterdir()):
-            for line in _log_lines(path):
-                if line.get("level") in ("warning", "error", "critical", "raw"):
-                    report.log_problems[_problem_key(str(line.get("message", "")))] += 1
     finally:
         if live is not None and live.poll() is None:
             live.kill()
             live.wait(timeout=30)
-        fake.stop()
-        others.stop()
-        report.faults = Counter(fake.injected) + others.injected
-        report.seconds = time.monotonic() - started
-        if owned and (report.ok() or not config.verbose):
-            shutil.rmtree(workdir, ignore_errors=True)
-    return report
 
 
 def _check(
@@ -637,6 +708,30 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: x, bluesky, mastodon (each gets its own faulty fake)",
     )
     parser.add_argument(
+        "--mastodon-profile",
+        choices=sorted(PROFILES),
+        default=ChaosConfig.mastodon_profile,
+        help="how the fake Mastodon answers (tests/fakes/mastodon_model.py PROFILES)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("real", "simulated"),
+        default=ChaosConfig.clock,
+        help="simulated: one `run --once` per slot, slots an hour apart (bench/chaos_sim.py)",
+    )
+    parser.add_argument(
+        "--per-slot",
+        type=int,
+        default=ChaosConfig.per_slot,
+        help="simulated: entries due in each hourly slot",
+    )
+    parser.add_argument(
+        "--kill-share",
+        type=float,
+        default=ChaosConfig.kill_share,
+        help="simulated: share of passes SIGKILLed until --kills is reached",
+    )
+    parser.add_argument(
         "--database",
         choices=("sqlite", "postgres"),
         default="sqlite",
@@ -645,6 +740,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "x" not in args.channels.split(","):
         parser.error("--channels must include x (the checks of the X side stay on)")
+    if args.per_slot < 1:
+        parser.error("--per-slot must be at least 1")
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
     config = ChaosConfig(
@@ -664,6 +761,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir=args.workdir,
         verbose=not args.quiet,
         channels=tuple(name.strip() for name in args.channels.split(",") if name.strip()),
+        mastodon_profile=args.mastodon_profile,
+        clock=args.clock,
+        per_slot=args.per_slot,
+        kill_share=args.kill_share,
     )
     if args.database == "postgres":
         from bench.pg_database import throwaway_database
