@@ -14,14 +14,14 @@ outdated file, PostgreSQL) returns None: the caller takes the ORM path, which al
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 
 from bot.store.engine import BUSY_TIMEOUT_MS, HEAD_REVISION
+from bot.store.entry_rows import entry_values, insert_sql
 from bot.store.new_entry import NewEntry
-from bot.store.read_sqlite import sqlite_path, stored_time
+from bot.store.read_sqlite import sqlite_path
 
 MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
 
@@ -67,27 +67,5 @@ def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int
     if existing is not None:
         raise DuplicateURL(f"{new.url} is already queued for {new.week} as entry {existing[0]}")
     (last,) = connection.execute("SELECT max(position) FROM entry").fetchone()
-    stamp = stored_time(now)
-    cursor = connection.execute(
-        "INSERT INTO entry (kind, title, url, arxiv_id, comment, images, authors, abstract, "
-        "week, at, position, status, attempts, last_error, next_attempt_at, created_at, "
-        "channels, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, ?, ?)",
-        (
-            new.kind,
-            new.title,
-            new.url,
-            new.arxiv_id,
-            new.comment,
-            json.dumps([dict(image) for image in new.images]),
-            new.authors,
-            new.abstract,
-            new.week,
-            stored_time(new.at) if new.at is not None else None,
-            int(last or 0) + 1,
-            stamp,
-            json.dumps(list(new.channels)),
-            stamp,
-        ),
-    )
-    return cursor.lastrowid
+    values = entry_values(new, position=int(last or 0) + 1, now=now, sqlite=True)
+    return connection.execute(insert_sql(sqlite=True), values).lastrowid
