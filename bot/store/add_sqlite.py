@@ -9,7 +9,8 @@ by column. The connection is set up as bot/store/engine.py sets up the ORM's (bu
 keys,
 synchronous=NORMAL on a WAL file) and writes in one BEGIN IMMEDIATE transaction, so the check
 for a duplicate and the insert cannot race another writer. Anything else (no file yet, an
-outdated file, PostgreSQL) returns None: the caller takes the ORM path, which also migrates.
+outdated file) returns None: the caller takes the ORM path, which also migrates. PostgreSQL is
+bot/store/add_pg.py's, by the same rules.
 """
 
 from __future__ import annotations
@@ -31,9 +32,13 @@ class DuplicateURL(ValueError):
 
 
 def add_entry_directly(environ: Mapping[str, str], new: NewEntry, *, now: datetime) -> int | None:
-    """The new entry's id, or None when the ORM path must add it."""
+    """The new entry's id, or None when the ORM path must add it (PostgreSQL: add_pg.py's)."""
     path = sqlite_path(environ)
-    if path is None or not path.is_file():
+    if path is None:
+        from bot.store.add_pg import add_entry_on_pg
+
+        return add_entry_on_pg(environ, new, now=now)
+    if not path.is_file():
         return None
     if len(new.images) > MAX_IMAGES:
         raise ValueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
