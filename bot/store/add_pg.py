@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.store.add_sqlite import MAX_IMAGES, DuplicateURL
 from bot.store.engine import HEAD_REVISION
-from bot.store.entry_rows import entry_values, insert_sql
+from bot.store.entry_rows import MAX_IMAGES, DuplicateURL, entry_values, insert_sql
 from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY
 from bot.store.read_pg import pg_conninfo

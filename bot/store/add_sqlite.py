@@ -20,15 +20,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.store.engine import BUSY_TIMEOUT_MS, HEAD_REVISION
-from bot.store.entry_rows import entry_values, insert_sql
+from bot.store.entry_rows import MAX_IMAGES, DuplicateURL, entry_values, insert_sql
 from bot.store.new_entry import NewEntry
 from bot.store.read_sqlite import sqlite_path
-
-MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
-
-
-class DuplicateURL(ValueError):
-    """The URL is queued for that week already: bad input, worded as bot/store/queue.py's."""
 
 
 def add_entry_directly(environ: Mapping[str, str], new: NewEntry, *, now: datetime) -> int | None:

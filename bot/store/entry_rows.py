@@ -19,6 +19,13 @@ from typing import Any
 from bot.store.new_entry import NewEntry
 from bot.store.read_sqlite import stored_time
 
+MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
+
+
+class DuplicateURL(ValueError):
+    """The URL is queued for that week already: bad input, worded as bot/store/queue.py's."""
+
+
 #: Every column of `entry` but its id, in the order of the values below.
 ENTRY_COLUMNS = (
     "kind",

@@ -99,9 +99,9 @@ def test_the_direct_path_on_postgres_writes_the_rows_the_orm_writes(paperbot: Pa
 
 
 def test_image_limits_agree() -> None:
-    from bot.store import add_sqlite, queue
+    from bot.store import entry_rows, queue
 
-    assert add_sqlite.MAX_IMAGES == queue.MAX_IMAGES
+    assert entry_rows.MAX_IMAGES == queue.MAX_IMAGES
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
