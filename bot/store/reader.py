@@ -44,7 +44,8 @@ class EntryMissing(ValueError):
 
 
 class Reader(Protocol):
-    """Reads only; every method is one query (the SQLite reader runs them in one snapshot)."""
+    """Reads only; every method is one query (the SQLite and psycopg readers run them all in one
+    snapshot)."""
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
         """Entries in queue order (week, then position)."""
