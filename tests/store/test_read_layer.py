@@ -31,7 +31,7 @@ from bot.store.read_orm import OrmReader
 from bot.store.read_pg import PgReader, open_pg_reader
 from bot.store.read_records import DRY_RUN_CHANNEL, HistoryFilter
 from bot.store.read_sqlite import SqliteReader, open_sqlite_reader
-from bot.store.reader import EntryMissing, Reader, open_reader
+from bot.store.reader import EntryMissing, Reader
 from tests.conftest import REPO, Paperbot
 
 TZ = ZoneInfo("Europe/London")
@@ -49,8 +49,7 @@ BOTH_STORES = pytest.mark.parametrize("store", ["sqlite", "postgres"])
 
 def fast_reader(paperbot: Paperbot) -> SqliteReader | PgReader:
     """The store's reader without the ORM (it must exist: the database is at head)."""
-    fast = open_sqlite_reader(paperbot.env) if paperbot.store == "sqlite" else None
-    fast = fast or open_pg_reader(paperbot.env)
+    fast = open_sqlite_reader(paperbot.env) or open_pg_reader(paperbot.env)
     assert isinstance(fast, SqliteReader if paperbot.store == "sqlite" else PgReader)
     return fast
 
@@ -241,21 +240,6 @@ def test_an_outdated_or_missing_file_takes_the_orm_path_which_migrates(paperbot:
         connection.execute("UPDATE alembic_version SET version_num = '0001_initial'")
     assert open_sqlite_reader(paperbot.env) is None
     assert open_sqlite_reader({"PAPERBOT_DATABASE_URL": "postgresql://u@h/db"}) is None
-
-
-@pytest.mark.parametrize("store", ["postgres"])
-def test_postgres_takes_the_psycopg_reader_only_at_head(paperbot: Paperbot) -> None:
-    assert open_pg_reader(paperbot.env) is not None  # the fixture's database is migrated
-    with open_reader(paperbot.env, paperbot.engine) as reader:
-        assert isinstance(reader, PgReader)
-        assert reader.entries(week=None, statuses=()) == []
-    paperbot.execute("UPDATE alembic_version SET version_num = '0001_initial'")
-    assert open_pg_reader(paperbot.env) is None  # open_reader gives the ORM's, which migrates
-    paperbot.execute("DROP TABLE alembic_version")
-    assert open_pg_reader(paperbot.env) is None
-    missing = paperbot.url.rsplit("/", 1)[0] + "/no_such_database"
-    assert open_pg_reader({"PAPERBOT_DATABASE_URL": missing}) is None  # the ORM will say why
-    assert open_pg_reader({"PAPERBOT_DATABASE_URL": "sqlite:///paperbot.db"}) is None
 
 
 def test_dry_run_channel_names_agree() -> None:
