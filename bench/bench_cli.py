@@ -5,8 +5,9 @@ each command then runs `--runs` times as a fresh process, interleaved with the b
 a busy machine slows all of them alike. Medians are reported, and each command's ratio to the
 median `import sqlmodel` of the same run.
 
-Usage: .venv/bin/python bench/bench_cli.py [--entries 100000] [--runs 11]
+Usage: .venv/bin/python bench/bench_cli.py [--entries 100000] [--runs 11] [--store postgres]
 Targets (issue 10): read-only commands <= 0.5x import sqlmodel; preview and add <= 1.0x.
+Issue 19: the same on PostgreSQL (`--store postgres`: a throwaway database, bench/pg_database.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,14 +32,14 @@ WEEK = "2026-W10"
 POSTED = 500  # entries with a post and an attempt (spread over all weeks)
 
 
-def fill(db: Path, count: int) -> int:
+def fill(url: str, count: int) -> int:
     """The database; returns the id of an entry of WEEK that is still queued."""
     from sqlalchemy import insert
 
     from bot.store.engine import open_database
     from bot.store.models import Attempt, Entry, Post
 
-    engine = open_database({"PAPERBOT_DATABASE_URL": f"sqlite:///{db}"})
+    engine = open_database({"PAPERBOT_DATABASE_URL": url})
     now = datetime.now(UTC)
     rows = [
         {
@@ -82,6 +84,12 @@ def fill(db: Path, count: int) -> int:
             connection.execute(insert(Entry), rows[start : start + 5000])
         connection.execute(insert(Post), posts)
         connection.execute(insert(Attempt), attempts)
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does within a minute of a bulk load: planner statistics. Without them
+        # PostgreSQL may plan the timetable's per-week reads on the status index (seconds).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
     return next(
         i + 1 for i, row in enumerate(rows) if row["week"] == WEEK and row["status"] == "queued"
     )
@@ -134,21 +142,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     python = sys.executable
     paperbot = str(Path(python).with_name("paperbot"))
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        entry_id = fill(db, args.entries)
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        if args.store == "postgres":
+            from bench.pg_database import throwaway_database
+
+            url = stack.enter_context(throwaway_database())
+        else:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        entry_id = fill(url, args.entries)
         env = {
             **os.environ,
-            "PAPERBOT_DATABASE_URL": f"sqlite:///{db}",
+            "PAPERBOT_DATABASE_URL": url,
             "PAPERBOT_CONFIG": str(ROOT / "config" / "paperbot.toml"),
             "PAPERBOT_OFFLINE": "1",
             "TZ": "UTC",
         }
         results = measure(commands(python, paperbot, entry_id), args.runs, env)
-    print(f"{args.entries:,} entries, {args.runs} runs each, medians")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{args.store}: {args.entries:,} entries, {args.runs} runs each, medians; load {load}")
     report(results)
 
 

@@ -1,6 +1,8 @@
 """The same three user-facing timings on SQLite and on PostgreSQL, in one run.
 
-* `paperbot list --week 2026-W10 --json` on a queue of 100,000 entries (median of --runs);
+* `paperbot list --week 2026-W10 --json` on a queue of 100,000 entries (median of --runs), next
+  to `sqlite-utils query` of the same rows on the same SQLite file (the issue's baseline; from
+  the `bench` extra, left out when not installed), runs interleaved so load hits both alike;
 * `paperbot import week.md --no-fetch` of a 10,000-entry digest into a new database at head;
 * `paperbot run --once` posting --posts due entries (one PNG each) to the fake X server
   (tests/fakes/fake_x.py, real HTTP on 127.0.0.1): posts per second, process start included.
@@ -10,6 +12,9 @@ throwaway local server (tests/pgcluster.py: fsync off, so its writes are a floor
 server, where every commit also crosses the network), or `PAPERBOT_TEST_POSTGRES_URL`.
 
 Usage: .venv/bin/python bench/bench_stores.py [--entries 100000] [--digest 10000] [--posts 200]
+           [--skip run]   (any of list, import, run)
+Targets (issue 19): list <= 0.5x sqlite-utils on SQLite, PostgreSQL list <= 1.5x SQLite's;
+import >= 5,000 entries/s on both stores.
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ def fill(url: str, count: int) -> None:
     with engine.begin() as connection:
         for start in range(0, count, 5000):
             connection.execute(insert(Entry), rows[start : start + 5000])
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does within a minute of a bulk load: planner statistics.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
@@ -71,13 +80,34 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def bench_list(new_db: Callable[[], str], work: Path, entries: int, runs: int) -> float:
+SQLITE_UTILS = Path(sys.executable).with_name("sqlite-utils")
+SAME_ROWS = "SELECT * FROM entry WHERE week = :week ORDER BY position"
+
+
+def bench_list(new_db: Callable[[], str], work: Path, entries: int, runs: int) -> dict[str, float]:
+    """Median ms of `list` and, on SQLite, of `sqlite-utils query` of the same rows."""
     url = new_db()
     fill(url, entries)
     env = {**os.environ, "PAPERBOT_DATABASE_URL": url, "PAPERBOT_CONFIG": "", "TZ": "UTC"}
-    argv = [PAPERBOT, "list", "--week", "2026-W10", "--json"]
-    timed(argv, env, work)  # warm the page cache / the server's buffers once
-    return statistics.median(timed(argv, env, work) for _ in range(runs)) * 1000
+    argvs = {"list": [PAPERBOT, "list", "--week", "2026-W10", "--json"]}
+    if url.startswith("sqlite:///") and SQLITE_UTILS.exists():
+        db = url[len("sqlite:///") :]
+        argvs["sqlite-utils"] = [
+            str(SQLITE_UTILS),
+            "query",
+            db,
+            SAME_ROWS,
+            "-p",
+            "week",
+            "2026-W10",
+        ]
+    times: dict[str, list[float]] = {name: [] for name in argvs}
+    for argv in argvs.values():
+        timed(argv, env, work)  # warm the page cache / the server's buffers once
+    for _ in range(runs):
+        for name, argv in argvs.items():
+            times[name].append(timed(argv, env, work) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bench_import(new_db: Callable[[], str], digest: Path, runs: int) -> float:
@@ -144,6 +174,7 @@ def main() -> None:
     parser.add_argument("--digest", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip", action="append", default=[], choices=["list", "import", "run"])
     args = parser.parse_args()
     cluster = None if os.environ.get("PAPERBOT_TEST_POSTGRES_URL") else Cluster()
     admin = os.environ.get("PAPERBOT_TEST_POSTGRES_URL") or Cluster.start(cluster)  # type: ignore[arg-type]
@@ -164,26 +195,37 @@ def main() -> None:
                 "postgres": lambda: databases.create(migrated=False),
             }
             for store, new_db in stores.items():
-                results[store] = {
-                    "list": bench_list(new_db, work, args.entries, args.runs),
-                    "import": bench_import(new_db, digest, max(1, args.runs // 2)),
-                    "run": bench_run_once(new_db, work, args.posts),
-                }
+                results[store] = {"list": 0.0, "sqlite-utils": 0.0, "import": 0.0, "run": 0.0}
+                if "list" not in args.skip:
+                    results[store].update(bench_list(new_db, work, args.entries, args.runs))
+                if "import" not in args.skip:
+                    results[store]["import"] = bench_import(new_db, digest, args.runs)
+                if "run" not in args.skip:
+                    results[store]["run"] = bench_run_once(new_db, work, args.posts)
     finally:
         databases.close()
         if cluster is not None:
             cluster.stop()
     sq, pg = results["sqlite"], results["postgres"]
-    rate = {k: args.digest / v["import"] for k, v in results.items()}
+    rate = {k: args.digest / v["import"] if v["import"] else 0.0 for k, v in results.items()}
     print(version)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'':46s} {'SQLite':>10s} {'PostgreSQL':>10s}")
     rows = [
         (f"list --week --json, {args.entries:,} entries (ms)", sq["list"], pg["list"], ".0f"),
         (f"import of a {args.digest:,}-entry digest (entries/s)", *rate.values(), ",.0f"),
         (f"run --once, {args.posts} posts to fake X (posts/s)", sq["run"], pg["run"], ".1f"),
     ]
-    for name, left, right, form in rows:
-        print(f"{name:46s} {left:>10{form}} {right:>10{form}}")
+    for (name, left, right, form), part in zip(rows, ("list", "import", "run"), strict=True):
+        if part not in args.skip:
+            print(f"{name:46s} {left:>10{form}} {right:>10{form}}")
+    if sq["sqlite-utils"] and pg["list"]:
+        print(f"sqlite-utils query of the same rows (ms)       {sq['sqlite-utils']:>10.0f}")
+        print(
+            f"list / sqlite-utils on SQLite: {sq['list'] / sq['sqlite-utils']:.2f}x"
+            " (target <= 0.5x);"
+            f" PostgreSQL list / SQLite list: {pg['list'] / sq['list']:.2f}x (target <= 1.5x)"
+        )
 
 
 if __name__ == "__main__":

@@ -9,32 +9,31 @@ by column. The connection is set up as bot/store/engine.py sets up the ORM's (bu
 keys,
 synchronous=NORMAL on a WAL file) and writes in one BEGIN IMMEDIATE transaction, so the check
 for a duplicate and the insert cannot race another writer. Anything else (no file yet, an
-outdated file, PostgreSQL) returns None: the caller takes the ORM path, which also migrates.
+outdated file) returns None: the caller takes the ORM path, which also migrates. PostgreSQL is
+bot/store/add_pg.py's, by the same rules.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 
 from bot.store.engine import BUSY_TIMEOUT_MS, HEAD_REVISION
+from bot.store.entry_rows import MAX_IMAGES, DuplicateURL, entry_values, insert_sql
 from bot.store.new_entry import NewEntry
 from bot.store.queue_changes import BUMP_SQL
-from bot.store.read_sqlite import sqlite_path, stored_time
-
-MAX_IMAGES = 4  # bot/store/queue.py's MAX_IMAGES (a test checks they agree)
-
-
-class DuplicateURL(ValueError):
-    """The URL is queued for that week already: bad input, worded as bot/store/queue.py's."""
+from bot.store.read_sqlite import sqlite_path
 
 
 def add_entry_directly(environ: Mapping[str, str], new: NewEntry, *, now: datetime) -> int | None:
-    """The new entry's id, or None when the ORM path must add it."""
+    """The new entry's id, or None when the ORM path must add it (PostgreSQL: add_pg.py's)."""
     path = sqlite_path(environ)
-    if path is None or not path.is_file():
+    if path is None:
+        from bot.store.add_pg import add_entry_on_pg
+
+        return add_entry_on_pg(environ, new, now=now)
+    if not path.is_file():
         return None
     if len(new.images) > MAX_IMAGES:
         raise ValueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
@@ -68,28 +67,7 @@ def _insert(connection: sqlite3.Connection, new: NewEntry, now: datetime) -> int
     if existing is not None:
         raise DuplicateURL(f"{new.url} is already queued for {new.week} as entry {existing[0]}")
     (last,) = connection.execute("SELECT max(position) FROM entry").fetchone()
-    stamp = stored_time(now)
-    cursor = connection.execute(
-        "INSERT INTO entry (kind, title, url, arxiv_id, comment, images, authors, abstract, "
-        "week, at, position, status, attempts, last_error, next_attempt_at, created_at, "
-        "channels, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, ?, ?)",
-        (
-            new.kind,
-            new.title,
-            new.url,
-            new.arxiv_id,
-            new.comment,
-            json.dumps([dict(image) for image in new.images]),
-            new.authors,
-            new.abstract,
-            new.week,
-            stored_time(new.at) if new.at is not None else None,
-            int(last or 0) + 1,
-            stamp,
-            json.dumps(list(new.channels)),
-            stamp,
-        ),
-    )
+    values = entry_values(new, position=int(last or 0) + 1, now=now, sqlite=True)
+    entry_id = connection.execute(insert_sql(sqlite=True), values).lastrowid
     connection.execute(BUMP_SQL)  # the ORM's sessions do this by themselves
-    return cursor.lastrowid
+    return entry_id

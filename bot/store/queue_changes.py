@@ -58,6 +58,12 @@ def _watched(instance: object) -> bool:
     return table in WATCHED_TABLES
 
 
+def mark_changed(session: Any) -> None:
+    """The session wrote the queue with plain SQL on its own connection (a digest's batch
+    insert): raise the counter at its commit, as for its ORM writes."""
+    session.info[_FLAG] = True
+
+
 def _before_flush(session: Any, _context: Any, _instances: Any) -> None:
     groups = (session.new, session.dirty, session.deleted)
     if any(_watched(obj) for group in groups for obj in group):

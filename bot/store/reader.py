@@ -2,9 +2,11 @@
 
 `Reader` is what `list`, `show`, `status`, `history`, `schedule` and `preview` ask of the
 database. `open_reader` hands out the standard-library reader (bot/store/read_sqlite.py) when the
-database is a SQLite file already at the current schema, so those commands never import
-SQLAlchemy (~0.5 s, more than the command itself); anything else (PostgreSQL, a new or outdated
-file) gets the ORM reader (bot/store/read_orm.py) on the engine, which also migrates.
+database is a SQLite file already at the current schema, and the psycopg one
+(bot/store/read_pg.py) on a PostgreSQL database at the current schema, so those commands never
+import SQLAlchemy (~0.5 s, more than the command itself); anything else (a new or outdated
+database, another driver) gets the ORM reader (bot/store/read_orm.py) on the engine, which also
+migrates.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.schedule.plan_entry import PlanEntry
+    from bot.store.read_pg import PgReader
+    from bot.store.read_sqlite import SqliteReader
 
 ENTRY_STATUSES = ("queued", "posting", "posted", "failed", "skipped")
 
@@ -40,7 +44,8 @@ class EntryMissing(ValueError):
 
 
 class Reader(Protocol):
-    """Reads only; every method is one query (the SQLite reader runs them in one snapshot)."""
+    """Reads only; every method is one query (the SQLite and psycopg readers run them all in one
+    snapshot)."""
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
         """Entries in queue order (week, then position)."""
@@ -115,10 +120,16 @@ def require_entry(reader: Reader, entry_id: int) -> EntryRecord:
 
 @contextmanager
 def open_reader(environ: Mapping[str, str], engine: Callable[[], Engine]) -> Iterator[Reader]:
-    """The fast reader when the file allows it, else the ORM one on `engine()` (migrated)."""
-    from bot.store.read_sqlite import open_sqlite_reader
+    """A fast reader when the database allows it, else the ORM one on `engine()` (migrated)."""
+    from bot.store.read_sqlite import open_sqlite_reader, sqlite_path
 
-    fast = open_sqlite_reader(environ)
+    fast: SqliteReader | PgReader | None
+    if sqlite_path(environ) is not None:
+        fast = open_sqlite_reader(environ)
+    else:
+        from bot.store.read_pg import open_pg_reader
+
+        fast = open_pg_reader(environ)
     if fast is not None:
         with fast:
             yield fast

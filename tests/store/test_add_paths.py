@@ -1,5 +1,6 @@
-"""`paperbot add`: the standard-library path (a SQLite file at head) writes the row the ORM path
-writes, refuses what it refuses, and imports no ORM."""
+"""`paperbot add`: the direct paths (the standard library on a SQLite file at head, psycopg on a
+PostgreSQL database at head) write the row the ORM path writes, refuse what it refuses, and
+import no ORM."""
 
 from __future__ import annotations
 
@@ -65,12 +66,45 @@ def test_the_direct_path_writes_the_rows_the_orm_writes(paperbot: Paperbot) -> N
     assert [row["week"] for row in _rows(orm_db)][1] == "2026-W07"
 
 
+@pytest.mark.parametrize("store", ["postgres"])
+def test_the_direct_path_on_postgres_writes_the_rows_the_orm_writes(paperbot: Paperbot) -> None:
+    from bot.store.engine import session_scope
+    from bot.store.new_entry import NewEntry
+    from bot.store.queue import add_entry
+
+    (paperbot.workdir / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    paperbot.env["PAPERBOT_NOW"] = "2026-02-18T12:00:00+00:00"
+    outputs = _add_all(paperbot)
+    assert outputs[:4] == ["1\n", "2\n", "3\n", "4\n"]
+    assert outputs[-1] == "error: https://example.org/a is already queued for 2026-W08 as entry 1\n"
+    direct = paperbot.query("SELECT * FROM entry ORDER BY id")
+    assert [row["week"] for row in direct][1] == "2026-W07" and direct[1]["at"] is not None
+    fields = ("kind", "title", "url", "arxiv_id", "comment", "images", "authors", "abstract")
+    with session_scope(paperbot.engine()) as session:  # the same entries, in other weeks
+        for row in direct:
+            new = NewEntry(
+                week=f"2030-W{row['id']:02d}",
+                at=row["at"],
+                channels=tuple(row["channels"]),
+                **{name: row[name] for name in fields if name != "images"},
+                images=tuple(row["images"]),
+            )
+            add_entry(session=session, new=new)
+    by_orm = paperbot.query("SELECT * FROM entry WHERE week LIKE '2030-%' ORDER BY id")
+    skip = ("id", "week", "position", "created_at", "updated_at")
+    assert [{k: v for k, v in row.items() if k not in skip} for row in direct] == [
+        {k: v for k, v in row.items() if k not in skip} for row in by_orm
+    ]
+    assert [row["position"] for row in direct] == [1, 2, 3, 4]
+
+
 def test_image_limits_agree() -> None:
-    from bot.store import add_sqlite, queue
+    from bot.store import entry_rows, queue
 
-    assert add_sqlite.MAX_IMAGES == queue.MAX_IMAGES
+    assert entry_rows.MAX_IMAGES == queue.MAX_IMAGES
 
 
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_add_imports_no_orm_on_a_file_at_head(paperbot: Paperbot) -> None:
     assert paperbot.json("list", "--json") == []
     result = subprocess.run(

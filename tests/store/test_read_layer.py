@@ -1,5 +1,6 @@
-"""The read layer: the standard-library SQLite reader and the ORM reader give every read-only
-command the same document on the same database, and the fast path never imports SQLAlchemy.
+"""The read layer: the standard-library SQLite reader, the psycopg PostgreSQL reader and the ORM
+reader give every read-only command the same document on the same database, and the fast paths
+never import SQLAlchemy.
 
 The database is built through real code paths (the CLI, the queue's state machine, the daemon's
 lease) so it holds what a live one holds: posts in every state, attempts, a paused and a
@@ -27,6 +28,7 @@ from bot.schedule.timetable import TimetableConfig
 from bot.store import lease
 from bot.store.documents import entry_to_json
 from bot.store.read_orm import OrmReader
+from bot.store.read_pg import PgReader, open_pg_reader
 from bot.store.read_records import DRY_RUN_CHANNEL, HistoryFilter
 from bot.store.read_sqlite import SqliteReader, open_sqlite_reader
 from bot.store.reader import EntryMissing, Reader
@@ -38,8 +40,18 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # Thursday of 2026-W48
 
 @pytest.fixture
 def store() -> str:
-    """These tests are about the SQLite file paths (no ORM import): SQLite only."""
+    """Most tests here are about the SQLite file paths; those about both stores say so."""
     return "sqlite"
+
+
+BOTH_STORES = pytest.mark.parametrize("store", ["sqlite", "postgres"])
+
+
+def fast_reader(paperbot: Paperbot) -> SqliteReader | PgReader:
+    """The store's reader without the ORM (it must exist: the database is at head)."""
+    fast = open_sqlite_reader(paperbot.env) or open_pg_reader(paperbot.env)
+    assert isinstance(fast, SqliteReader if paperbot.store == "sqlite" else PgReader)
+    return fast
 
 
 def add(paperbot: Paperbot, *args: str) -> int:
@@ -184,10 +196,9 @@ def _documents(reader: Reader, paperbot: Paperbot) -> dict[str, Any]:
     return documents
 
 
-def test_the_sqlite_reader_and_the_orm_reader_agree_on_every_document(live: Paperbot) -> None:
-    fast = open_sqlite_reader(live.env)
-    assert isinstance(fast, SqliteReader)
-    with fast:
+@BOTH_STORES
+def test_the_fast_reader_and_the_orm_reader_agree_on_every_document(live: Paperbot) -> None:
+    with fast_reader(live) as fast:
         from_sqlite = _documents(fast, live)
     from_orm = _documents(OrmReader(live.engine()), live)
     assert from_sqlite.keys() == from_orm.keys()
@@ -211,10 +222,9 @@ def test_the_sqlite_reader_and_the_orm_reader_agree_on_every_document(live: Pape
     assert from_sqlite["schedule 7"]["posts"] and from_sqlite["plan dry-run"]
 
 
+@BOTH_STORES
 def test_a_missing_entry_is_the_same_error_on_both_paths(live: Paperbot) -> None:
-    fast = open_sqlite_reader(live.env)
-    assert fast is not None
-    with fast, pytest.raises(EntryMissing, match="no entry with id 99"):
+    with fast_reader(live) as fast, pytest.raises(EntryMissing, match="no entry with id 99"):
         entry_document(fast, 99, TZ)
     with pytest.raises(EntryMissing, match="no entry with id 99"):
         entry_document(OrmReader(live.engine()), 99, TZ)
@@ -238,6 +248,7 @@ def test_dry_run_channel_names_agree() -> None:
     assert queue.DRY_RUN_CHANNEL == DRY_RUN_CHANNEL
 
 
+@BOTH_STORES
 @pytest.mark.parametrize(
     "args",
     [
