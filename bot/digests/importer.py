@@ -177,7 +177,8 @@ def _insert(
     from bot.store.queue_changes import mark_changed
 
     connection = session.connection()
-    mark_changed(session)
+    if new_rows:
+        mark_changed(session)
     cursor = connection.connection.cursor()
     try:
         return insert_entries(
