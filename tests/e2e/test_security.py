@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +30,7 @@ from tests.conftest import REPO, Paperbot
 from tests.fakes.fake_x import FakeX
 from tests.fakes.http_server import FakeHTTPServer, Reply
 from tests.fakes.x_model import FaultMode
+from tests.waiting import wait_until
 
 PAPERBOT = str(Path(sys.executable).with_name("paperbot"))
 SECRETS = {
@@ -188,9 +189,16 @@ def test_no_secret_in_any_output_log_json_or_database_file(site: Site) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(daemon.stderr or ()), daemon=True)
+    reader.start()
+    # Wait for the event, not a fixed time: the daemon has started (and tried the queue).
+    wait_until(lambda: any("daemon started" in line for line in list(lines)), "daemon started")
     daemon.send_signal(signal.SIGTERM)
-    out, err = daemon.communicate(timeout=30)
+    daemon.wait(timeout=30)
+    reader.join(timeout=30)
+    out = daemon.stdout.read() if daemon.stdout else ""
+    err = "".join(lines)
     site.outputs += [out, err]
     assert "daemon started" in err, err
     site.fake.reject_credentials = False
