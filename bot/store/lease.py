@@ -122,7 +122,8 @@ def poster_lock_for(engine: Engine) -> PosterLock:
 
         lock: PosterLock = AdvisoryLock(engine)
         return lock
-    raise NotImplementedError(f"no poster lock for {dialect} databases")
+    # normalise_url accepts only SQLite and PostgreSQL URLs, so this is a programming error.
+    raise ValueError(f"paperbot posts from SQLite or PostgreSQL databases, not {dialect}")
 
 
 class AlreadyRunning(RuntimeError):
