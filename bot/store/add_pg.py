@@ -20,23 +20,17 @@ from bot.store.entry_rows import MAX_IMAGES, DuplicateURL, entry_values, insert_
 from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY
 from bot.store.queue_changes import BUMP_SQL, NOTIFY_CHANNEL
-from bot.store.read_pg import pg_conninfo
+from bot.store.read_pg import connect_directly, pg_conninfo
 
 
 def add_entry_on_pg(environ: Mapping[str, str], new: NewEntry, *, now: datetime) -> int | None:
     """The new entry's id, or None when the ORM path must add it."""
-    conninfo = pg_conninfo(environ)
-    if conninfo is None:
+    if pg_conninfo(environ) is None:
         return None
     if len(new.images) > MAX_IMAGES:
         raise ValueError(f"at most {MAX_IMAGES} images per post, got {len(new.images)}")
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    try:
-        connection = psycopg.connect(conninfo)
-    except psycopg.Error:
+    connection = connect_directly(environ)
+    if connection is None:
         return None
     try:
         try:

@@ -44,9 +44,10 @@ def pg_conninfo(environ: Mapping[str, str]) -> str | None:
     return "postgresql://" + url[len(_DRIVER_SCHEME) :]
 
 
-def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
-    """A reader on the configured PostgreSQL database if it is at head, else None (use the ORM,
-    which migrates, or says in one line why the database cannot be opened)."""
+def connect_directly(environ: Mapping[str, str]) -> psycopg.Connection[Any] | None:
+    """A psycopg connection to the configured PostgreSQL database, or None when the ORM path
+    must be taken (not PostgreSQL, no psycopg, the server refused): the ORM then migrates or
+    says in one line why the database cannot be opened."""
     conninfo = pg_conninfo(environ)
     if conninfo is None:
         return None
@@ -55,9 +56,18 @@ def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
     except ImportError:
         return None
     try:
-        connection = psycopg.connect(conninfo)
+        return psycopg.connect(conninfo)
     except psycopg.Error:
         return None
+
+
+def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
+    """A reader on the configured PostgreSQL database if it is at head, else None (the ORM's)."""
+    connection = connect_directly(environ)
+    if connection is None:
+        return None
+    import psycopg  # there, since it connected
+
     try:
         connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         connection.read_only = True
