@@ -24,7 +24,7 @@ from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, P
 from bot.channels.bluesky import engagement as bsky_engagement
 from bot.channels.bluesky.cards import card_embed
 from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
-from bot.channels.bluesky.errors import blob_maximum, error_name
+from bot.channels.bluesky.errors import blob_maximum
 from bot.channels.bluesky.records import (
     fit_image,
     image_entry,
@@ -151,17 +151,8 @@ class BlueskyChannel:
 
         Any answer but the record or a clear "RecordNotFound" leaves the outcome unknown.
         """
-        from atproto_client import exceptions as sdk
-
-        def get(client: Any) -> Any:
-            return client.app.bsky.feed.post.get(self._repo, request_key)
-
         try:
-            record = self._call(get, what="looking up the post", creating=False, raw=True)
-        except sdk.BadRequestError as exc:
-            if error_name(exc) == "RecordNotFound":
-                return None
-            raise self._error(exc, "looking up the post", creating=False) from None
+            record = self._connection.own_post(request_key)
         except ChannelError as error:
             if error.kind in (ErrorKind.AUTH, ErrorKind.RATE_LIMITED):
                 raise
@@ -171,6 +162,8 @@ class BlueskyChannel:
                 status_code=error.status_code,
                 maybe_posted=True,
             ) from None
+        if record is None:
+            return None
         return self._published(record.uri, record.value)
 
     def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:

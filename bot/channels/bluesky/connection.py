@@ -88,6 +88,23 @@ class BlueskyConnection:
         secrets = (self._credentials.app_password, *self._tokens)
         return classify(exc, what=what, creating=creating, secrets=secrets, now=self._clock())
 
+    def own_post(self, rkey: str) -> Any | None:
+        """The account's post record under ``rkey``, from its own server (getRecord), or None
+        when the server says ``RecordNotFound``; any other failure raises ChannelError."""
+        from atproto_client import exceptions as sdk
+
+        what = "looking up the post"
+
+        def get(client: Any) -> Any:
+            return client.app.bsky.feed.post.get(self.did or self.handle, rkey)
+
+        try:
+            return self.call(get, what=what, creating=False, raw=True)
+        except sdk.BadRequestError as exc:
+            if error_name(exc) == "RecordNotFound":
+                return None
+            raise self.error(exc, what, creating=False) from None
+
     def _session_client(self) -> Any:
         """The client, from the stored session when there is one (no login), else logged in."""
         if self._client is not None:

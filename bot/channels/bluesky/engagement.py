@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.bluesky.errors import error_name
 from bot.channels.engagement import Counts, EngagementRead
 
 if TYPE_CHECKING:
@@ -64,18 +63,4 @@ class PostReads:
 
     def _gone(self, uri: str) -> bool:
         """Whether the account's own server says it has no record at ``uri`` (deleted)."""
-        from atproto_client import exceptions as sdk
-
-        what = "looking up the post"
-        repo = self._connection.did or self._connection.handle
-
-        def get(client: Any) -> Any:
-            return client.app.bsky.feed.post.get(repo, uri.rsplit("/", 1)[-1])
-
-        try:
-            self._connection.call(get, what=what, creating=False, raw=True)
-        except sdk.BadRequestError as exc:
-            if error_name(exc) == "RecordNotFound":
-                return True
-            raise self._connection.error(exc, what, False) from None
-        return False
+        return self._connection.own_post(uri.rsplit("/", 1)[-1]) is None
