@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "Channel",
@@ -121,14 +121,23 @@ class LinkCard:
     thumb: MediaItem | None = None
 
 
+class StagedRefs(Protocol):
+    """Images uploaded ahead of the post (bot/channels/staging.py's ``StagedMedia``)."""
+
+    @property
+    def refs(self) -> tuple[Any, ...]: ...
+
+
 @dataclass(frozen=True)
 class Publication:
     """Exactly what to publish: the composed text and its images, in order, or a link card
-    (channels that build their own cards, or get images, ignore it)."""
+    (channels that build their own cards, or get images, ignore it). ``staged``: the images
+    uploaded already (bot/channels/staging.py), sent instead of ``media``."""
 
     text: str
     media: tuple[MediaItem, ...] = ()
     card: LinkCard | None = None
+    staged: StagedRefs | None = None
 
 
 @dataclass(frozen=True)

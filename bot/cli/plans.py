@@ -159,6 +159,8 @@ def _print_status(document: dict[str, Any]) -> None:
             out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
         if state.get("engagement_note"):
             out.print(f"{label} engagement not read: {state['engagement_note']}")
+        if state.get("staging_note"):
+            out.print(f"{label} figures not staged ahead: {state['staging_note']}")
     _print_costs(out, document["costs"]["x"])
     if document["last_error"]:
         out.print(f"last error: {document['last_error']}")

@@ -83,6 +83,9 @@ class DaemonSettings:
     poll_seconds: float = 2.0
     heartbeat_seconds: float = 10.0
     stale_after_seconds: float = 60.0
+    # How long before a post's slot its figures are uploaded (bot/posting/staging_job.py); 0: at
+    # the slot. Bluesky keeps an unused upload only minutes: keep this well under fifteen.
+    stage_minutes: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "poll_seconds": (int, float),
         "heartbeat_seconds": (int, float),
         "stale_after_seconds": (int, float),
+        "stage_minutes": (int, float),
     },
 }
 
@@ -138,6 +139,11 @@ def check_values(settings: Settings, source: str) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{source}: key '{key}': must be greater than 0, not {value}")
+    if settings.daemon.stage_minutes < 0:
+        raise ConfigError(
+            f"{source}: key 'daemon.stage_minutes': must be 0 (no staging) or more, "
+            f"not {settings.daemon.stage_minutes}"
+        )
     if x.monthly_budget is not None and x.monthly_budget <= 0:
         raise ConfigError(
             f"{source}: key 'x.monthly_budget': must be greater than 0 (leave it out for no "

@@ -101,13 +101,15 @@ def check_x_budget(
     entry_id: int,
     draft: ChannelDraft,
     now: datetime,
+    alt_paid: bool = False,
 ) -> str | None:
     """For the worker, before a claim: the budget message if this X post is held, else None
-    (other channels, dry runs and no budget: never held)."""
+    (other channels, dry runs and no budget: never held). ``alt_paid``: the alt texts were
+    billed already (images staged ahead of the slot)."""
     if channel != "x" or policy is None or policy.budget is None:
         return None
     gate = BudgetGate(engine, policy.budget, policy.prices)
-    price = price_post(draft.composed, alt_texts(draft), policy.prices)
+    price = price_post(draft.composed, 0 if alt_paid else alt_texts(draft), policy.prices)
     return gate.hold_if_over(entry_id, draft.composed, price, now, channel=channel)
 
 

@@ -8,7 +8,8 @@ Jobs on a background scheduler, while the main thread only waits for a signal:
   daemon's own heartbeat), re-plan, so entries added from the CLI are picked up without restart
   or reading the queue itself;
 - `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py);
-- `engagement`: read posts' counts on idle channels (bot/posting/engagement_job.py).
+- `engagement`: read posts' counts on idle channels (bot/posting/engagement_job.py);
+- `staging`: upload figures a few minutes before their slot (bot/posting/staging_job.py).
 First it holds the poster lock (`standby`: waits for it). A first SIGTERM/SIGINT lets the post in
 hand finish and exits 0; a second exits at once after marking the heartbeat row stopped (the
 lock goes with the process). Stateless helpers: bot/posting/daemon_parts.py.
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from bot.config.settings import DaemonSettings
     from bot.posting.engagement_job import EngagementJob
     from bot.posting.publisher import Worker
-    from bot.schedule.timetable import TimetableConfig
+    from bot.posting.staging_job import StagingJob
+    from bot.schedule.timetable import Assignment, TimetableConfig
 
 log = logging.getLogger("paperbot")
 
@@ -77,6 +79,8 @@ class Daemon:
     exit_code: int = 0
     _totals: dict[str, int] = field(default_factory=dict)
     reads: EngagementJob | None = None  # reading posts' counts in the time between posts
+    staging: StagingJob | None = None  # uploading figures ahead of their slots
+    _plans: dict[str, list[Assignment]] = field(default_factory=dict)  # what comes next
 
     @property
     def engine(self) -> Any:
@@ -138,18 +142,18 @@ class Daemon:
             scheduler.add_job(
                 self._tick, "date", run_date=self.clock(), id=f"tick:{name}", args=[name]
             )
+        live = (self.workers, self._locks, self._next_tick, self._paused_at, self._stop)
         if self.reads is not None:
-            self.reads.start(
-                scheduler, self.workers, self._locks, self._next_tick, self._paused_at, self._stop
-            )
+            self.reads.start(scheduler, *live)
+        if self.staging is not None:
+            self.staging.start(scheduler, self.workers, self._locks, self._plans, *live[3:])
         scheduler.start()
         while not self._stop.wait(timeout=3600):
             pass
         log.info("stopping: waiting for the post in hand")
-        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running
-        # jobs, so a job that touched the scheduler then would deadlock. Jobs only touch it
-        # while planning, under a channel's lock and never once _stop is set: wait for the
-        # ticks in hand here, then no running job can reach the scheduler.
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for jobs: a
+        # job touching the scheduler then would deadlock. Jobs touch it only while planning,
+        # under a channel's lock, never once _stop is set: wait for the ticks in hand here.
         for lock in self._locks.values():
             with lock:
                 pass
@@ -165,10 +169,8 @@ class Daemon:
         """Runs in the main thread; a second signal unwinds it from whatever it waits for."""
         self._signals += 1
         if self._signals == 1:
-            log.info(
-                "received %s: finishing the post in hand, then exiting",
-                signal.Signals(signum).name,
-            )
+            name = signal.Signals(signum).name
+            log.info("received %s: finishing the post in hand, then exiting", name)
             self._stop.set()
         elif not self._closing:  # the final release is quick: let it finish
             raise _SecondSignal
@@ -256,6 +258,7 @@ class Daemon:
                 now,
                 last_run=self._last_run[name],
                 paused_at=self._paused_at.get(name),
+                keep_plan=lambda plan: self._plans.__setitem__(name, plan),
             )
         except Exception as exc:
             log.exception("planning failed: %s", exc)

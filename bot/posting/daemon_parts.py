@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperbot")
 REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
+PLAN_KEPT = 50  # of a channel's plan, what the staging job may look at
 STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
 RECHECK_SECONDS = 60.0  # PostgreSQL: read the change counter at least this often anyway
 
@@ -88,11 +89,13 @@ def next_tick(
     *,
     last_run: datetime | None,
     paused_at: datetime | None,
+    keep_plan: Callable[[list[Assignment]], None] | None = None,
 ) -> tuple[datetime | None, Assignment | None]:
     """When the channel's next tick is due, and the assignment it is for (None, None: none;
     a time without an assignment: only another look at posts awaiting a decision).
 
     Never before the channel's rate limit ends; while it is paused, only now and then.
+    ``keep_plan`` is given the channel's plan (the staging job's list of what comes next).
     Raises what planning raises (the caller logs it and keeps the old tick).
     """
     plan = make_plan(
@@ -103,6 +106,8 @@ def next_tick(
         last_run=last_run,
         horizon=timedelta(days=8),
     )
+    if keep_plan is not None:
+        keep_plan(plan[:PLAN_KEPT])
     relook = worker.next_relook()  # posts awaiting a decision take no slot but are looked at
     if not plan and relook is None:
         return None, None

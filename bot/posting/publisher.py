@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,16 +27,17 @@ from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
 from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
 from bot.posting.recording import Recorder, log_step, lookups_due, next_relook
+from bot.posting.staged import MediaShelf, publish_with
 from bot.posting.x_costs import XCostPolicy
 from bot.posting.x_ledger import billing_to
 from bot.store.engine import session_scope
-from bot.store.models import Entry, EntryStatus, Post, PostStatus
-from bot.store.post_state import begin_attempt
+from bot.store.ledger import give_staged_charges
+from bot.store.models import Entry, EntryStatus, PostStatus
+from bot.store.post_state import begin_attempt, channel_post
 from bot.store.queue import DRY_RUN_CHANNEL, QueueError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-    from sqlmodel import Session
 
     from bot.images.types import ImagePolicy
     from bot.text.compose import ComposeSettings
@@ -57,13 +59,14 @@ class Worker:
     load_images: bool = True
     image_base_dir: Path = field(default_factory=Path.cwd)
     on_outcome: Callable[[Outcome], None] | None = None
-    # How long after a send a request whose answer was lost may still land (the CLI passes
-    # twice the channel's timeout): until then, absence proves nothing.
+    # How long a request whose answer was lost may still land: until then absence proves nothing.
     settle_grace: timedelta = timedelta(seconds=60)
     # Passed to bot.text.per_channel.compose_for (a Mastodon instance's limits).
     compose_options: dict[str, int] = field(default_factory=dict)
     # X's prices, monthly budget and citation style (bot/posting/x_costs.py); None: defaults.
     x_costs: XCostPolicy | None = None
+    # Images the daemon uploaded ahead of their slot (bot/posting/staged.py); None: never.
+    shelf: MediaShelf | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -126,12 +129,17 @@ class Worker:
         if blocked is not None:
             return blocked
         draft, composed = draft_entry(self, entry_id)
-        held = check_x_budget(self.engine, self.x_costs, self.channel.name, entry_id, draft, now)
+        staged = self.shelf.take(entry_id, draft, now) if self.shelf is not None else None
+        paid = staged is not None  # the alt texts were billed when staged
+        held = check_x_budget(
+            self.engine, self.x_costs, self.channel.name, entry_id, draft, now, paid
+        )
         if held is not None:  # the month's X budget cannot pay for it: it waits, queued
             return self._emit(Outcome(entry_id, "held", held))
-        fetch = self.load_images and not self.dry_run
+        fetch = self.load_images and not self.dry_run and staged is None
         try:
             publication = publication_of(draft, self.image_policy, self.image_base_dir, fetch=fetch)
+            publication = replace(publication, staged=staged) if staged else publication
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
             return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
@@ -155,7 +163,7 @@ class Worker:
                 return self._emit(Outcome(entry_id, "skipped", f"entry is {entry.status}"))
             if self.dry_run:
                 return None
-            post = self._post_of(session, entry_id)
+            post = channel_post(session, entry_id, self.channel.name)
             if post is None or post.status != PostStatus.POSTING:
                 return None
             assert post.id is not None
@@ -193,6 +201,8 @@ class Worker:
                     request_key=keyed.new_request_key() if keyed is not None else None,
                 )
                 assert post.id is not None and attempt.id is not None
+                if self.channel.name == "x":  # alt texts billed while staging are this post's
+                    give_staged_charges(session, entry_id=entry_id, post_id=post.id)
                 return post.id, attempt.id, post.request_key
         except QueueError as exc:  # claimed by another process in the meantime
             return self._emit(Outcome(entry_id, "skipped", str(exc)))
@@ -216,11 +226,8 @@ class Worker:
         )
         try:
             with billing_to(self.engine, self.channel, post_id, now):
-                if isinstance(self.channel, KeyedChannel):
-                    assert key is not None
-                    published = self.channel.publish(publication, request_key=key)
-                else:
-                    published = self.channel.publish(publication)
+                load = partial(publication_of, draft, self.image_policy, self.image_base_dir)
+                published = publish_with(self.channel, publication, key, partial(load, fetch=True))
         except ChannelError as error:
             event = send_event(error)
             step = self.recorder.answer(
@@ -285,12 +292,6 @@ class Worker:
         if step.result == "waiting":
             detail = f"rate limited until {step.retry_at}: {detail}"
         return self._emit(Outcome(entry_id, step.result, detail, url))
-
-    def _post_of(self, session: Session, entry_id: int) -> Post | None:
-        from sqlmodel import select
-
-        query = select(Post).where(Post.entry_id == entry_id, Post.channel == self.channel.name)
-        return session.exec(query).first()
 
     def _emit(self, outcome: Outcome) -> Outcome:
         if self.on_outcome is not None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.posting.engagement_job import EngagementJob, ReadSchedule
     from bot.posting.one_pass import RunSummary
     from bot.posting.publisher import Worker
+    from bot.posting.staging_job import StagingJob
     from bot.schedule.timetable import TimetableConfig
     from bot.store.lease import Lease
 
@@ -58,7 +59,31 @@ def run_posting(
     daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
     if reads is not None:
         daemon.reads = engagement_job(engine, reads, now)
+    if settings.stage_minutes > 0:
+        daemon.staging = staging_job(engine, workers, settings.stage_minutes, now)
     return daemon.run()
+
+
+def staging_job(
+    engine: Engine, workers: list[Worker], minutes: float, now: Callable[[], datetime]
+) -> StagingJob:
+    """The daemon's uploads ahead of the slots: a shelf per worker for what was staged, and
+    the reason a staging failed noted in the database for `status`."""
+    from datetime import timedelta
+
+    from bot.posting.staged import MediaShelf
+    from bot.posting.staging_job import StagingJob
+    from bot.store.engagement import note_channel
+    from bot.store.engine import session_scope
+
+    for worker in workers:
+        worker.shelf = MediaShelf()
+
+    def note(channel: str, text: str | None) -> None:
+        with session_scope(engine) as session:
+            note_channel(session, channel=channel, field="staging_note", note=text, now=now())
+
+    return StagingJob(timedelta(minutes=minutes), now, note)
 
 
 def engagement_job(

@@ -125,6 +125,8 @@ def _channel(state: ChannelRecord, now: datetime, tz: ZoneInfo) -> dict[str, Any
         "rate_limited_until": iso(waiting, tz) if waiting and waiting > now else None,
         # Why due engagement reads were left unread (the X budget): posts are never skipped.
         "engagement_note": state.engagement_note,
+        # Why figures could not be uploaded ahead of their slot (they go at the slot).
+        "staging_note": state.staging_note,
     }
 
 

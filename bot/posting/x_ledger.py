@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-__all__ = ["billing_to", "book_create", "book_found_create", "record_found_create"]
+__all__ = [
+    "billing_to",
+    "billing_to_entry",
+    "book_create",
+    "book_found_create",
+    "record_found_create",
+]
 
 
 def charge_log(channel: object) -> ChargeLog | None:
@@ -44,7 +50,26 @@ def billing_to(
         record_charges(engine, channel, post_id, now)
 
 
-def record_charges(engine: Engine, channel: object, post_id: int | None, now: datetime) -> int:
+@contextmanager
+def billing_to_entry(
+    engine: Engine, channel: object, entry_id: int, now: datetime
+) -> Iterator[None]:
+    """`billing_to` for work done before the entry has a post (images staged ahead of the
+    slot): booked for the entry; the claim gives it to the post (`give_staged_charges`)."""
+    try:
+        yield
+    finally:
+        record_charges(engine, channel, None, now, entry_id=entry_id)
+
+
+def record_charges(
+    engine: Engine,
+    channel: object,
+    post_id: int | None,
+    now: datetime,
+    *,
+    entry_id: int | None = None,
+) -> int:
     """Drain the channel's charge log into the ledger; returns the micro-dollars recorded."""
     log = charge_log(channel)
     charges = log.drain() if log is not None else []
@@ -53,7 +78,7 @@ def record_charges(engine: Engine, channel: object, post_id: int | None, now: da
     total = 0
     with session_scope(engine) as session:
         post = session.get(Post, post_id) if post_id is not None else None
-        entry_id = post.entry_id if post is not None else None
+        entry_id = post.entry_id if post is not None else entry_id
         for charge in charges:
             if charge.kind == POST_READ:
                 total += record_reads(

@@ -108,13 +108,21 @@ def record_counts(
 
 def note_skipped_reads(session: Session, *, channel: str, note: str | None, now: datetime) -> None:
     """Remember (or clear) why due reads were left unread on ``channel``, for ``status``."""
+    note_channel(session, channel=channel, field="engagement_note", note=note, now=now)
+
+
+def note_channel(
+    session: Session, *, channel: str, field: str, note: str | None, now: datetime
+) -> None:
+    """Remember (or clear) a daemon job's note on ``channel`` (``engagement_note``,
+    ``staging_note``), for ``status``."""
     state = session.get(ChannelState, channel)
     if state is None:
         if note is None:
             return
         state = ChannelState(channel=channel)
-    if state.engagement_note == note:
+    if getattr(state, field) == note:
         return
-    state.engagement_note = note
+    setattr(state, field, note)
     state.updated_at = now
     session.add(state)

@@ -150,3 +150,16 @@ def post_costs(session: Session, post_ids: Sequence[int]) -> dict[int, int]:
         ).all()
         costs.update({int(post_id): int(total) for post_id, total in rows if post_id is not None})
     return costs
+
+
+def give_staged_charges(session: Session, *, entry_id: int, post_id: int) -> None:
+    """What X billed for the entry before it had a post (alt texts of images staged ahead of
+    the slot, bot/posting/staged.py) now belongs to its post, so the post's cost includes it."""
+    from sqlmodel import col, select
+
+    rows = session.exec(
+        select(XLedger).where(XLedger.entry_id == entry_id, col(XLedger.post_id).is_(None))
+    ).all()
+    for row in rows:
+        row.post_id = post_id
+        session.add(row)

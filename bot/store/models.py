@@ -175,6 +175,8 @@ class ChannelState(SQLModel, table=True):
     rate_limited_until: datetime | None = Field(default=None)
     # Why the daemon's last engagement look left due reads unread (the X budget), for `status`.
     engagement_note: str | None = Field(default=None)
+    # Why the daemon could not upload figures ahead of their slot (they go at the slot).
+    staging_note: str | None = Field(default=None)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
+def channel_post(session: Session, entry_id: int, channel: str) -> Post | None:
+    """The entry's post on ``channel``, if it has one."""
+    from sqlmodel import select
+
+    query = select(Post).where(Post.entry_id == entry_id, Post.channel == channel)
+    return session.exec(query).first()
+
+
 def begin_attempt(
     *,
     session: Session,

@@ -90,6 +90,7 @@ class ChannelRecord:
     paused_at: datetime | None
     rate_limited_until: datetime | None
     engagement_note: str | None = None
+    staging_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ control of it, and the fault and rate-limit plumbing of tests/fakes/fake_bluesky
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -66,6 +67,16 @@ class BlueskyState:
     def blobs(self) -> dict[str, tuple[str, bytes]]:
         with self._lock:
             return dict(self._blobs)
+
+    def drop_unused_blobs(self) -> int:
+        """What a PDS does to uploads no record references after its window: they are gone
+        (a record naming one is refused "Could not find blob"). Returns how many."""
+        with self._lock:
+            used = json.dumps([record.value for record in self._records.values()])
+            unused = [cid for cid in self._blobs if cid not in used]
+            for cid in unused:
+                del self._blobs[cid]
+            return len(unused)
 
     @property
     def calls(self) -> list[LoggedCall]:

@@ -102,6 +102,15 @@ class MastodonState:
         with self._lock:
             return dict(self._media)
 
+    def vacuum_orphaned_media(self) -> int:
+        """Mastodon's daily vacuum: media never attached to a status are deleted. Returns how
+        many."""
+        with self._lock:
+            orphans = [m for m, item in self._media.items() if item.status_id is None]
+            for media_id in orphans:
+                del self._media[media_id]
+            return len(orphans)
+
     def calls(self, route_path: str, method: str | None = None) -> int:
         """How many requests reached ``route_path`` (e.g. ``/api/v1/statuses``)."""
         return sum(

@@ -76,6 +76,16 @@ class XState:
         with self._lock:
             return dict(self._media)
 
+    def expire_unused_media(self) -> int:
+        """Media ids past their ``expires_after_secs`` and never attached are gone (a create
+        naming one is refused "Your media IDs are invalid."). Returns how many."""
+        with self._lock:
+            used = {media_id for post in self._posts for media_id in post.media_ids}
+            unused = [media_id for media_id in self._media if media_id not in used]
+            for media_id in unused:
+                del self._media[media_id]
+            return len(unused)
+
     @property
     def requests(self) -> list[LoggedRequest]:
         with self._lock:

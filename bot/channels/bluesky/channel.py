@@ -15,7 +15,7 @@ Sessions, logins and token refreshes are bot/channels/bluesky/connection.py's jo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, P
 from bot.channels.bluesky import engagement as bsky_engagement
 from bot.channels.bluesky.cards import card_embed
 from bot.channels.bluesky.connection import BlueskyConnection, BlueskyCredentials
-from bot.channels.bluesky.errors import blob_maximum
+from bot.channels.bluesky.errors import smaller_blob_limit
 from bot.channels.bluesky.records import (
     fit_image,
     image_entry,
@@ -34,12 +34,20 @@ from bot.channels.bluesky.records import (
     post_record,
 )
 from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
+from bot.channels.staging import (
+    BLUESKY_BLOB_WINDOW,
+    StagedMedia,
+    check_count,
+    gone_if_staged,
+    media_count,
+    staged_or_uploaded,
+    usable_until,
+)
 from bot.text.bluesky import LinkFacet, render, with_full_links
 
 __all__ = ["BLOB_LIMIT", "BlueskyChannel"]
 
 BLOB_LIMIT = 2_000_000  # app.bsky.embed.images lexicon limit since April 2026
-OLD_BLOB_LIMIT = 1_000_000  # what servers not yet updated still enforce
 MAX_IMAGES = 4
 POST = "app.bsky.feed.post"
 _PAGES = 5
@@ -107,42 +115,49 @@ class BlueskyChannel:
                 f"the post is {shown.graphemes} graphemes and {shown.utf8_bytes} bytes as "
                 "Bluesky shows it; it takes 1 to 300 graphemes and at most 3,000 bytes",
             )
-        if len(publication.media) > MAX_IMAGES:
-            raise ChannelError(
-                ErrorKind.INVALID,
-                f"Bluesky takes at most {MAX_IMAGES} images per post, got {len(publication.media)}",
-            )
+        check_count(media_count(publication), MAX_IMAGES, "Bluesky takes")
         for attempt in (1, 2):
             try:
-                images = [self._upload(item, n) for n, item in enumerate(publication.media, 1)]
+                images = list(staged_or_uploaded(publication, self._upload))
                 card = publication.card
                 embed = card_embed(card, self._upload_thumb) if card and not images else None
                 return self._create(shown.text, shown.facets, images, request_key, embed)
             except ChannelError as error:
-                smaller = self._smaller_blob_limit(error)
-                if attempt == 2 or smaller is None:
+                shrunk = self._shrink_after(error)
+                # Staged blobs the PDS dropped, or too big for it: upload (and shrink) again.
+                gone = shrunk or "could not find blob" in error.message.lower()
+                if publication.staged is not None:
+                    raise gone_if_staged(publication, error, gone) from error
+                if attempt == 2 or not shrunk:
                     raise
-                log.warning(
-                    "Bluesky refused an image as too large (%s): shrinking images to %s bytes "
-                    "and sending again",
-                    error.message,
-                    f"{smaller:,}",
-                )
-                self._blob_limit = smaller  # kept for this server's later posts too
         raise AssertionError("unreachable")
 
-    def _smaller_blob_limit(self, error: ChannelError) -> int | None:
-        """The blob limit to shrink images to after ``error``, or None if shrinking cannot help.
+    def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
+        """Upload ``media`` (shrunk to the blob limit) ahead of the post: the PDS keeps them
+        a short while only (bot/channels/staging.py)."""
+        check_count(len(media), MAX_IMAGES, "Bluesky takes")
+        for attempt in (1, 2):
+            try:
+                images = tuple(self._upload(item, n) for n, item in enumerate(media, 1))
+                return StagedMedia(self.name, images, usable_until(now, BLUESKY_BLOB_WINDOW))
+            except ChannelError as error:
+                if attempt == 2 or not self._shrink_after(error):
+                    raise
+        raise AssertionError("unreachable")
 
-        A refusal at create names the server's maximum; a 413 at upload names none, so the
-        older servers' 1,000,000 bytes is tried.
-        """
-        named = blob_maximum(error)
-        if named is not None:
-            return named if 0 < named < self._blob_limit else None
-        if error.status_code == 413 and self._blob_limit > OLD_BLOB_LIMIT:
-            return OLD_BLOB_LIMIT
-        return None
+    def _shrink_after(self, error: ChannelError) -> bool:
+        """Whether ``error`` was an image too large, and images now shrink to a smaller size."""
+        smaller = smaller_blob_limit(error, self._blob_limit)
+        if smaller is None:
+            return False
+        log.warning(
+            "Bluesky refused an image as too large (%s): shrinking images to %s bytes "
+            "and sending again",
+            error.message,
+            f"{smaller:,}",
+        )
+        self._blob_limit = smaller  # kept for this server's later posts too
+        return True
 
     def find_published(
         self, request_key: str, publication: Publication, since: datetime

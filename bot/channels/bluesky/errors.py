@@ -117,3 +117,20 @@ def classify(
     # Timeouts, dropped connections, 409/502 (NetworkError), 500 and other statuses, or an
     # answer the SDK could not parse: the request may have been carried out.
     return error(ErrorKind.TRANSIENT, maybe=creating)
+
+
+OLD_BLOB_LIMIT = 1_000_000  # what servers not yet updated still enforce
+
+
+def smaller_blob_limit(error: ChannelError, current: int) -> int | None:
+    """The blob limit to shrink images to after ``error``, or None if shrinking cannot help.
+
+    A refusal at create names the server's maximum; a 413 at upload names none, so the
+    older servers' 1,000,000 bytes is tried.
+    """
+    named = blob_maximum(error)
+    if named is not None:
+        return named if 0 < named < current else None
+    if error.status_code == 413 and current > OLD_BLOB_LIMIT:
+        return OLD_BLOB_LIMIT
+    return None

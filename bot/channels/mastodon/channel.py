@@ -20,19 +20,20 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from bot.channels.base import ChannelError, ErrorKind, Publication, Published, RemotePost
+from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
 from bot.channels.mastodon import engagement
 from bot.channels.mastodon.account import AccountFile
-from bot.channels.mastodon.errors import classify, is_too_long, reading_error
+from bot.channels.mastodon.errors import classify, is_too_long, media_gone, reading_error
 from bot.channels.mastodon.identity import Identity
 from bot.channels.mastodon.instance import read_instance_limits
 from bot.channels.mastodon.limits import InstanceLimits
 from bot.channels.mastodon.media import MediaUploader
 from bot.channels.mastodon.statuses import aware_time, is_publication, remote_post
+from bot.channels.staging import StagedMedia, gone_if_staged, media_count, staged_or_uploaded
 
 __all__ = ["MASTODON_VERSION", "MastodonChannel"]
 
@@ -97,10 +98,9 @@ class MastodonChannel:
             user_agent="paperbot",
         )
         self._media = MediaUploader(
-            self._api, self._call, media_poll_tries, media_poll_interval, sleep
+            self._api, self._call, media_poll_tries, media_poll_interval, sleep, max_media
         )
         self._max_pages = max_pages
-        self._max_media = max_media
         self._identity = Identity(account_file)
         self._links_in_full = links_in_full
         self._on_links_in_full = on_links_in_full
@@ -141,15 +141,9 @@ class MastodonChannel:
         """
         if not request_key:
             raise ValueError("publish needs the request key stored for this post")
-        if len(publication.media) > self._max_media:
-            raise ChannelError(
-                ErrorKind.INVALID,
-                f"this Mastodon instance allows at most {self._max_media} images per post, "
-                f"got {len(publication.media)}",
-            )
-        media_ids = tuple(
-            self._media.upload(item, position=index + 1)
-            for index, item in enumerate(publication.media)
+        self._media.check_count(media_count(publication))
+        media_ids = staged_or_uploaded(
+            publication, lambda item, n: self._media.upload(item, position=n)
         )
         try:
             status = self._call(
@@ -160,7 +154,7 @@ class MastodonChannel:
                 creating=True,
             )
         except ChannelError as error:
-            raise self._after_refusal(error, publication.text) from error
+            raise self._after_refusal(error, publication) from error
         if not isinstance(status, Mapping) or not status.get("id"):
             raise ChannelError(
                 ErrorKind.TRANSIENT,
@@ -175,12 +169,18 @@ class MastodonChannel:
             posted_at=aware_time(status.get("created_at")) or datetime.now(UTC),
         )
 
-    def _after_refusal(self, error: ChannelError, text: str) -> ChannelError:
-        """A first "too long" from a server that counts links at full length (although it
-        advertises fewer) is a reason to compose again, not to fail the post for good; only
-        where counting the links in full makes the text longer (else nothing would change)."""
+    def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
+        """Upload, describe and process ``media`` ahead of the post (bot/channels/staging.py)."""
+        return self._media.stage(media, now)
+
+    def _after_refusal(self, error: ChannelError, publication: Publication) -> ChannelError:
+        """Staged media the server lost: upload again. A first "too long" from a server that
+        counts links in full (though it advertises fewer) means compose again, not fail for
+        good; only where counting links in full makes the text longer."""
         from bot.text.mastodon import LINKS_IN_FULL, mastodon_length
 
+        text = publication.text
+        error = gone_if_staged(publication, error, media_gone(error))
         longer = mastodon_length(text, url_length=LINKS_IN_FULL) > mastodon_length(text)
         if not is_too_long(error) or self._links_in_full or not longer:
             return error

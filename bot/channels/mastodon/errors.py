@@ -94,6 +94,16 @@ def reading_error(error: ChannelError) -> ChannelError:
     return ChannelError(ErrorKind.TRANSIENT, error.message, status_code=error.status_code)
 
 
+# Mastodon 4.3+: "Media 123 not found or already attached to another post" (422); the fake and
+# older wordings name the ids too. Staged media the vacuum took (bot/channels/staging.py).
+_MEDIA_GONE = re.compile(r"(?i)\bmedia\b.*\b(?:not found|already attached)")
+
+
+def media_gone(error: ChannelError) -> bool:
+    """Whether the server refused a status because its media ids are unknown to it."""
+    return error.kind is ErrorKind.INVALID and bool(_MEDIA_GONE.search(error.message))
+
+
 def is_too_long(error: ChannelError) -> bool:
     """Whether the server refused a status as too long (422, or 400 on other servers)."""
     return error.kind is ErrorKind.INVALID and bool(_TOO_LONG.search(error.message))

@@ -9,11 +9,18 @@ times. Split from bot/channels/mastodon/channel.py; Mastodon.py calls go through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import ChannelError, ErrorKind, MediaItem
+from bot.channels.staging import (
+    MASTODON_ORPHAN_WINDOW,
+    StagedMedia,
+    check_count,
+    usable_until,
+)
 
 __all__ = ["MediaUploader"]
 
@@ -27,13 +34,25 @@ _EXTENSIONS = {
 
 @dataclass(frozen=True)
 class MediaUploader:
-    """``call(request, what=..., creating=False)`` runs one Mastodon.py call."""
+    """``call(request, what=..., creating=False)`` runs one Mastodon.py call; ``max_media``
+    is the instance's ``max_media_attachments``, checked before anything is uploaded."""
 
     api: Any
     call: Callable[..., Any]
     poll_tries: int
     poll_interval: float
     sleep: Callable[[float], None]
+    max_media: int = 4
+
+    def check_count(self, count: int) -> None:
+        check_count(count, self.max_media, "this Mastodon instance allows")
+
+    def stage(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
+        """Every image uploaded and processed now, for a status sent later: unattached media
+        are kept by the server for a while (bot/channels/staging.py)."""
+        self.check_count(len(media))
+        ids = tuple(self.upload(item, position=n) for n, item in enumerate(media, 1))
+        return StagedMedia("mastodon", ids, usable_until(now, MASTODON_ORPHAN_WINDOW))
 
     def upload(self, item: MediaItem, *, position: int) -> str:
         """The media id of ``item``, uploaded with its description and processed."""

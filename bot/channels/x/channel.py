@@ -13,16 +13,19 @@ text are in bot.channels.x.posts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.channels.base import (
-    ChannelError,
-    ErrorKind,
-    Publication,
-    Published,
-    RemotePost,
+from bot.channels.base import ChannelError, ErrorKind, MediaItem, Publication, Published, RemotePost
+from bot.channels.staging import (
+    X_DEFAULT_EXPIRY,
+    StagedMedia,
+    check_count,
+    gone_if_staged,
+    media_count,
+    staged_or_uploaded,
+    usable_until,
 )
 from bot.channels.transport import json_or_none, scrub, transport_error
 from bot.channels.x import engagement as x_engagement
@@ -109,24 +112,21 @@ class XChannel:
 
         Media failures happen before anything is posted, so they never set ``maybe_posted``.
         """
-        if len(publication.media) > MAX_MEDIA:
-            raise ChannelError(
-                ErrorKind.INVALID,
-                f"X allows at most {MAX_MEDIA} images per post, got {len(publication.media)}",
+        check_count(media_count(publication), MAX_MEDIA, "X allows")
+        media_ids = staged_or_uploaded(
+            publication, lambda item, n: self._media.upload(item, position=n)
+        )
+        try:
+            response = self._call(
+                lambda: self._client.create_tweet(
+                    text=publication.text, media_ids=list(media_ids) or None, user_auth=True
+                ),
+                what="posting",
+                creating=True,
             )
-        media_ids = tuple(
-            self._media.upload(item, position=index + 1)
-            for index, item in enumerate(publication.media)
-        )
-        response = self._call(
-            lambda: self._client.create_tweet(
-                text=publication.text,
-                media_ids=list(media_ids) or None,
-                user_auth=True,
-            ),
-            what="posting",
-            creating=True,
-        )
+        except ChannelError as error:  # "Your media IDs are invalid.": staged ones expired
+            gone = error.status_code == 400 and "media" in error.message.lower()
+            raise gone_if_staged(publication, error, gone) from error
         data = getattr(response, "data", None)
         if not isinstance(data, Mapping) or "id" not in data:
             # X took the request but said nothing usable: it may well have posted.
@@ -143,6 +143,13 @@ class XChannel:
             media_ids=media_ids,
             posted_at=datetime.now(UTC),
         )
+
+    def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
+        """Upload and describe ``media`` ahead of the post (bot/channels/staging.py)."""
+        check_count(len(media), MAX_MEDIA, "X allows")
+        uploads = [self._media.upload_expiring(item, position=n) for n, item in enumerate(media, 1)]
+        keeps = min((timedelta(seconds=s) for _, s in uploads if s), default=X_DEFAULT_EXPIRY)
+        return StagedMedia(self.name, tuple(i for i, _ in uploads), usable_until(now, keeps))
 
     def recent_posts(self, since: datetime, until: datetime | None = None) -> list[RemotePost]:
         """The account's own posts (no replies or reposts) created from ``since`` to ``until``

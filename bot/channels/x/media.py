@@ -92,6 +92,11 @@ class MediaUploader:
 
     def upload(self, item: MediaItem, *, position: int) -> str:
         """Chunked v2 upload of one image, then its alt text; returns X's media id (a string)."""
+        return self.upload_expiring(item, position=position)[0]
+
+    def upload_expiring(self, item: MediaItem, *, position: int) -> tuple[str, float | None]:
+        """``upload``, and the seconds X keeps the media id usable (``expires_after_secs``;
+        None when X did not say)."""
         what = f"uploading image {position}"
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_image"
         if not item.data:
@@ -129,8 +134,11 @@ class MediaUploader:
                 data={"segment_index": str(index)},
                 files={"media": ("media", chunk, "application/octet-stream")},
             )
-        finalized = self._media("POST", f"/2/media/upload/{media_id}/finalize", what=what)
-        self._wait_until_processed(media_id, _data(finalized, what), what=what)
+        finalized = _data(
+            self._media("POST", f"/2/media/upload/{media_id}/finalize", what=what), what
+        )
+        self._wait_until_processed(media_id, finalized, what=what)
+        expires = _as_float(finalized.get("expires_after_secs"), default=-1.0)
         if item.alt:
             self._media(
                 "POST",
@@ -139,7 +147,7 @@ class MediaUploader:
                 json={"id": media_id, "metadata": {"alt_text": {"text": item.alt}}},
             )
             self._on_metadata()
-        return media_id
+        return media_id, expires if expires > 0 else None
 
     def _wait_until_processed(self, media_id: str, data: Mapping[str, Any], *, what: str) -> None:
         """Honour ``processing_info``: poll STATUS after ``check_after_secs`` until it settles."""
