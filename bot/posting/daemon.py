@@ -1,18 +1,16 @@
 """The daemon: APScheduler drives the timetable (the only module that imports APScheduler).
 
 Jobs on a background scheduler, while the main thread only waits for a signal:
-- `tick:<channel>` (a date job at that channel's next due time, one per channel, each with its
-  own lock, so a channel that is down, paused or rate-limited never holds the others back):
-  settle, post what is due on that channel, plan its next tick;
+- `tick:<channel>` (a date job `AHEAD` of that channel's next due time, one per channel, each
+  with its own lock, so a channel that is down, paused or rate-limited never holds the others
+  back): settle, prepare what is due, send it at its time, plan the next tick;
 - `watch` (every few seconds): if the queue changed (its change counter moved: never the
-  daemon's own heartbeat), re-plan, so entries added from the CLI are picked up without restart
-  or reading the queue itself;
+  daemon's own heartbeat), re-plan: entries added from the CLI are picked up without restart;
 - `heartbeat`: refresh the row `status` reads (liveness is the poster lock, bot/store/lease.py);
-- `engagement`: read posts' counts on idle channels (bot/posting/engagement_job.py);
-- `staging`: upload figures a few minutes before their slot (bot/posting/staging_job.py).
+- `engagement`, `staging:<channel>`: read posts' counts on idle channels, upload figures before
+  their slot (bot/posting/engagement_job.py, staging_job.py).
 First it holds the poster lock (`standby`: waits for it). A first SIGTERM/SIGINT lets the post in
-hand finish and exits 0; a second exits at once after marking the heartbeat row stopped (the
-lock goes with the process). Stateless helpers: bot/posting/daemon_parts.py.
+hand finish and exits 0; a second marks the heartbeat row stopped and exits (the lock goes too).
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from bot.posting.daemon_parts import (
+    AHEAD,
     REPLAN_EVERY,
     QueueChanges,
     close_channels,
@@ -146,7 +145,7 @@ class Daemon:
         if self.reads is not None:
             self.reads.start(scheduler, *live)
         if self.staging is not None:
-            self.staging.start(scheduler, self.workers, self._locks, self._plans, *live[3:])
+            self.staging.start(scheduler, self.workers, self._plans, *live[3:])
         scheduler.start()
         while not self._stop.wait(timeout=3600):
             pass
@@ -192,6 +191,7 @@ class Daemon:
                     self.clock,
                     last_run=self._last_run[name],
                     should_stop=self._stop.is_set,
+                    ahead=AHEAD,
                 )
                 self._last_run[name] = summary.settled_until or self.clock()
                 marks = [mark for mark in self._last_run.values() if mark is not None]
@@ -277,7 +277,7 @@ class Daemon:
         self._scheduler.add_job(
             self._tick,
             "date",
-            run_date=max(when, now),
+            run_date=max(when - AHEAD, now),  # prepared ahead, sent at its time
             id=job_id,
             args=[name],
             replace_existing=True,

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperbot")
 REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
+# A tick starts this early: settling, planning and composing done, only the send is at the slot.
+AHEAD = timedelta(seconds=2)
 PLAN_KEPT = 50  # of a channel's plan, what the staging job may look at
 STANDBY_POLL_SECONDS = 1.0  # how often a standby daemon tries the poster lock
 RECHECK_SECONDS = 60.0  # PostgreSQL: read the change counter at least this often anyway

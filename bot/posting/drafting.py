@@ -39,7 +39,7 @@ def draft_entry(worker: Drafter, entry_id: int) -> tuple[ChannelDraft, datetime]
     from bot.store.engine import session_scope
     from bot.store.models import Entry
 
-    with session_scope(worker.engine) as session:
+    with session_scope(worker.engine, write=False) as session:
         entry = session.get(Entry, entry_id)
         assert entry is not None
         draft = compose_entry(
@@ -50,6 +50,15 @@ def draft_entry(worker: Drafter, entry_id: int) -> tuple[ChannelDraft, datetime]
             worker.x_costs,
         )
         return draft, entry.updated_at
+
+
+def composes_as(worker: Drafter, entry: Entry, draft: ChannelDraft) -> bool:
+    """Whether ``entry`` (changed since ``draft`` was made: ``updated_at`` moved) still makes
+    the same post: a post on another channel moves ``updated_at`` too, an edit changes it."""
+    again = compose_entry(
+        worker.channel.name, entry, worker.compose_settings, worker.compose_options, worker.x_costs
+    )
+    return again.composed == draft.composed and again.images == draft.images
 
 
 def publication_of(

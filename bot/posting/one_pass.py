@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.posting.outcome import ChannelPaused, Outcome
+from bot.posting.outcome import ChannelPaused, Outcome, Slot
 from bot.posting.planning import plan_queue
 from bot.posting.publisher import Worker
 
@@ -71,8 +71,11 @@ def run_due(
     *,
     last_run: datetime | None,
     should_stop: Callable[[], bool] = lambda: False,
+    ahead: timedelta = timedelta(0),
 ) -> RunSummary:
-    """Settle unknown outcomes, then post everything due now, one after another."""
+    """Settle unknown outcomes, then post everything due now, one after another. ``ahead``:
+    the daemon's tick comes that early; what is due by then is prepared at once and sent at
+    its time (``Slot``)."""
     summary = RunSummary()
     try:
         summary.outcomes.extend(worker.settle(now()))
@@ -87,13 +90,14 @@ def run_due(
     assignments = make_plan(
         worker.engine, config, started, channel=worker.channel.name, last_run=last_run
     )
-    summary.settled_until = settled_until(assignments, started)
-    for assignment in [a for a in assignments if a.when <= started]:
+    summary.settled_until = settled_until(assignments, started + ahead)
+    for assignment in [a for a in assignments if a.when <= started + ahead]:
         if should_stop():
             log.info("stopping before entry %s as asked", assignment.entry_id)
             break
         try:
-            outcome = worker.post(assignment.entry_id, now())
+            slot = Slot(assignment.when, now) if ahead else None
+            outcome = worker.post(assignment.entry_id, now(), at=slot)
         except ChannelPaused as paused:
             summary.paused = str(paused)
             break

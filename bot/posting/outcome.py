@@ -9,10 +9,12 @@ names.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-__all__ = ["ChannelPaused", "Outcome", "RetryPolicy"]
+__all__ = ["ChannelPaused", "Outcome", "RetryPolicy", "Slot"]
 
 
 class ChannelPaused(RuntimeError):
@@ -40,3 +42,24 @@ class Outcome:
     result: str
     detail: str = ""
     remote_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The moment a prepared post goes out (never before it), on the daemon's ``clock``.
+
+    The daemon's tick starts a little early (bot/posting/one_pass.py ``run_due(ahead=...)``):
+    settling, planning, composing and taking the staged media are done before the slot, and
+    only the claim and the send are left for it.
+    """
+
+    when: datetime
+    clock: Callable[[], datetime]
+
+    def wait(self) -> datetime:
+        """Sleep until the slot (a second at most at a time); returns the clock's time then."""
+        now = self.clock()
+        while now < self.when:
+            time.sleep(min((self.when - now).total_seconds(), 1.0))
+            now = self.clock()
+        return now

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import Channel, ChannelError, KeyedChannel, Publication
 from bot.posting.budget import check_x_budget
-from bot.posting.drafting import draft_entry, publication_of
+from bot.posting.drafting import composes_as, draft_entry, publication_of
 from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
-from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy
+from bot.posting.outcome import ChannelPaused, Outcome, RetryPolicy, Slot
 from bot.posting.recording import Recorder, log_step, lookups_due, next_relook
 from bot.posting.staged import MediaShelf, publish_with
 from bot.posting.x_costs import XCostPolicy
@@ -94,10 +94,7 @@ class Worker:
         return Recorder(self.engine, self.gate, self.retry, self.grace)
 
     def next_relook(self) -> datetime | None:  # when a decision is due for another look
-        if self.dry_run:
-            return None
-        with session_scope(self.engine, write=False) as session:
-            return next_relook(session, self.channel.name)
+        return None if self.dry_run else next_relook(self.engine, self.channel.name)
 
     def settle(self, now: datetime) -> list[Outcome]:
         """Look up every post here whose lookup is due: outcomes a crash or a lost answer left
@@ -105,7 +102,7 @@ class Worker:
         if self.dry_run:
             return []
         self.check_paused()
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             due = lookups_due(session, self.channel.name, now)
         outcomes: list[Outcome] = []
         cannot_look: Lookup | None = None
@@ -119,8 +116,10 @@ class Worker:
 
     # --- posting ------------------------------------------------------------------------------
 
-    def post(self, entry_id: int, now: datetime) -> Outcome:
-        """Publish one entry now (the caller decided it is due). Raises ChannelPaused."""
+    def post(self, entry_id: int, now: datetime, *, at: Slot | None = None) -> Outcome:
+        """Publish one entry now (the caller decided it is due), or prepared now and sent at
+        ``at`` (the daemon's tick comes early so the slot costs only the send). Raises
+        ChannelPaused."""
         self.check_paused()
         waiting = self.rate_limited_until(now)
         if waiting is not None:
@@ -143,6 +142,7 @@ class Worker:
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             transient = bool(getattr(exc, "transient", False))
             return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
+        now = at.wait() if at is not None else now
         claimed = self._claim(entry_id, draft, composed, now)
         if isinstance(claimed, Outcome):
             return claimed
@@ -155,7 +155,7 @@ class Worker:
     def _look_first(self, entry_id: int, now: datetime) -> Outcome | None:
         """An outcome that stops this attempt (not due, a post that may be out and is not
         yet known not to be), or None: go on and send."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             entry = session.get(Entry, entry_id)
             if entry is None:
                 return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
@@ -190,7 +190,7 @@ class Worker:
                 entry = session.get(Entry, entry_id, with_for_update=True)
                 if entry is None:
                     return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
-                if entry.updated_at != composed:
+                if entry.updated_at != composed and not composes_as(self, entry, draft):
                     return None
                 post, attempt = begin_attempt(
                     session=session,

@@ -146,18 +146,19 @@ def lookups_due(session: Session, channel: str, now: datetime) -> list[tuple[int
     return [(entry_id, post_id) for entry_id, post_id in rows if post_id is not None]
 
 
-def next_relook(session: Session, channel: str) -> datetime | None:
+def next_relook(engine: Engine, channel: str) -> datetime | None:
     """When this channel's next post awaiting a decision is due for another look (the daemon
     ticks then, even with nothing else planned)."""
     from sqlmodel import col, func, select
 
-    return session.exec(
-        select(func.min(Post.next_attempt_at)).where(
-            Post.channel == channel,
-            Post.status == PostStatus.POSTING.value,
-            col(Post.decision_needed_at).is_not(None),
-        )
-    ).one()
+    with session_scope(engine, write=False) as session:
+        return session.exec(
+            select(func.min(Post.next_attempt_at)).where(
+                Post.channel == channel,
+                Post.status == PostStatus.POSTING.value,
+                col(Post.decision_needed_at).is_not(None),
+            )
+        ).one()
 
 
 def _write(

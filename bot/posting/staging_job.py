@@ -1,12 +1,12 @@
 """The daemon's staging job: upload each post's figures a few minutes before its slot.
 
-Run every few seconds by the daemon (bot/posting/daemon.py) over each channel that can stage
-media (bot/channels/staging.py). For the channel's planned entries due within ``lead``
-(`[daemon] stage_minutes`), not yet staged, it stages one entry at a time
-(bot/posting/staged.py), holding the channel's lock only for that entry, and only when the
-channel's next post is further away than a staging takes (the longest seen, doubled): a
-staging never makes a post late. What cannot be staged in time is uploaded at the slot, as
-without staging.
+One job per channel that can stage media (bot/channels/staging.py), every few seconds
+(bot/posting/daemon.py). For the channel's planned entries due within ``lead`` (`[daemon]
+stage_minutes`), not yet staged, it stages one entry after another (bot/posting/staged.py).
+Staging runs beside posting, never under the channel's lock (channels upload staged media on a
+connection and a charge log of their own), so a slow upload never holds a post back; it only
+keeps out of the way of the CPU: no staging starts when any channel has a post due within
+``QUIET``. What is not staged by the slot is uploaded at the slot, as without staging.
 
 A staging that fails (the image host is down, a 5xx, a 429) is tried again after ``RETRY`` (or
 the platform's reset), before the slot when there is time; it never delays another entry or
@@ -37,8 +37,7 @@ __all__ = ["StagingJob"]
 
 POLL_SECONDS = 5.0
 RETRY = timedelta(minutes=1)
-FIRST_GUESS = timedelta(seconds=10)  # how long a staging takes, before one was timed
-LOCK_WAIT = 0.5  # seconds: lets the daemon's re-planning pass
+QUIET = timedelta(seconds=2)  # no staging starts this close to any channel's next post
 
 
 @dataclass
@@ -48,58 +47,61 @@ class StagingJob:
     note: Callable[[str, str | None], None] = lambda channel, text: None
     poll_seconds: float = POLL_SECONDS
     _retry_at: dict[tuple[str, int], datetime] = field(default_factory=dict)
-    _took: dict[str, timedelta] = field(default_factory=dict)  # the longest staging per channel
     _failing: dict[str, str] = field(default_factory=dict)  # the note shown per channel
 
     def start(
         self,
         scheduler: Any,
         workers: Sequence[Worker],
-        locks: Mapping[str, threading.Lock],
         plans: Mapping[str, Sequence[Assignment]],
         paused: Mapping[str, datetime | None],
         stop: threading.Event,
     ) -> None:
-        """Add the job to the daemon's scheduler; the mappings are the daemon's live state."""
-        if self.lead <= timedelta(0) or not any(_stages(w) for w in workers):
+        """Add a job per channel to the daemon's scheduler; the mappings are its live state."""
+        if self.lead <= timedelta(0):
             return
-        scheduler.add_job(
-            self.run,
-            "interval",
-            seconds=self.poll_seconds,
-            id="staging",
-            args=[workers, locks, plans, paused, stop.is_set],
-        )
+        for worker in workers:
+            if _stages(worker):
+                scheduler.add_job(
+                    self.run_channel,
+                    "interval",
+                    seconds=self.poll_seconds,
+                    id=f"staging:{worker.channel.name}",
+                    args=[worker, plans, paused, stop.is_set],
+                )
 
     def run(
         self,
         workers: Sequence[Worker],
-        locks: Mapping[str, threading.Lock],
         plans: Mapping[str, Sequence[Assignment]],
         paused: Mapping[str, datetime | None],
         should_stop: Callable[[], bool],
     ) -> None:
-        """One look over the channels; stages what is due soon on each."""
+        """One look over every channel, one after another (tests, `run_channel` each)."""
         for worker in workers:
-            name = worker.channel.name
-            if should_stop() or not _stages(worker) or paused.get(name) is not None:
-                continue
-            plan = list(plans.get(name) or ())
-            assert worker.shelf is not None
-            planned = {a.entry_id for a in plan}
-            worker.shelf.keep_only(planned)
-            for key in [k for k in self._retry_at if k[0] == name and k[1] not in planned]:
-                del self._retry_at[key]
-            for assignment in self.due(worker, plan, self.clock()):
-                if should_stop() or not self._has_time(name, plan, self.clock()):
-                    break
-                lock = locks.get(name)
-                if lock is None or not lock.acquire(timeout=LOCK_WAIT):
-                    break
-                try:
-                    self._stage(worker, assignment.entry_id)
-                finally:
-                    lock.release()
+            self.run_channel(worker, plans, paused, should_stop)
+
+    def run_channel(
+        self,
+        worker: Worker,
+        plans: Mapping[str, Sequence[Assignment]],
+        paused: Mapping[str, datetime | None],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        """Stage what is due soon on one channel."""
+        name = worker.channel.name
+        if should_stop() or not _stages(worker) or paused.get(name) is not None:
+            return
+        plan = list(plans.get(name) or ())
+        assert worker.shelf is not None
+        planned = {a.entry_id for a in plan}
+        worker.shelf.keep_only(planned)
+        for key in [k for k in self._retry_at if k[0] == name and k[1] not in planned]:
+            del self._retry_at[key]
+        for assignment in self.due(worker, plan, self.clock()):
+            if should_stop() or not _quiet(plans, self.clock()):
+                break
+            self._stage(worker, assignment.entry_id)
 
     def due(self, worker: Worker, plan: Sequence[Assignment], now: datetime) -> list[Assignment]:
         """The planned entries to stage now: due within the lead, not staged, not waiting."""
@@ -112,12 +114,6 @@ class StagingJob:
             and not worker.shelf.ready(a.entry_id, now)
             and self._retry_at.get((name, a.entry_id), now) <= now
         ]
-
-    def _has_time(self, name: str, plan: Sequence[Assignment], now: datetime) -> bool:
-        """Whether a staging can end before the channel's next post is due."""
-        if not plan:
-            return False
-        return plan[0].when - now > 2 * self._took.get(name, FIRST_GUESS / 2)
 
     def _stage(self, worker: Worker, entry_id: int) -> None:
         name = worker.channel.name
@@ -143,8 +139,7 @@ class StagingJob:
             self._retry_at[(name, entry_id)] = now + RETRY
             log.exception("staging entry %s on %s failed: %s", entry_id, name, exc)
             return
-        took = timedelta(seconds=time.monotonic() - started)
-        self._took[name] = max(took, self._took.get(name, timedelta(0)))
+        took = time.monotonic() - started
         self._retry_at.pop((name, entry_id), None)
         if images:
             log.info(
@@ -152,7 +147,7 @@ class StagingJob:
                 images,
                 entry_id,
                 name,
-                took.total_seconds(),
+                took,
             )
         self._set_note(name, None)
 
@@ -172,3 +167,9 @@ class StagingJob:
 
 def _stages(worker: Worker) -> bool:
     return worker.shelf is not None and isinstance(worker.channel, MediaStaging)
+
+
+def _quiet(plans: Mapping[str, Sequence[Assignment]], now: datetime) -> bool:
+    """Whether no channel has a post due within ``QUIET`` either way (one long overdue waits
+    for a rate limit, a pause or a retry: it is not being posted)."""
+    return all(not plan or abs(plan[0].when - now) > QUIET for plan in list(plans.values()))

@@ -33,8 +33,10 @@ __all__ = [
 ]
 
 
-def charge_log(channel: object) -> ChargeLog | None:
-    log = getattr(channel, "charges", None)
+def charge_log(channel: object, name: str = "charges") -> ChargeLog | None:
+    """The channel's log of billable requests (``staged_charges``: those of its staging, which
+    runs beside posting), or None for channels that bill nothing."""
+    log = getattr(channel, name, None)
     return log if isinstance(log, ChargeLog) else None
 
 
@@ -59,7 +61,7 @@ def billing_to_entry(
     try:
         yield
     finally:
-        record_charges(engine, channel, None, now, entry_id=entry_id)
+        record_charges(engine, channel, None, now, entry_id=entry_id, log_name="staged_charges")
 
 
 def record_charges(
@@ -69,9 +71,10 @@ def record_charges(
     now: datetime,
     *,
     entry_id: int | None = None,
+    log_name: str = "charges",
 ) -> int:
     """Drain the channel's charge log into the ledger; returns the micro-dollars recorded."""
-    log = charge_log(channel)
+    log = charge_log(channel, log_name)
     charges = log.drain() if log is not None else []
     if not charges:
         return 0

@@ -12,6 +12,7 @@ The schema is migrated on first use so no user runs Alembic by hand.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,16 +107,44 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    # Writers of this process take turns on a lock of ours before SQLite's: a thread waiting
+    # for SQLite's lock polls it with growing sleeps (up to 100 ms each), a thread waiting here
+    # wakes the moment the writer before it ends (the daemon's channels claim at the same slot).
+    writing = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("PRAGMA query_only = 1")
             connection.exec_driver_sql("BEGIN")
-        else:
+            return
+        writing.acquire()
+        connection.info[_WRITING] = True
+        try:
             connection.exec_driver_sql("PRAGMA query_only = 0")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_writing(connection.info, writing)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        _end_writing(connection.info, writing)
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        _end_writing(record.info, writing)  # returned to the pool mid-transaction
 
     return engine
+
+
+_WRITING = "paperbot_writing"
+
+
+def _end_writing(info: dict[str, Any], writing: threading.RLock) -> None:
+    if info.pop(_WRITING, False):
+        writing.release()
 
 
 def _server_engine(url: str) -> Engine:

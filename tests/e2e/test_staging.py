@@ -10,7 +10,6 @@ Every test ends with each entry exactly once on each platform.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,8 +140,7 @@ def plan_of(entry_id: int, when: datetime) -> list[Assignment]:
 
 
 def run_job(job: StagingJob, workers: list[Worker], plans: dict[str, list[Assignment]]) -> None:
-    locks = {w.channel.name: threading.Lock() for w in workers}
-    job.run(workers, locks, plans, {}, lambda: False)
+    job.run(workers, plans, {}, lambda: False)
 
 
 def test_a_failed_staging_is_retried_before_the_slot_and_shown_by_status(
@@ -177,7 +175,7 @@ def test_a_failed_staging_is_retried_before_the_slot_and_shown_by_status(
     assert_once_per_channel(p, [entry], ALL)
 
 
-def test_the_job_stages_within_the_lead_and_never_when_a_post_is_due_too_soon(
+def test_the_job_stages_within_the_lead_and_never_as_a_post_is_due(
     platforms: Platforms, workers: list[Worker]
 ) -> None:
     p = platforms
@@ -188,20 +186,23 @@ def test_the_job_stages_within_the_lead_and_never_when_a_post_is_due_too_soon(
     plans: dict[str, list[Any]] = {w.channel.name: plan_of(entry, slot) for w in workers}
     run_job(job, workers, plans)
     assert uploads(p) == dict.fromkeys(ALL, 0)  # ten minutes ahead: not yet
-    clock[0] = slot - timedelta(seconds=8)  # less than a staging may take (10 s, untimed)
+    clock[0] = slot - timedelta(seconds=1)  # the post is about to go: out of its way
     run_job(job, workers, plans)
     assert uploads(p) == dict.fromkeys(ALL, 0)
     clock[0] = slot - timedelta(minutes=4)
+    # Another channel's post due now holds every staging back, too.
+    other = p.add(7, figures=1)
+    busy = {**plans, "elsewhere": plan_of(other, clock[0])}
+    run_job(job, workers, busy)
+    assert uploads(p) == dict.fromkeys(ALL, 0)
     run_job(job, workers, plans)
     assert uploads(p) == dict.fromkeys(ALL, 1)
     run_job(job, workers, plans)  # staged already: nothing more
     assert uploads(p) == dict.fromkeys(ALL, 1)
-    # A channel whose lock is held (a post in hand) is passed over, not waited for.
-    other = p.add(7, figures=1)
-    plans = {w.channel.name: plan_of(other, slot) for w in workers}
-    locks = {w.channel.name: threading.Lock() for w in workers}
-    locks["x"].acquire()
-    job.run(workers, locks, plans, {}, lambda: False)
-    assert uploads(p) == {"x": 1, "bluesky": 2, "mastodon": 2}
+    # One long overdue (waiting for a rate limit, a pause, a retry) does not.
+    stuck = {**plans, "elsewhere": plan_of(other, clock[0] - timedelta(minutes=3))}
+    moved = {name: plan_of(other, slot) for name in plans}
+    run_job(job, workers, {**moved, "elsewhere": stuck["elsewhere"]})
+    assert uploads(p) == dict.fromkeys(ALL, 2)
     # Entries no longer planned are forgotten: their staged media are never used.
-    assert all(worker.shelf is not None and len(worker.shelf) == 1 for worker in workers[1:])
+    assert all(worker.shelf is not None and len(worker.shelf) == 1 for worker in workers)

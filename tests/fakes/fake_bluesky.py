@@ -33,7 +33,7 @@ from typing import Any
 
 from tests.fakes.bluesky_feed import BlueskyFeed
 from tests.fakes.bluesky_model import NSID, ROUTES, FaultMode
-from tests.fakes.http_server import RecordedRequest, Reply
+from tests.fakes.http_server import FakeHTTPServer, RecordedRequest, Reply
 
 
 class FakeBluesky(BlueskyFeed):
@@ -55,6 +55,11 @@ class FakeBluesky(BlueskyFeed):
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def server(self) -> FakeHTTPServer:
+        """The HTTP server: every request it received (``requests``), with its arrival."""
+        return self._http
 
     @property
     def url(self) -> str:

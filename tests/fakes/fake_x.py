@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -121,13 +122,16 @@ class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth, XBilling):
         method = handler.command
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        received = datetime.now(UTC)
         target = urlsplit(handler.path)
         route, params = self._match(method, target.path)
 
         def finish(reply: Reply | None) -> None:
             with self._lock:
                 status = None if reply is None else reply.status
-                self._requests.append(LoggedRequest(method, target.path, route, status))
+                self._requests.append(
+                    LoggedRequest(method, target.path, route, status, received)
+                )
             if reply is None:
                 handler.close_connection = True  # nothing written: the client sees a drop
                 return

@@ -21,6 +21,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -55,6 +56,8 @@ class RecordedRequest:
     target: str
     headers: dict[str, str]
     body: bytes
+    # When the request had arrived whole (before any delay): when the platform "got" it.
+    received: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def path(self) -> str:

@@ -54,6 +54,7 @@ class LoggedRequest:
     path: str  # without the query
     route: str  # e.g. "create_tweet", "media_append"; "unknown" when nothing matched
     status: int | None  # None when the connection was dropped
+    received: datetime | None = None  # when the request had arrived whole
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ password. The channel (bot/channels/bluesky/channel.py) makes its calls through 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +53,8 @@ class BlueskyConnection:
         self._timeout = timeout
         self._clock = clock
         self._client: Any = None
+        # Staging uploads run beside posting: one thread at a time logs in or refreshes.
+        self._lock = threading.RLock()
         self.did = ""
         self.handle = credentials.handle
         self._tokens: tuple[str, ...] = ()
@@ -70,14 +73,16 @@ class BlueskyConnection:
         import httpx
         from atproto_client import exceptions as sdk
 
-        client = self._session_client()
+        with self._lock:
+            client = self._session_client()
         for attempt in (1, 2):
             try:
                 return request(client)
             except (sdk.AtProtocolError, httpx.HTTPError) as exc:
                 token = error_name(exc) in TOKEN_ERRORS and status_of(exc) == 400
                 if token and attempt == 1:
-                    client = self._refresh()
+                    with self._lock:
+                        client = self._refresh_once(client)
                     continue
                 if raw and isinstance(exc, sdk.BadRequestError) and not token:
                     raise
@@ -141,6 +146,12 @@ class BlueskyConnection:
             raise self.error(exc, "logging in", creating=False) from None
         self._client = client
         return client
+
+    def _refresh_once(self, stale: Any) -> Any:
+        """A refreshed client, unless another thread replaced ``stale`` meanwhile."""
+        if self._client is not None and self._client is not stale:
+            return self._client
+        return self._refresh()
 
     def _refresh(self) -> Any:
         """A refreshed session; a new login when the refresh token is no longer good."""

@@ -18,6 +18,7 @@ caller first asks ``find_published``, which looks for the post among the account
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -106,7 +107,7 @@ class MastodonChannel:
         self._on_links_in_full = on_links_in_full
         self._base_url = api_base_url
         self._timeout = timeout
-        self._error_body: str | None = None
+        self._answers = threading.local()  # per thread: staging runs beside posting
         self._api.session.hooks["response"].append(self._keep_error_body)
         self.read_engagement = engagement.StatusReads(self._api, self._call).read
 
@@ -201,10 +202,9 @@ class MastodonChannel:
     ) -> Published | None:
         """The status ``publication`` became, found among the account's statuses since ``since``.
 
-        Asked after every lost answer (the key is a help, never a proof; Mastodon offers
-        no way to look a key up). Pass as ``since`` the first attempt's time less a few minutes:
-        the instance's clock, which stamps ``created_at``, is not ours. None means it was never
-        posted: send again, with the same key.
+        Asked after every lost answer (the key is a help, never a proof: it cannot be looked
+        up). Pass as ``since`` the first attempt's time less a few minutes (the instance's clock
+        is not ours). None means it was never posted: send again, with the same key.
         Raises ChannelError (never INVALID) when the statuses cannot be read, or when more than
         ``max_pages`` pages lie between now and ``since``, so "not found" is never a guess.
         """
@@ -272,11 +272,11 @@ class MastodonChannel:
         return self._identity.resolve(verify, refresh=refresh)
 
     def _keep_error_body(self, response: Any, *args: object, **kwargs: object) -> Any:
-        """A requests hook: the text of a failed answer that is not JSON, which Mastodon.py
-        drops (Takahē's ``400 "Invalid Bearer token"``), for bot.channels.mastodon.errors."""
+        """A requests hook: a failed answer's text that is not JSON, which Mastodon.py drops
+        (Takahē's ``400 "Invalid Bearer token"``)."""
         kind = response.headers.get("Content-Type", "")
         failed = response.status_code >= 400 and "json" not in kind
-        self._error_body = response.text[:400] if failed else None
+        self._answers.error_body = response.text[:400] if failed else None
         return response
 
     def _read(self, request: Callable[[], T], *, what: str) -> T:
@@ -296,5 +296,5 @@ class MastodonChannel:
                 creating=creating,
                 secrets=self._secrets,
                 ratelimit_reset=self._api.ratelimit_reset,
-                body=self._error_body,
+                body=getattr(self._answers, "error_body", None),
             ) from exc

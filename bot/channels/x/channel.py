@@ -93,13 +93,13 @@ class XChannel:
         # it into the ledger, attributed to the post it was for.
         self.charges = ChargeLog(prices or XPrices())
         self.read_engagement = x_engagement.CountReads(self._client, self._call, self.charges).read
-        self._media = MediaUploader(
-            credentials,
-            api_base=api_base,
-            timeout=timeout,
-            chunk_size=chunk_size,
-            on_metadata=self.charges.metadata,
+        uploader = functools.partial(
+            MediaUploader, credentials, api_base=api_base, timeout=timeout, chunk_size=chunk_size
         )
+        self._media = uploader(on_metadata=self.charges.metadata)
+        # Staging runs beside posting (bot/channels/staging.py): its own connection and log.
+        self.staged_charges = ChargeLog(self.charges.prices)
+        self._stager = uploader(on_metadata=self.staged_charges.metadata)
         self._account: tuple[str, str] | None = None  # (user id, username) from get_me
 
     def __repr__(self) -> str:
@@ -147,7 +147,9 @@ class XChannel:
     def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
         """Upload and describe ``media`` ahead of the post (bot/channels/staging.py)."""
         check_count(len(media), MAX_MEDIA, "X allows")
-        uploads = [self._media.upload_expiring(item, position=n) for n, item in enumerate(media, 1)]
+        uploads = [
+            self._stager.upload_expiring(item, position=n) for n, item in enumerate(media, 1)
+        ]
         keeps = min((timedelta(seconds=s) for _, s in uploads if s), default=X_DEFAULT_EXPIRY)
         return StagedMedia(self.name, tuple(i for i, _ in uploads), usable_until(now, keeps))
 
@@ -207,6 +209,7 @@ class XChannel:
 
     def close(self) -> None:
         self._media.close()
+        self._stager.close()
         self._client.session.close()
 
     # -- tweepy calls ---------------------------------------------------------------------------
