@@ -129,9 +129,7 @@ class FakeX(XPosts, XMedia, XMetrics, XFaults, XAuth, XBilling):
         def finish(reply: Reply | None) -> None:
             with self._lock:
                 status = None if reply is None else reply.status
-                self._requests.append(
-                    LoggedRequest(method, target.path, route, status, received)
-                )
+                self._requests.append(LoggedRequest(method, target.path, route, status, received))
             if reply is None:
                 handler.close_connection = True  # nothing written: the client sees a drop
                 return
