@@ -133,7 +133,7 @@ def make_engine(url: str) -> Engine:
         _end_writing(connection.info, writing)
 
     @event.listens_for(engine, "reset")
-    def _on_reset(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+    def _on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
         _end_writing(record.info, writing)  # returned to the pool mid-transaction
 
     return engine

@@ -11,9 +11,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 
 from tests.conftest import Paperbot
-from tests.e2e.test_daemon import CONFIG, STARTUP, Harness, assert_on_time, lateness, soon
+from tests.e2e.test_daemon import (
+    CONFIG,
+    EVENTUALLY,
+    STARTUP,
+    Harness,
+    assert_on_time,
+    lateness,
+    soon,
+)
 from tests.fakes.bluesky_model import FaultMode as BlueskyFault
 from tests.fakes.fake_bluesky import FakeBluesky
 from tests.fakes.fake_mastodon import FakeMastodon
@@ -110,3 +119,36 @@ def test_a_slow_platform_holds_nobody_back_and_each_channel_posts_once(
     assert again.wait_exit(timeout=STARTUP) == 0
     assert three.bluesky.logins == 1
     assert three.counts() == (3, 3, 3)
+
+
+def test_figures_are_uploaded_before_the_slot_and_only_the_post_goes_at_it(
+    three: ThreeHarness,
+) -> None:
+    """`[daemon] stage_minutes` (5 by default): the staging job uploads each figure well before
+    its slot, so a slow upload makes no post late; never is a post sent before its slot."""
+    assert three.bluesky is not None and three.mastodon is not None
+    many = 1000
+    three.fake.fail_next("media_finalize", "delay", times=many, delay=2.0)
+    three.bluesky.fail_next("uploadBlob", BlueskyFault.DELAY, times=many, delay=2.0)
+    three.mastodon.fail_next("media_upload", MastodonFault.DELAY, times=many, delay=2.0)
+    figure = three.cli.workdir / "figure.png"
+    Image.new("RGB", (300, 200), (20, 120, 200)).save(figure)
+    daemon = three.start_daemon()
+    at = soon(15)
+    three.add("staged", at, "--image", str(figure), "--alt", "The key figure.")
+    daemon.wait_for("staged 1 images of entry 1 on mastodon", timeout=EVENTUALLY)
+    wait_until(lambda: three.counts() == (1, 1, 1), what="the post everywhere", timeout=30)
+    uploaded = [r.received for r in three.bluesky.server.requests if "uploadBlob" in r.path]
+    uploaded += [r.received for r in three.mastodon.server.requests if r.path == "/api/v2/media"]
+    uploaded += [r.received for r in three.fake.requests if r.route == "media_finalize"]
+    assert len(uploaded) == 3 and max(uploaded) < at  # each image once, before the slot
+    sent = [r.received for r in three.fake.requests if r.route == "create_tweet"]
+    sent += [r.received for r in three.bluesky.server.requests if "createRecord" in r.path]
+    sent += [r.received for r in three.mastodon.server.requests if r.path == "/api/v1/statuses"]
+    assert len(sent) == 3
+    assert all(0 <= (moment - at).total_seconds() < 2.0 for moment in sent), [
+        (moment - at).total_seconds() for moment in sent
+    ]
+    assert three.fake.posts[0].alt_texts == ("The key figure.",)
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit(timeout=STARTUP) == 0
