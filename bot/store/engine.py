@@ -118,8 +118,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("PRAGMA query_only = 1")
             connection.exec_driver_sql("BEGIN")
             return
-        writing.acquire()
-        connection.info[_WRITING] = True
+        # Never a hang: should a turn ever not be given back, SQLite's own wait takes over.
+        if writing.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            connection.info[_WRITING] = True
         try:
             connection.exec_driver_sql("PRAGMA query_only = 0")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
