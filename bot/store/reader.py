@@ -2,9 +2,9 @@
 
 `Reader` is what `list`, `show`, `status`, `history`, `schedule` and `preview` ask of the
 database. `open_reader` hands out the standard-library reader (bot/store/read_sqlite.py) when the
-database is a SQLite file already at the current schema, and the psycopg one
-(bot/store/read_pg.py) on a PostgreSQL database at the current schema, so those commands never
-import SQLAlchemy (~0.5 s, more than the command itself); anything else (a new or outdated
+database is a SQLite file already at the current schema, and the libpq one (bot/store/read_pg.py)
+on a PostgreSQL database at the current schema, so those commands never import SQLAlchemy
+(~0.5 s, more than the command itself) nor psycopg (0.13-0.23 s); anything else (a new or outdated
 database, another driver) gets the ORM reader (bot/store/read_orm.py) on the engine, which also
 migrates.
 """
@@ -44,7 +44,7 @@ class EntryMissing(ValueError):
 
 
 class Reader(Protocol):
-    """Reads only; every method is one query (the SQLite and psycopg readers run them all in one
+    """Reads only; every method is one query (the SQLite and libpq readers run them all in one
     snapshot)."""
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
