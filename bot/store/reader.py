@@ -121,15 +121,17 @@ def require_entry(reader: Reader, entry_id: int) -> EntryRecord:
 @contextmanager
 def open_reader(environ: Mapping[str, str], engine: Callable[[], Engine]) -> Iterator[Reader]:
     """A fast reader when the database allows it, else the ORM one on `engine()` (migrated)."""
-    from bot.store.read_sqlite import open_sqlite_reader, sqlite_path
+    from bot.store.engine import database_url
 
     fast: SqliteReader | PgReader | None
-    if sqlite_path(environ) is not None:
-        fast = open_sqlite_reader(environ)
-    else:
-        from bot.store.read_pg import open_pg_reader
+    if database_url(environ).startswith("postgresql+psycopg://"):
+        from bot.store.read_pg import open_pg_reader  # only the reader the store needs
 
         fast = open_pg_reader(environ)
+    else:
+        from bot.store.read_sqlite import open_sqlite_reader
+
+        fast = open_sqlite_reader(environ)  # None unless a plain SQLite file at head
     if fast is not None:
         with fast:
             yield fast
