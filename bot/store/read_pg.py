@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.store.engine import HEAD_REVISION, database_url
 from bot.store.read_pg_more import PgMoreReads
 from bot.store.read_records import (
+    TIME_COLUMNS,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
@@ -33,6 +34,7 @@ from bot.store.read_records import (
 if TYPE_CHECKING:
     import psycopg
 
+    from bot.store.entry_json import Heads
     from bot.store.libpq import PqConnection
 
 _DRIVER_SCHEME = "postgresql+psycopg://"  # what bot/store/engine.py's normalise_url gives
@@ -102,30 +104,7 @@ def _columns(record_type: type, table: str) -> str:
 
 
 # The timestamptz columns any query here returns (JSON gives them as ISO 8601 text).
-_TIMES = frozenset(
-    (
-        "at",
-        "next_attempt_at",
-        "decision_needed_at",
-        "gone_at",
-        "read_at",
-        "created_at",
-        "updated_at",
-        "posted_at",
-        "started_at",
-        "finished_at",
-        "paused_at",
-        "rate_limited_until",
-        "heartbeat_at",
-        "stopped_at",
-        "last_run_at",
-        "retry_at",
-        "e_at",
-        "e_next_attempt_at",
-        "e_created_at",
-        "e_updated_at",
-    )
-)
+_TIMES = TIME_COLUMNS | {"retry_at", "e_at", "e_next_attempt_at", "e_created_at", "e_updated_at"}
 
 
 class PgReader(PgMoreReads):
@@ -141,6 +120,12 @@ class PgReader(PgMoreReads):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._db.close()  # rolls the read-only transaction back
+
+    def entry_heads(self, week: str | None, statuses: Sequence[str]) -> Heads | None:
+        """`list --json`'s entries as JSON text written by PostgreSQL (bot/store/entry_json.py)."""
+        from bot.store.entry_json import pg_heads
+
+        return pg_heads(self._db, week, statuses)
 
     def _rows(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()

@@ -18,6 +18,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
+#: The records' timestamp fields (the readers convert them from what the driver gives).
+TIME_COLUMNS = frozenset(
+    (
+        "at",
+        "next_attempt_at",
+        "decision_needed_at",
+        "gone_at",
+        "read_at",
+        "created_at",
+        "updated_at",
+        "posted_at",
+        "started_at",
+        "finished_at",
+        "paused_at",
+        "rate_limited_until",
+        "heartbeat_at",
+        "stopped_at",
+        "last_run_at",
+    )
+)
+
 #: The same name as bot/store/queue.py's; a test checks they agree.
 DRY_RUN_CHANNEL = "dry-run"
 
