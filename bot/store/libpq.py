@@ -161,6 +161,28 @@ class PqConnection:
         finally:
             self._lib.PQclear(result)
 
+    def _execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> int:
+        query, values = numbered(sql, params)
+        texts = [_text(value) for value in values]
+        array = (ctypes.c_char_p * max(len(texts), 1))(
+            *(None if text is None else text.encode() for text in texts)
+        )
+        return self._result(
+            self._lib.PQexecParams(
+                self._conn, query.encode(), len(texts), None, array, None, None, 0
+            )
+        )
+
+    def texts(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[str]:
+        """The first column of each row as PostgreSQL writes it ('' for NULL): one foreign call
+        and no decoding beyond UTF-8 per row."""
+        result = self._execute(sql, params)
+        try:
+            get = self._lib.PQgetvalue
+            return [get(result, row, 0).decode() for row in range(self._lib.PQntuples(result))]
+        finally:
+            self._lib.PQclear(result)
+
     def rows(
         self,
         sql: str,
@@ -170,17 +192,7 @@ class PqConnection:
         """The statement's rows, each value as JSON decodes it but the columns named in `times`
         (timestamptz, ISO 8601 in JSON), which become aware datetimes. Column names must be
         unique: a row is a JSON object."""
-        query, values = numbered(sql, params)
-        texts = [_text(value) for value in values]
-        array = (ctypes.c_char_p * max(len(texts), 1))(
-            *(None if text is None else text.encode() for text in texts)
-        )
-        wrapped = f"SELECT row_to_json(q)::text FROM ({query}) AS q"
-        result = self._result(
-            self._lib.PQexecParams(
-                self._conn, wrapped.encode(), len(texts), None, array, None, None, 0
-            )
-        )
+        result = self._execute(f"SELECT row_to_json(q)::text FROM ({sql}) AS q", params)
         try:
             get, loads, parse = self._lib.PQgetvalue, json.loads, datetime.fromisoformat
             rows = []
