@@ -118,20 +118,23 @@ def require_entry(reader: Reader, entry_id: int) -> EntryRecord:
     return found
 
 
-@contextmanager
-def open_reader(environ: Mapping[str, str], engine: Callable[[], Engine]) -> Iterator[Reader]:
-    """A fast reader when the database allows it, else the ORM one on `engine()` (migrated)."""
+def open_fast_reader(environ: Mapping[str, str]) -> SqliteReader | PgReader | None:
+    """The reader without the ORM if the database allows it (at head), else None."""
     from bot.store.engine import database_url
 
-    fast: SqliteReader | PgReader | None
     if database_url(environ).startswith("postgresql+psycopg://"):
         from bot.store.read_pg import open_pg_reader  # only the reader the store needs
 
-        fast = open_pg_reader(environ)
-    else:
-        from bot.store.read_sqlite import open_sqlite_reader
+        return open_pg_reader(environ)
+    from bot.store.read_sqlite import open_sqlite_reader
 
-        fast = open_sqlite_reader(environ)  # None unless a plain SQLite file at head
+    return open_sqlite_reader(environ)  # None unless a plain SQLite file at head
+
+
+@contextmanager
+def open_reader(environ: Mapping[str, str], engine: Callable[[], Engine]) -> Iterator[Reader]:
+    """A fast reader when the database allows it, else the ORM one on `engine()` (migrated)."""
+    fast = open_fast_reader(environ)
     if fast is not None:
         with fast:
             yield fast
