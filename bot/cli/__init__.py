@@ -24,10 +24,11 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     try:
-        from bot.cli.fast import answer
+        if sys.argv[1:2] == ["list"]:  # the only command bot/cli/fast.py may answer
+            from bot.cli.fast import answer
 
-        if answer(sys.argv[1:]):
-            return
+            if answer(sys.argv[1:]):
+                return
         from bot.cli.group import cli
 
         cli.main(prog_name="paperbot")

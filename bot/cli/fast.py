@@ -15,8 +15,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.store.reader import ENTRY_STATUSES
-
 
 def answer(argv: Sequence[str]) -> bool:
     """Print `list --json`'s document and return True, or return False having done nothing."""
@@ -42,6 +40,8 @@ def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
     """(week, statuses) of `list ... --json` in the forms click accepts, else None."""
     if not argv or argv[0] != "list":
         return None
+    from bot.store.reader import ENTRY_STATUSES
+
     week: str | None = None
     statuses: list[str] = []
     as_json = False
