@@ -24,10 +24,9 @@ BUDGET_REACHED = "X budget reached"
 
 
 def usd(amount: int) -> float:
-    """Micro-dollars as a JSON number of dollars (exact to the micro-dollar in decimal)."""
-    from decimal import Decimal  # imported when money is shown, not by every reader
-
-    return float(Decimal(amount) / MICROS)
+    """Micro-dollars as a JSON number of dollars: the float nearest amount / 10**6, which is
+    what the exact decimal quotient converts to (int / int true division rounds correctly)."""
+    return amount / MICROS
 
 
 def dollars(amount: int) -> str:
