@@ -5,15 +5,19 @@ each command then runs `--runs` times as a fresh process, interleaved with the b
 a busy machine slows all of them alike. Medians are reported, and each command's ratio to the
 median `import sqlmodel` of the same run.
 
-Usage: .venv/bin/python bench/bench_cli.py [--entries 100000] [--runs 11] [--store postgres]
+Both stores in one run (default; `--store sqlite` or `--store postgres` for one): the same
+100,000 entries in a SQLite file and in a throwaway PostgreSQL database (bench/pg_database.py),
+every command run on each, interleaved with the one `import sqlmodel` baseline, and reported
+side by side.
+
+Usage: .venv/bin/python bench/bench_cli.py [--entries 100000] [--runs 11] [--store both]
 Targets (issue 10): read-only commands <= 0.5x import sqlmodel; preview and add <= 1.0x.
-Issue 19: the same on PostgreSQL (`--store postgres`: a throwaway database, bench/pg_database.py).
+Issue 19: the read-only commands on PostgreSQL <= 0.5x import sqlmodel too.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import statistics
 import subprocess
@@ -95,6 +99,9 @@ def fill(url: str, count: int) -> int:
     )
 
 
+BASELINES = ("python -c pass", "import sqlmodel")
+
+
 def commands(python: str, paperbot: str, entry_id: int) -> dict[str, Callable[[int], list[str]]]:
     """Name -> argv for the n-th run (`add` needs a new URL each time)."""
     fixed = {
@@ -102,10 +109,13 @@ def commands(python: str, paperbot: str, entry_id: int) -> dict[str, Callable[[i
         "import sqlmodel": [python, "-c", "import sqlmodel"],
         "--help": [paperbot, "--help"],
         f"list --week {WEEK} --json": [paperbot, "list", "--week", WEEK, "--json"],
+        f"list --week {WEEK}": [paperbot, "list", "--week", WEEK],
         f"show {entry_id}": [paperbot, "show", str(entry_id)],
         "status": [paperbot, "status"],
+        "status --json": [paperbot, "status", "--json"],
         f"history --week {WEEK}": [paperbot, "history", "--week", WEEK],
         "schedule": [paperbot, "schedule"],
+        f"engagement --week {WEEK}": [paperbot, "engagement", "--week", WEEK],
         f"preview {entry_id}": [paperbot, "preview", str(entry_id)],
     }
     table: dict[str, Callable[[int], list[str]]] = {
@@ -116,55 +126,75 @@ def commands(python: str, paperbot: str, entry_id: int) -> dict[str, Callable[[i
 
 
 def measure(
-    table: dict[str, Callable[[int], list[str]]], runs: int, env: dict[str, str]
-) -> dict[str, float]:
-    times: dict[str, list[float]] = {name: [] for name in table}
-    for n, name in itertools.product(range(runs), table):  # interleaved: noise hits all alike
-        started = time.perf_counter()
-        subprocess.run(table[name](n), env=env, check=True, stdout=subprocess.DEVNULL)
-        times[name].append((time.perf_counter() - started) * 1000)
-    return {name: statistics.median(values) for name, values in times.items()}
+    table: dict[str, Callable[[int], list[str]]], runs: int, envs: dict[str, dict[str, str]]
+) -> dict[str, dict[str, float]]:
+    """store -> name -> median ms; the baselines (no database) once per round, under "all"."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for n in range(runs):  # interleaved: noise hits every command and store alike
+        for name in table:
+            for store, env in envs.items():
+                if name in BASELINES and store != next(iter(envs)):
+                    continue
+                started = time.perf_counter()
+                subprocess.run(table[name](n), env=env, check=True, stdout=subprocess.DEVNULL)
+                elapsed = (time.perf_counter() - started) * 1000
+                times.setdefault((store if name not in BASELINES else "all", name), []).append(
+                    elapsed
+                )
+    results: dict[str, dict[str, float]] = {}
+    for (store, name), values in times.items():
+        results.setdefault(store, {})[name] = statistics.median(values)
+    return results
 
 
-def report(results: dict[str, float]) -> None:
-    baseline = results["import sqlmodel"]
-    print(f"{'command':36s} {'median ms':>9s} {'x sqlmodel':>10s} {'target':>7s}")
-    for name, value in results.items():
-        target = "" if name.startswith(("python", "import")) else "<= 0.5"
-        if name.startswith(("preview", "add")):
-            target = "<= 1.0"
-        ratio = value / baseline
-        verdict = "" if not target else ("met" if ratio <= float(target[3:]) else "MISSED")
-        print(f"{name:36s} {value:9.0f} {ratio:10.2f} {target:>7s} {verdict}")
+def report(results: dict[str, dict[str, float]], stores: list[str]) -> None:
+    baseline = results["all"]["import sqlmodel"]
+    print(f"baselines: python -c pass {results['all']['python -c pass']:.0f} ms,", end=" ")
+    print(f"import sqlmodel {baseline:.0f} ms (the 1.00x of the ratios)")
+    header = "".join(f" {store + ' ms':>13s} {'x sqlmodel':>10s}" for store in stores)
+    print(f"{'command':32s}{header} {'target':>7s}")
+    for name in results[stores[0]]:
+        target = "<= 1.0" if name.startswith(("preview", "add")) else "<= 0.5"
+        cells, verdicts = "", []
+        for store in stores:
+            value = results[store][name]
+            ratio = value / baseline
+            cells += f" {value:13.0f} {ratio:10.2f}"
+            verdicts.append(("met" if ratio <= float(target[3:]) else "MISSED") + f" ({store})")
+        print(f"{name:32s}{cells} {target:>7s} {', '.join(verdicts)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
     python = sys.executable
     paperbot = str(Path(python).with_name("paperbot"))
+    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        if args.store == "postgres":
-            from bench.pg_database import throwaway_database
+        envs: dict[str, dict[str, str]] = {}
+        entry_id = 0
+        for store in stores:
+            if store == "postgres":
+                from bench.pg_database import throwaway_database
 
-            url = stack.enter_context(throwaway_database())
-        else:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        entry_id = fill(url, args.entries)
-        env = {
-            **os.environ,
-            "PAPERBOT_DATABASE_URL": url,
-            "PAPERBOT_CONFIG": str(ROOT / "config" / "paperbot.toml"),
-            "PAPERBOT_OFFLINE": "1",
-            "TZ": "UTC",
-        }
-        results = measure(commands(python, paperbot, entry_id), args.runs, env)
+                url = stack.enter_context(throwaway_database())
+            else:
+                url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            entry_id = fill(url, args.entries)  # the same rows, so the same id, on both
+            envs[store] = {
+                **os.environ,
+                "PAPERBOT_DATABASE_URL": url,
+                "PAPERBOT_CONFIG": str(ROOT / "config" / "paperbot.toml"),
+                "PAPERBOT_OFFLINE": "1",
+                "TZ": "UTC",
+            }
+        results = measure(commands(python, paperbot, entry_id), args.runs, envs)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{args.store}: {args.entries:,} entries, {args.runs} runs each, medians; load {load}")
-    report(results)
+    print(f"{args.entries:,} entries, {args.runs} runs each, medians; load at the end {load}")
+    report(results, stores)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,13 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
     the_week = parse_week(week) if week else None
     with app.reader() as reader:
         if as_json:
-            from bot.reports.entries import entry_documents
+            from bot.reports.entries import entry_documents, entry_documents_text
 
+            if not sys.stdout.isatty():  # emit_json's compact form: the database can write it
+                text = entry_documents_text(reader, week=the_week, statuses=statuses, tz=app.tz)
+                if text is not None:
+                    sys.stdout.write(text + "\n")
+                    return
             emit_json(entry_documents(reader, week=the_week, statuses=statuses, tz=app.tz))
             return
         entries = reader.entries(week=the_week, statuses=statuses)

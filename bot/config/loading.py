@@ -79,7 +79,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     elif environ.get("PAPERBOT_CONFIG"):
         raise ConfigError(f"{path}: no such file (named by PAPERBOT_CONFIG)")
     settings = settings_from_mapping(data, source=str(path), environ=environ)
-    return Settings(**{**settings.__dict__, "config_path": used})
+    return settings._replace(config_path=used)
 
 
 def settings_from_mapping(

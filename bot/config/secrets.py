@@ -4,7 +4,6 @@ hides them, and are never written to the database or logs.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,8 @@ class Secrets:
 
     def fingerprint(self) -> str:
         """A short one-way hash, so a pause for rejected credentials lifts when they change."""
+        import hashlib  # here: OpenSSL's load is ~4 ms of every command's start, used only here
+
         return hashlib.sha256("\0".join(self.values()).encode()).hexdigest()[:16]
 
 

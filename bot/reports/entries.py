@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.store.documents import entry_to_json
+from bot.store.documents import entry_to_json, post_to_json
 from bot.store.reader import require_entry
 
 if TYPE_CHECKING:
@@ -32,3 +32,32 @@ def entry_document(reader: Reader, entry_id: int, tz: ZoneInfo) -> dict[str, Any
     posts = reader.posts_for([entry_id]).get(entry_id, [])
     attempts = reader.attempts_for([p.id for p in posts])
     return entry_to_json(entry, tz, posts, attempts, reader.post_costs([p.id for p in posts]))
+
+
+def entry_documents_text(
+    reader: Reader, *, week: str | None, statuses: Sequence[str], tz: ZoneInfo
+) -> str | None:
+    """`json.dumps(entry_documents(...), ensure_ascii=False)`, byte for byte, with the entries
+    written by the database (bot/store/entry_json.py); None when this reader cannot (the ORM's)
+    or the data needs the Python path."""
+    heads_of = getattr(reader, "entry_heads", None)
+    found = heads_of(week, statuses) if heads_of is not None else None
+    if found is None:
+        return None
+    import json
+
+    from bot.store.entry_json import assemble
+
+    heads, moment = found
+    posts = reader.posts_for([head[0] for head in heads])
+    ids = [p.id for group in posts.values() for p in group]
+    costs, attempts = reader.post_costs(ids), reader.attempts_for(ids)
+    texts = {
+        entry_id: json.dumps(
+            [post_to_json(p, tz, attempts.get(p.id, ()), costs.get(p.id, 0)) for p in group],
+            ensure_ascii=False,
+        )
+        for entry_id, group in posts.items()
+        if group
+    }
+    return assemble(heads, tz, texts, moment)

@@ -9,7 +9,6 @@ no I/O.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -226,5 +225,7 @@ def slot_jitter(day: date, hour: int, minute: int, minutes: int) -> timedelta:
     if minutes == 0:
         return timedelta(0)
     span = minutes * 60
+    import hashlib  # here: loading OpenSSL costs every command's start ~3 ms, planning only
+
     digest = hashlib.sha256(f"{day.isoformat()}T{hour:02d}:{minute:02d}".encode()).digest()
     return timedelta(seconds=int.from_bytes(digest[:8], "big") % (2 * span + 1) - span)

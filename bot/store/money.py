@@ -7,7 +7,6 @@ Kept apart from bot/store/ledger.py (which needs the ORM) so the fast read path 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 __all__ = [
     "BUDGET_REACHED",
@@ -25,13 +24,16 @@ BUDGET_REACHED = "X budget reached"
 
 
 def usd(amount: int) -> float:
-    """Micro-dollars as a JSON number of dollars (exact to the micro-dollar in decimal)."""
-    return float(Decimal(amount) / MICROS)
+    """Micro-dollars as a JSON number of dollars: the float nearest amount / 10**6, which is
+    what the exact decimal quotient converts to (int / int true division rounds correctly)."""
+    return amount / MICROS
 
 
 def dollars(amount: int) -> str:
     """Micro-dollars as people read dollars: cents, and more digits only where they count
     ("$0.20", "$25.00", "$0.015", "$0.215")."""
+    from decimal import Decimal
+
     value = Decimal(amount) / MICROS
     text = f"{abs(value):.2f}"
     if Decimal(text) != abs(value):

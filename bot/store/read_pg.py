@@ -1,13 +1,13 @@
-"""The read layer on PostgreSQL with psycopg alone: no SQLAlchemy import at all.
+"""The read layer on PostgreSQL without SQLAlchemy or psycopg: libpq itself (bot/store/libpq.py).
 
-The ORM costs ~0.5 s to import, several times what `list` or `status` need on PostgreSQL; psycopg
-(the driver the ORM uses anyway) reads the same rows directly. Used only when the database is
-already at the current schema (bot/store/engine.py's HEAD_REVISION), so nothing here migrates.
-Rows are given the shapes the ORM gives them (UTC datetimes: the session's time zone is UTC;
-JSON decoded by psycopg), so every command prints the same document either way
-(tests/store/test_read_layer.py compares all three readers). All queries run in one
-REPEATABLE READ, READ ONLY transaction: one snapshot per command, never waiting for writers, and
-a stray write fails at once.
+The ORM costs ~0.5 s to import and psycopg 0.13-0.23 s, several times what `list` or `status`
+need on PostgreSQL; libpq (the library psycopg drives) loads in a few ms and reads the same rows.
+Used only when the database is already at the current schema (bot/store/engine.py's
+HEAD_REVISION), so nothing here migrates. Rows are given the shapes the ORM gives them (aware UTC
+datetimes: the session's time zone is UTC; JSON decoded), so every command prints the same
+document either way (tests/store/test_read_layer.py compares all three readers). All queries run
+in one REPEATABLE READ, READ ONLY transaction: one snapshot per command, never waiting for
+writers, and a stray write fails at once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.store.engine import HEAD_REVISION, database_url
 from bot.store.read_pg_more import PgMoreReads
 from bot.store.read_records import (
+    TIME_COLUMNS,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
@@ -32,6 +33,9 @@ from bot.store.read_records import (
 
 if TYPE_CHECKING:
     import psycopg
+
+    from bot.store.entry_json import Heads
+    from bot.store.libpq import PqConnection
 
 _DRIVER_SCHEME = "postgresql+psycopg://"  # what bot/store/engine.py's normalise_url gives
 
@@ -61,23 +65,35 @@ def connect_directly(environ: Mapping[str, str]) -> psycopg.Connection[Any] | No
         return None
 
 
-def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
-    """A reader on the configured PostgreSQL database if it is at head, else None (the ORM's)."""
-    connection = connect_directly(environ)
-    if connection is None:
-        return None
-    import psycopg  # there, since it connected
+# One round trip. UTC: times come back as the ORM gives them. No JIT: every query here is short,
+# and compiling one (planned on a 100,000-entry queue) took longer than running it. LOCAL: the
+# settings end with the transaction (a pooled server connection is handed back as it was).
+_OPEN = (
+    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL TIME ZONE 'UTC';"
+    " SET LOCAL jit = off; SELECT version_num FROM alembic_version"
+)
 
+
+def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
+    """A reader on the configured PostgreSQL database if it is at head, else None (the ORM's:
+    it migrates, or says in one line why the database cannot be opened)."""
+    conninfo = pg_conninfo(environ)
+    if conninfo is None:
+        return None
+    from bot.store.libpq import LibpqError, PqConnection, load_libpq
+
+    lib = load_libpq()
+    if lib is None:
+        return None
     try:
-        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        connection.read_only = True
-        # UTC: times come back as the ORM gives them. No JIT: every query here is short, and
-        # compiling one (planned on a 100,000-entry queue) took longer than running it.
-        connection.execute("SET TIME ZONE 'UTC'; SET jit = off")
-        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-    except psycopg.Error:
+        connection = PqConnection(lib, conninfo)
+    except LibpqError:
+        return None
+    try:
+        revision = connection.script(_OPEN)
+    except LibpqError:
         revision = None
-    if revision is None or revision[0] != HEAD_REVISION:
+    if revision != HEAD_REVISION:
         connection.close()
         return None
     return PgReader(connection)
@@ -87,10 +103,14 @@ def _columns(record_type: type, table: str) -> str:
     return ", ".join(f"{table}.{name}" for name in field_names(record_type))
 
 
-class PgReader(PgMoreReads):
-    """`bot.store.reader.Reader` on one psycopg connection, inside one read-only snapshot."""
+# The timestamptz columns any query here returns (JSON gives them as ISO 8601 text).
+_TIMES = TIME_COLUMNS | {"retry_at", "e_at", "e_next_attempt_at", "e_created_at", "e_updated_at"}
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+
+class PgReader(PgMoreReads):
+    """`bot.store.reader.Reader` on one libpq connection, inside one read-only snapshot."""
+
+    def __init__(self, connection: PqConnection) -> None:
         self._db = connection
 
     def __enter__(self) -> PgReader:
@@ -101,10 +121,16 @@ class PgReader(PgMoreReads):
     ) -> None:
         self._db.close()  # rolls the read-only transaction back
 
+    def entry_heads(self, week: str | None, statuses: Sequence[str]) -> Heads | None:
+        """`list --json`'s entries as JSON text written by PostgreSQL (bot/store/entry_json.py)."""
+        from bot.store.entry_json import pg_heads
+
+        return pg_heads(self._db, week, statuses)
+
     def _rows(
         self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
     ) -> list[tuple[Any, ...]]:
-        return self._db.execute(sql, params).fetchall()
+        return self._db.rows(sql, params, _TIMES)
 
     def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return [record_type(*row) for row in self._rows(sql, params)]
@@ -170,7 +196,8 @@ class PgReader(PgMoreReads):
                 where.append(clause)
                 params.append(value)
         post_columns = _columns(PostRecord, "post")
-        entry_columns = _columns(EntryRecord, "entry")
+        # Aliased: a row is one JSON object, whose keys must differ from the post's.
+        entry_columns = ", ".join(f"entry.{name} AS e_{name}" for name in field_names(EntryRecord))
         sql = (
             f"SELECT {post_columns}, {entry_columns} FROM post "
             f"JOIN entry ON entry.id = post.entry_id WHERE {' AND '.join(where)} "

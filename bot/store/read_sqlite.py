@@ -1,10 +1,10 @@
 """The read layer on a SQLite file with the standard library: no SQLAlchemy import at all.
 
 Used only when the file is already at the current schema (bot/store/engine.py's HEAD_REVISION);
-rows are
-given the shapes the ORM gives them (aware UTC datetimes, decoded JSON), so every command prints
-the same document either way (tests/store/test_read_layer.py compares them on one database). The
-queries run in one read transaction, so a command sees one snapshot while the daemon writes.
+rows are given the shapes the ORM gives them (aware UTC datetimes, decoded JSON), so every
+command prints the same document either way (tests/store/test_read_layer.py compares them on one
+database). The queries run in one read transaction, so a command sees one snapshot while the
+daemon writes.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.schedule.plan_entry import PlanEntry
 from bot.store.engine import DEFAULT_DATABASE_URL, HEAD_REVISION
 from bot.store.read_ledger import LedgerReads
 from bot.store.read_records import (
     DRY_RUN_CHANNEL,
+    TIME_COLUMNS,
     AttemptRecord,
     ChannelRecord,
     DaemonRecord,
@@ -32,26 +33,10 @@ from bot.store.read_records import (
     field_names,
 )
 
+if TYPE_CHECKING:
+    from bot.store.entry_json import Heads
+
 _JSON_COLUMNS = frozenset(("images", "media_ids", "channels"))
-_TIME_COLUMNS = frozenset(
-    (
-        "at",
-        "next_attempt_at",
-        "decision_needed_at",
-        "gone_at",
-        "read_at",
-        "created_at",
-        "updated_at",
-        "posted_at",
-        "started_at",
-        "finished_at",
-        "paused_at",
-        "rate_limited_until",
-        "heartbeat_at",
-        "stopped_at",
-        "last_run_at",
-    )
-)
 
 
 def sqlite_path(environ: Mapping[str, str]) -> Path | None:
@@ -103,7 +88,7 @@ def _columns(record_type: type, table: str) -> str:
 def _converters(names: Sequence[str]) -> list[tuple[int, Any]]:
     converters: list[tuple[int, Any]] = []
     for index, name in enumerate(names):
-        if name in _TIME_COLUMNS:
+        if name in TIME_COLUMNS:
             converters.append((index, _time))
         elif name in _JSON_COLUMNS:
             converters.append((index, lambda text: json.loads(text or "[]")))
@@ -123,6 +108,12 @@ class SqliteReader(LedgerReads):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._db.close()
+
+    def entry_heads(self, week: str | None, statuses: Sequence[str]) -> Heads | None:
+        """`list --json`'s entries as JSON text written by SQLite (bot/store/entry_json.py)."""
+        from bot.store.entry_json import sqlite_heads
+
+        return sqlite_heads(self._db, week, statuses, _time)
 
     def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
         names = field_names(record_type)

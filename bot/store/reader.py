@@ -2,9 +2,9 @@
 
 `Reader` is what `list`, `show`, `status`, `history`, `schedule` and `preview` ask of the
 database. `open_reader` hands out the standard-library reader (bot/store/read_sqlite.py) when the
-database is a SQLite file already at the current schema, and the psycopg one
-(bot/store/read_pg.py) on a PostgreSQL database at the current schema, so those commands never
-import SQLAlchemy (~0.5 s, more than the command itself); anything else (a new or outdated
+database is a SQLite file already at the current schema, and the libpq one (bot/store/read_pg.py)
+on a PostgreSQL database at the current schema, so those commands never import SQLAlchemy
+(~0.5 s, more than the command itself) nor psycopg (0.13-0.23 s); anything else (a new or outdated
 database, another driver) gets the ORM reader (bot/store/read_orm.py) on the engine, which also
 migrates.
 """
@@ -44,7 +44,7 @@ class EntryMissing(ValueError):
 
 
 class Reader(Protocol):
-    """Reads only; every method is one query (the SQLite and psycopg readers run them all in one
+    """Reads only; every method is one query (the SQLite and libpq readers run them all in one
     snapshot)."""
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
@@ -118,18 +118,23 @@ def require_entry(reader: Reader, entry_id: int) -> EntryRecord:
     return found
 
 
+def open_fast_reader(environ: Mapping[str, str]) -> SqliteReader | PgReader | None:
+    """The reader without the ORM if the database allows it (at head), else None."""
+    from bot.store.engine import database_url
+
+    if database_url(environ).startswith("postgresql+psycopg://"):
+        from bot.store.read_pg import open_pg_reader  # only the reader the store needs
+
+        return open_pg_reader(environ)
+    from bot.store.read_sqlite import open_sqlite_reader
+
+    return open_sqlite_reader(environ)  # None unless a plain SQLite file at head
+
+
 @contextmanager
 def open_reader(environ: Mapping[str, str], engine: Callable[[], Engine]) -> Iterator[Reader]:
     """A fast reader when the database allows it, else the ORM one on `engine()` (migrated)."""
-    from bot.store.read_sqlite import open_sqlite_reader, sqlite_path
-
-    fast: SqliteReader | PgReader | None
-    if sqlite_path(environ) is not None:
-        fast = open_sqlite_reader(environ)
-    else:
-        from bot.store.read_pg import open_pg_reader
-
-        fast = open_pg_reader(environ)
+    fast = open_fast_reader(environ)
     if fast is not None:
         with fast:
             yield fast

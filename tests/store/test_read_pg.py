@@ -1,4 +1,4 @@
-"""The psycopg reader is taken on PostgreSQL only at head, and refuses what it cannot read
+"""The libpq reader is taken on PostgreSQL only at head, and refuses what it cannot read
 (tests/store/test_read_layer.py compares its documents with the ORM reader's)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.conftest import Paperbot
 
 
 @pytest.mark.parametrize("store", ["postgres"])
-def test_postgres_takes_the_psycopg_reader_only_at_head(paperbot: Paperbot) -> None:
+def test_postgres_takes_the_libpq_reader_only_at_head(paperbot: Paperbot) -> None:
     assert open_pg_reader(paperbot.env) is not None  # the fixture's database is migrated
     with open_reader(paperbot.env, paperbot.engine) as reader:
         assert isinstance(reader, PgReader)

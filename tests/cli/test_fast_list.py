@@ -1,0 +1,79 @@
+"""`paperbot list ... --json` into a pipe is answered without click (bot/cli/fast.py): the same
+bytes and exit code as click's command, and anything it does not know goes to click."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli.fast import list_request
+from tests.conftest import REPO, Paperbot
+from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture)
+
+
+def _process(
+    paperbot: Paperbot, *args: str, importtime: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as a script runs it: stdout a pipe."""
+    flags = ["-X", "importtime"] if importtime else []
+    return subprocess.run(
+        [sys.executable, *flags, "-m", "bot", *args],
+        env={**os.environ, **paperbot.env, "PYTHONPATH": str(REPO)},
+        cwd=paperbot.workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@BOTH_STORES
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--json"],
+        ["list", "--week", "2026-W48", "--json"],
+        ["list", "--json", "--week=2026-W48", "--status", "queued", "--status=failed"],
+        ["list", "--status", "skipped", "--json"],
+        ["list", "--week", "", "--json"],
+        ["list", "--week", "2026-W99", "--json"],  # bad input: click says so (exit 2)
+        ["list", "--status", "nonsense", "--json"],
+        ["list", "--json", "--bogus"],
+        ["list", "--week", "--json"],
+    ],
+)
+def test_the_fast_answer_is_clicks_to_the_byte(live: Paperbot, args: list[str]) -> None:  # noqa: F811
+    fast = _process(live, *args)
+    slow = live(*args)
+    assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
+    # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
+    assert fast.stderr == slow.stderr.replace("cli list", "paperbot list")
+
+
+@BOTH_STORES
+def test_list_json_never_imports_click(live: Paperbot) -> None:  # noqa: F811
+    result = _process(live, "list", "--week", "2026-W48", "--json", importtime=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "bot.store.read_sqlite" in imported or "bot.store.read_pg" in imported
+    assert not {"click", "rich", "sqlalchemy", "psycopg"} & imported
+
+
+def test_only_the_forms_click_accepts_alike_are_taken() -> None:
+    assert list_request(["list", "--json"]) == ("", ())
+    assert list_request(["list", "--week=2026-W01", "--json", "--status", "posted"]) == (
+        "2026-W01",
+        ("posted",),
+    )
+    for argv in (
+        ["list"],  # a table: rich's
+        ["show", "1", "--json"],
+        ["list", "--json", "--help"],
+        ["list", "--week", "2026-W01", "--week", "2026-W02", "--json"],
+        ["list", "--status", "Queued", "--json"],
+        ["list", "--week"],
+    ):
+        assert list_request(argv) is None, argv
