@@ -10,7 +10,9 @@ minutes as slots roll forward.
 
 Usage: .venv/bin/python bench/bench_idle.py [--queued 50000] [--idle 120] [--poll-seconds 2]
        [--heartbeat-seconds 10]
-Goal (issue 16): PostgreSQL's figure no higher than SQLite's.
+Goal (issue 16): PostgreSQL's figure no higher than SQLite's. Target (issue 19): <= 0.1 % on both;
+measure over more than five minutes (--idle 400) so that the window holds the daemon's periodic
+re-plan, not only its polls.
 """
 
 from __future__ import annotations
@@ -144,35 +146,49 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=120.0)
     parser.add_argument("--poll-seconds", type=float, default=2.0)
     parser.add_argument("--heartbeat-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres"
+    )
     args = parser.parse_args()
+    stores = args.stores.split(",")
     given = os.environ.get("PAPERBOT_TEST_POSTGRES_URL")
-    cluster = None if given else Cluster()
-    databases = Databases(given or cluster.start())  # type: ignore[union-attr]
+    cluster = None if given or "postgres" not in stores else Cluster()
+    databases = (
+        Databases(given or cluster.start())  # type: ignore[union-attr]
+        if "postgres" in stores
+        else None
+    )
     results: dict[str, tuple[float, float]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp, FakeX() as fake:
-            for store in ("sqlite", "postgres"):
+            for store in stores:
                 workdir = Path(tmp) / store
                 workdir.mkdir()
                 url = (
                     f"sqlite:///{workdir / 'idle.db'}"
                     if store == "sqlite"
-                    else databases.create(migrated=False)
+                    else databases.create(migrated=False)  # type: ignore[union-attr]
                 )
                 results[store] = measure(url, workdir, fake, args)
     finally:
-        databases.close()
+        if databases is not None:
+            databases.close()
         if cluster is not None:
             cluster.stop()
     print(
         f"idle daemon, {args.queued:,} queued entries, poll {args.poll_seconds:g} s, "
         f"heartbeat {args.heartbeat_seconds:g} s, {args.idle:g} s measured"
     )
-    print(f"{'':34s} {'SQLite':>10s} {'PostgreSQL':>10s}")
-    sq, pg = results["sqlite"], results["postgres"]
-    print(f"{'start-up to first plan (s)':34s} {sq[1]:>10.1f} {pg[1]:>10.1f}")
-    print(f"{'idle CPU (%)':34s} {sq[0]:>10.2f} {pg[0]:>10.2f}")
-    print("goal " + ("met" if pg[0] <= sq[0] else "MISSED") + " (PostgreSQL <= SQLite)")
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    print(f"{'':34s}" + "".join(f" {names[store]:>10s}" for store in stores))
+    ready = "".join(f" {results[store][1]:>10.1f}" for store in stores)
+    print(f"{'start-up to first plan (s)':34s}{ready}")
+    print(f"{'idle CPU (%)':34s}" + "".join(f" {results[store][0]:>10.2f}" for store in stores))
+    worst = max(results[store][0] for store in stores)
+    print("issue 19 target " + ("met" if worst <= 0.1 else "MISSED") + " (idle CPU <= 0.1 %)")
+    if len(stores) == 2:
+        sq, pg = results["sqlite"], results["postgres"]
+        print("goal " + ("met" if pg[0] <= sq[0] else "MISSED") + " (PostgreSQL <= SQLite)")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[W
     """
     from bot.cli.channel_wiring import BuiltChannel, build_bluesky, build_mastodon
 
+    _skip_httpx_cli()
     if dry_run:
         channel, fingerprint = build_channel(app, dry_run=True)
         return [_worker(app, BuiltChannel(channel, fingerprint))]
@@ -85,6 +86,18 @@ def build_workers(app: App, *, dry_run: bool, only: str | None = None) -> list[W
             built.append(build_bluesky(app) if name == "bluesky" else build_mastodon(app))
             _hide_secrets_in_logs(built[-1].secrets)
     return [_worker(app, one) for one in built]
+
+
+def _skip_httpx_cli() -> None:
+    """Keep httpx's command-line client out of a poster's memory. Importing httpx imports its
+    CLI whenever click and rich are installed (they are: ours), which brings rich and pygments:
+    about 3.5 MB resident in a daemon that never runs it. A module marked absent in
+    ``sys.modules`` raises ImportError on import, which httpx expects (its stub ``main`` tells
+    a user to install ``httpx[cli]``). No effect once httpx is imported."""
+    import sys
+
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def read_schedule(app: App) -> ReadSchedule:

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.posting.daemon_parts import (
     AHEAD,
-    REPLAN_EVERY,
     QueueChanges,
     close_channels,
     exit_now,
     log_pause,
     log_totals,
     next_tick,
+    plan_is_stale,
     release_memory,
     take_lease,
     utc_now,
@@ -218,8 +218,8 @@ class Daemon:
             log.warning("watch: %s", exc)
             return
         now = self.clock()
-        stale = self._planned_at is None or now - self._planned_at > REPLAN_EVERY
         for name, lock in self._locks.items():
+            stale = plan_is_stale(self._next_tick.get(name), self._planned_at, now)
             if not stale and counter is not None and counter == self._queue_counters.get(name):
                 continue
             # Never wait for a tick (a post may take a minute: the heartbeat would starve); a

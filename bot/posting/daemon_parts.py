@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.schedule.timetable import Assignment, TimetableConfig
 
 log = logging.getLogger("paperbot")
-REPLAN_EVERY = timedelta(minutes=5)  # re-plan even without changes (slots roll forward)
+REPLAN_EVERY = timedelta(minutes=5)  # look again without changes (see plan_is_stale)
 # A tick starts this early: settling, planning and composing done, only the send is at the slot.
 AHEAD = timedelta(seconds=2)
 PLAN_KEPT = 50  # of a channel's plan, what the staging job may look at
@@ -124,6 +124,24 @@ def next_tick(
     return when, plan[0] if plan else None
 
 
+def plan_is_stale(next_tick: datetime | None, planned_at: datetime | None, now: datetime) -> bool:
+    """Whether a channel is planned again although the queue did not change.
+
+    A channel with a tick ahead needs no fresh plan: time passing moves nothing before that
+    tick (slots, `at` times, rate limits, pauses and posts awaiting a decision are all in the
+    plan that chose it), and the tick plans again when it runs. With 50,000 entries queued a
+    plan costs seconds of CPU: done every five minutes it was most of an idle daemon's cost.
+    Planned again every REPLAN_EVERY: a channel with no tick (nothing within the plan's
+    horizon yet: slots roll forward into it), and one whose tick time passed without a new plan
+    (that plan failed; the failure was logged).
+    """
+    if planned_at is None:
+        return True
+    if next_tick is not None and next_tick > now:
+        return False
+    return now - planned_at > REPLAN_EVERY
+
+
 class QueueChanges:
     """The queue's change counter (bot/store/queue_changes.py), read on one connection kept open
     (autocommit, so a PostgreSQL session never sits idle in a transaction between polls).
@@ -215,6 +233,20 @@ def exit_now(engine: Engine, held: lease.Lease | None, now: datetime) -> NoRetur
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     os._exit(1)
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let the daemon's threads share `arenas` malloc arenas instead of one each (glibc makes up
+    to eight per core): a pool thread that once held an image's bytes keeps its own arena's
+    free pages otherwise. Called before any thread starts; glibc only, elsewhere a no-op."""
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
 
 
 def release_memory() -> None:

@@ -41,8 +41,10 @@ def run_posting(
     """One pass (`once`: returns its summary) or the daemon until a signal (its exit code).
 
     `make_workers` builds one worker per enabled channel, after the lock is taken."""
+    from bot.posting.daemon_parts import limit_malloc_arenas
     from bot.store import lease
 
+    limit_malloc_arenas()
     held = lease.try_acquire(engine, now=now())
     if held is None and not standby:
         raise AlreadyPosting(lease.refusal(engine))

@@ -1,6 +1,6 @@
 """bot/posting/daemon_parts.py's next tick: a post awaiting a decision takes no slot, but the
 daemon still wakes when it is due for another look (even with nothing else planned), on a real
-database of each store."""
+database of each store; and when an idle daemon plans again without a change to the queue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.channels.x.channel import XChannel
 from bot.channels.x.credentials import XCredentials
-from bot.posting.daemon_parts import next_tick
+from bot.posting.daemon_parts import REPLAN_EVERY, next_tick, plan_is_stale
 from bot.posting.publisher import Worker
 from bot.schedule.timetable import TimetableConfig
 from bot.text.compose import ComposeSettings
@@ -59,3 +59,19 @@ def test_a_decision_due_for_another_look_wakes_the_daemon(paperbot: Paperbot) ->
     assert when == datetime(2026, 12, 7, 18, 0, tzinfo=UTC) and first is not None
     work.engine.dispose()
     work.channel.close()
+
+
+def test_a_channel_with_a_tick_ahead_is_not_planned_again_while_idle() -> None:
+    # Time passing moves nothing before the tick; the tick plans again itself. (With 50,000
+    # entries a plan costs seconds: every five minutes it was most of an idle daemon's CPU.)
+    ahead = NOW + timedelta(hours=12)
+    assert not plan_is_stale(ahead, NOW, NOW + timedelta(hours=11))
+    assert plan_is_stale(ahead, None, NOW)  # never planned
+
+
+def test_no_tick_or_a_tick_gone_by_is_planned_again_every_few_minutes() -> None:
+    # Nothing within the horizon yet (slots roll forward), or a tick whose own plan failed.
+    for tick in (None, NOW + timedelta(minutes=1)):
+        later = NOW + timedelta(minutes=2)
+        assert not plan_is_stale(tick, later - REPLAN_EVERY / 2, later)
+        assert plan_is_stale(tick, later - REPLAN_EVERY - timedelta(seconds=1), later)
