@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import pairwise
 
 from bot.text import twitter_text as textlen
 from bot.text.characters import OPENERS, PAIRS, QUOTE, is_cjk, nfc, open_brackets
@@ -27,8 +26,6 @@ _SPACED_CLAUSE_MARKS = frozenset(",;:")
 #: The share of the room a clause cut must keep to be taken instead of the last word.
 CLAUSE_SHARE = 0.6
 _STRIPPED = 4  # what a candidate's trailing separators may weigh (", " or " — ")
-# Every character ``str.isspace`` takes (none is past U+3000; a test checks), as a set: faster.
-_SPACES = frozenset(char for char in map(chr, range(0x3001)) if char.isspace())
 
 
 def _candidate(text: str, end: int, floor: int, link_gap: bool = False) -> str | None:
@@ -154,34 +151,33 @@ def _cuts(
     word_cuts: list[_Cut] = []
     every_cut: list[_Cut] = []
     clause_cuts: list[_Cut] = []
-    clause_marks, spaced, spaces = CLAUSE_MARKS, _SPACED_CLAUSE_MARKS, _SPACES
+    clause_marks, spaced = CLAUSE_MARKS, _SPACED_CLAUSE_MARKS
     total = 0
     floor = 0  # end of the last link so far
     is_cjk_char = is_cjk
-    emoji, plain, url = textlen.EMOJI, textlen.TEXT, textlen.URL
-    add_word, add_every, add_clause = word_cuts.append, every_cut.append, clause_cuts.append
-    # (a loop over every character of a long comment: kept lean)
-    for (_, end, weight, kind), (_, _, _, next_kind) in pairwise(pieces):
+    emoji, plain = textlen.EMOJI, textlen.TEXT
+    for index in range(len(pieces) - 1):
+        _, end, weight, kind = pieces[index]
         total += weight
-        if kind == url:
+        if kind == textlen.URL:
             floor = end
         cut = (end, total, floor)
-        add_every(cut)
+        every_cut.append(cut)
         following = text[end]
         last = text[end - 1]
         # A clause ends after a mark (not in a link; "1,000" goes on) and is a word boundary.
-        if last in clause_marks and kind == plain and (last not in spaced or following in spaces):
-            add_word(cut)
-            add_clause(cut)
+        if last in clause_marks and kind == plain and (last not in spaced or following.isspace()):
+            word_cuts.append(cut)
+            clause_cuts.append(cut)
         # A word boundary; in CJK any character boundary; emoji are cut between like CJK.
         elif (
-            following in spaces
+            following.isspace()
             or kind == emoji
-            or next_kind == emoji
+            or pieces[index + 1][3] == emoji
             or (following >= "\u3000" and is_cjk_char(following))
             or (last >= "\u3000" and is_cjk_char(last))
         ):
-            add_word(cut)
+            word_cuts.append(cut)
     return word_cuts, every_cut, clause_cuts
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.text.shorten import _SPACES, CLAUSE_MARKS, CLAUSE_SHARE, ELLIPSIS, shorten
+from bot.text.shorten import CLAUSE_MARKS, CLAUSE_SHARE, ELLIPSIS, shorten
 from bot.text.twitter_text import weighted_length
 from bot.text.url_extract import extract_urls
 
@@ -150,9 +150,3 @@ def test_a_cut_is_at_a_clause_boundary_whenever_one_keeps_enough(text: str, budg
             short,
             fitting,
         )
-
-
-def test_the_set_of_spaces_is_what_isspace_takes() -> None:
-    """Cuts test whitespace with a set (faster than ``str.isspace`` in the loop over every
-    character): it must hold every character ``isspace`` takes, and only those."""
-    assert frozenset(char for char in map(chr, range(0x110000)) if char.isspace()) == _SPACES
