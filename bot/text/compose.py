@@ -177,9 +177,11 @@ def _x_rule(limit: int) -> XRule:
 
 
 @lru_cache(maxsize=64)
-def _checked(settings: ComposeSettings, rule: LengthRule) -> frozenset[str]:
+def _checked(settings: ComposeSettings, rule: LengthRule) -> tuple[Meter, frozenset[str], str]:
+    """The settings validated for ``rule``: its meter, the template's placeholders and the
+    hashtag line (one lookup per composition: hashing a settings value costs)."""
     validate_template(settings, rule)
-    return frozenset(fields(settings.template))
+    return Meter.of(rule), frozenset(fields(settings.template)), hashtag_line(settings.hashtags)
 
 
 def compose(
@@ -202,15 +204,14 @@ def compose(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or _x_rule(settings.limit)
-    meter = Meter.of(rule)
-    names = _checked(settings, rule)
+    meter, names, hashtags = _checked(settings, rule)
     if not (url := entry.url.strip()):
         raise ValueError("an entry needs a link to be posted")
     has_title = "title" in names
     prepared = prepare(url, entry.comment, entry.title, has_title)
     title, chosen, source = prepared.title, prepared.sentence, prepared.source
     warnings = list(prepared.warnings)
-    template, hashtags, emoji = settings.template, hashtag_line(settings.hashtags), settings.emoji
+    template, emoji = settings.template, settings.emoji
     shown_title = title if has_title else ""  # the title as it appears: what may be cut
     glue_posts = not isinstance(rule, XRule)  # (bot/text/glue.py: X's links never run on)
 
