@@ -4,8 +4,10 @@ Counting clusters with ``regex``'s ``\\X`` costs about a microsecond per charact
 is counted many times while it is shortened (Bluesky and Mastodon count graphemes). Under
 Unicode's segmentation rules (UAX #29) a boundary can be missing only next to a character
 whose Grapheme_Cluster_Break property is Extend, ZWJ, SpacingMark, Prepend, Regional_Indicator
-or a Hangul jamo/syllable (L, V, T, LV, LVT), or between CR and LF: text without any of those
-characters has one cluster per code point, CR LF aside. They are listed here as plain ``re``
+or a Hangul jamo/syllable (L, V, T, LV, LVT), or whose Indic_Conjunct_Break is Linker or Extend
+(``regex`` joins a virama such as U+1CF6 to the consonant after it), or between CR and LF: text
+without any of those characters has one cluster per code point, CR LF aside, and text with
+some falls apart at every boundary not beside one. They are listed here as plain ``re``
 ranges (the ``regex`` property class is as slow as ``\\X``); the ranges were generated
 from the installed ``regex`` module's data, and tests/text/test_bluesky_text.py checks that they
 still cover every such character it knows.
@@ -14,11 +16,10 @@ still cover every such character it knows.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import regex
 
-__all__ = ["cluster_count", "has_joining"]
+__all__ = ["cluster_count", "clusters", "exact_count", "has_joining"]
 
 _BMP_JOINING = re.compile(
     "["
@@ -42,166 +43,59 @@ _BMP_JOINING = re.compile(
     "\u17dd\u180b-\u180d\u180f\u1885-\u1886\u18a9\u1920-\u192b\u1930-\u193b\u1a17-\u1a1b"
     "\u1a55-\u1a5e\u1a60\u1a62\u1a65-\u1a7c\u1a7f\u1ab0-\u1af0\u1b00-\u1b04\u1b34-\u1b44"
     "\u1b6b-\u1b73\u1b80-\u1b82\u1ba1-\u1bad\u1be6-\u1bf3\u1c24-\u1c37\u1cd0-\u1cd2\u1cd4-\u1ce8"
-    "\u1ced\u1cf4\u1cf7-\u1cf9\u1dc0-\u1dff\u200c-\u200d\u20d0-\u20f0\u2cef-\u2cf1\u2d7f"
-    "\u2de0-\u2dff\u302a-\u302f\u3099-\u309a\ua66f-\ua672\ua674-\ua67d\ua69e-\ua69f\ua6f0-\ua6f1"
-    "\ua802\ua806\ua80b\ua823-\ua827\ua82c\ua880-\ua881\ua8b4-\ua8c5\ua8e0-\ua8f1\ua8ff"
-    "\ua926-\ua92d\ua947-\ua953\ua960-\ua97c\ua980-\ua983\ua9b3-\ua9c0\ua9e5\uaa29-\uaa36\uaa43"
-    "\uaa4c-\uaa4d\uaa7c\uaab0\uaab2-\uaab4\uaab7-\uaab8\uaabe-\uaabf\uaac1\uaaeb-\uaaef"
-    "\uaaf5-\uaaf6\uabe3-\uabea\uabec-\uabed\uac00-\ud7a3\ud7b0-\ud7c6\ud7cb-\ud7fb\ufb1e"
-    "\ufe00-\ufe0f\ufe20-\ufe2f\uff9e-\uff9f"
+    "\u1ced\u1cf4-\u1cf9\u1dc0-\u1dff\u200c-\u200d\u20d0-\u20f0\u2cef-\u2cf1\u2d7f\u2de0-\u2dff"
+    "\u302a-\u302f\u3099-\u309a\ua66f-\ua672\ua674-\ua67d\ua69e-\ua69f\ua6f0-\ua6f1\ua802\ua806"
+    "\ua80b\ua823-\ua827\ua82c\ua880-\ua881\ua8b4-\ua8c5\ua8e0-\ua8f1\ua8ff\ua926-\ua92d"
+    "\ua947-\ua953\ua960-\ua97c\ua980-\ua983\ua9b3-\ua9c0\ua9e5\uaa29-\uaa36\uaa43\uaa4c-\uaa4d"
+    "\uaa7c\uaab0\uaab2-\uaab4\uaab7-\uaab8\uaabe-\uaabf\uaac1\uaaeb-\uaaef\uaaf5-\uaaf6"
+    "\uabe3-\uabea\uabec-\uabed\uac00-\ud7a3\ud7b0-\ud7c6\ud7cb-\ud7fb\ufb1e\ufe00-\ufe0f"
+    "\ufe20-\ufe2f\uff9e-\uff9f"
     "]"
 )
-_ASTRAL_JOINING_RANGES = (
-    (0x101FD, 0x101FD),
-    (0x102E0, 0x102E0),
-    (0x10376, 0x1037A),
-    (0x10A01, 0x10A03),
-    (0x10A05, 0x10A06),
-    (0x10A0C, 0x10A0F),
-    (0x10A38, 0x10A3A),
-    (0x10A3F, 0x10A3F),
-    (0x10AE5, 0x10AE6),
-    (0x10D24, 0x10D27),
-    (0x10D69, 0x10D6D),
-    (0x10EAB, 0x10EAC),
-    (0x10ECB, 0x10ECF),
-    (0x10EF0, 0x10EFF),
-    (0x10F46, 0x10F50),
-    (0x10F82, 0x10F85),
-    (0x11000, 0x11002),
-    (0x11038, 0x11046),
-    (0x11070, 0x11070),
-    (0x11073, 0x11074),
-    (0x1107F, 0x11082),
-    (0x110B0, 0x110BA),
-    (0x110BD, 0x110BD),
-    (0x110C2, 0x110C2),
-    (0x110CD, 0x110CD),
-    (0x11100, 0x11102),
-    (0x11127, 0x11134),
-    (0x11145, 0x11146),
-    (0x11173, 0x11173),
-    (0x11180, 0x11182),
-    (0x111B3, 0x111C0),
-    (0x111C2, 0x111C3),
-    (0x111C9, 0x111CC),
-    (0x111CE, 0x111CF),
-    (0x1122C, 0x11237),
-    (0x1123E, 0x1123E),
-    (0x11241, 0x11241),
-    (0x112DF, 0x112EA),
-    (0x11300, 0x11303),
-    (0x1133B, 0x1133C),
-    (0x1133E, 0x11344),
-    (0x11347, 0x11348),
-    (0x1134B, 0x1134D),
-    (0x11357, 0x11357),
-    (0x11362, 0x11363),
-    (0x11366, 0x1136C),
-    (0x11370, 0x11374),
-    (0x113B8, 0x113C0),
-    (0x113C2, 0x113C2),
-    (0x113C5, 0x113C5),
-    (0x113C7, 0x113CA),
-    (0x113CC, 0x113D2),
-    (0x113E1, 0x113E2),
-    (0x11435, 0x11446),
-    (0x1145E, 0x1145E),
-    (0x114B0, 0x114C3),
-    (0x115AF, 0x115B5),
-    (0x115B8, 0x115C0),
-    (0x115DC, 0x115DD),
-    (0x11630, 0x11640),
-    (0x116AB, 0x116B7),
-    (0x1171D, 0x1171F),
-    (0x11722, 0x1172B),
-    (0x1182C, 0x1183A),
-    (0x11930, 0x11935),
-    (0x11937, 0x11938),
-    (0x1193B, 0x11943),
-    (0x119D1, 0x119D7),
-    (0x119DA, 0x119E0),
-    (0x119E4, 0x119E4),
-    (0x11A01, 0x11A0A),
-    (0x11A33, 0x11A39),
-    (0x11A3B, 0x11A3E),
-    (0x11A47, 0x11A47),
-    (0x11A51, 0x11A5B),
-    (0x11A84, 0x11A99),
-    (0x11B60, 0x11B67),
-    (0x11C2F, 0x11C36),
-    (0x11C38, 0x11C3F),
-    (0x11C92, 0x11CA7),
-    (0x11CA9, 0x11CB6),
-    (0x11D31, 0x11D36),
-    (0x11D3A, 0x11D3A),
-    (0x11D3C, 0x11D3D),
-    (0x11D3F, 0x11D47),
-    (0x11D8A, 0x11D8E),
-    (0x11D90, 0x11D91),
-    (0x11D93, 0x11D97),
-    (0x11DF0, 0x11DF0),
-    (0x11EF3, 0x11EF6),
-    (0x11F00, 0x11F03),
-    (0x11F34, 0x11F3A),
-    (0x11F3E, 0x11F42),
-    (0x11F5A, 0x11F5A),
-    (0x13440, 0x13440),
-    (0x13447, 0x13455),
-    (0x1611E, 0x1612F),
-    (0x16AF0, 0x16AF4),
-    (0x16B30, 0x16B36),
-    (0x16D63, 0x16D63),
-    (0x16D67, 0x16D6A),
-    (0x16F4F, 0x16F4F),
-    (0x16F51, 0x16F87),
-    (0x16F8F, 0x16F92),
-    (0x16FE4, 0x16FE4),
-    (0x16FF0, 0x16FF1),
-    (0x1BC9D, 0x1BC9E),
-    (0x1CF00, 0x1CF2D),
-    (0x1CF30, 0x1CF46),
-    (0x1D127, 0x1D128),
-    (0x1D165, 0x1D169),
-    (0x1D16D, 0x1D172),
-    (0x1D17B, 0x1D182),
-    (0x1D185, 0x1D18B),
-    (0x1D1AA, 0x1D1AD),
-    (0x1D242, 0x1D244),
-    (0x1D250, 0x1D252),
-    (0x1D25B, 0x1D25C),
-    (0x1D25F, 0x1D25F),
-    (0x1D280, 0x1D281),
-    (0x1DA00, 0x1DA36),
-    (0x1DA3B, 0x1DA6C),
-    (0x1DA75, 0x1DA75),
-    (0x1DA84, 0x1DA84),
-    (0x1DA9B, 0x1DA9F),
-    (0x1DAA1, 0x1DAAF),
-    (0x1E000, 0x1E006),
-    (0x1E008, 0x1E018),
-    (0x1E01B, 0x1E021),
-    (0x1E023, 0x1E024),
-    (0x1E026, 0x1E02A),
-    (0x1E08F, 0x1E08F),
-    (0x1E130, 0x1E136),
-    (0x1E2AE, 0x1E2AE),
-    (0x1E2EC, 0x1E2EF),
-    (0x1E4EC, 0x1E4EF),
-    (0x1E5EE, 0x1E5EF),
-    (0x1E6E3, 0x1E6E3),
-    (0x1E6E6, 0x1E6E6),
-    (0x1E6EE, 0x1E6EF),
-    (0x1E6F5, 0x1E6F5),
-    (0x1E8D0, 0x1E8D6),
-    (0x1E944, 0x1E94A),
-    (0x1F1E6, 0x1F1FF),
-    (0x1F3FB, 0x1F3FF),
-    (0xE0020, 0xE007F),
-    (0xE0100, 0xE01EF),
+# Beyond the BMP: first and last character of each range, in pairs.
+_ASTRAL_JOINING_PAIRS = (
+    "\U000101fd\U000101fd\U000102e0\U000102e0\U00010376\U0001037a\U00010a01\U00010a03"
+    "\U00010a05\U00010a06\U00010a0c\U00010a0f\U00010a38\U00010a3a\U00010a3f\U00010a3f"
+    "\U00010ae5\U00010ae6\U00010d24\U00010d27\U00010d69\U00010d6d\U00010eab\U00010eac"
+    "\U00010ecb\U00010ecf\U00010ef0\U00010eff\U00010f46\U00010f50\U00010f82\U00010f85"
+    "\U00011000\U00011002\U00011038\U00011046\U00011070\U00011070\U00011073\U00011074"
+    "\U0001107f\U00011082\U000110b0\U000110ba\U000110bd\U000110bd\U000110c2\U000110c2"
+    "\U000110cd\U000110cd\U00011100\U00011102\U00011127\U00011134\U00011145\U00011146"
+    "\U00011173\U00011173\U00011180\U00011182\U000111b3\U000111c0\U000111c2\U000111c3"
+    "\U000111c9\U000111cc\U000111ce\U000111cf\U0001122c\U00011237\U0001123e\U0001123e"
+    "\U00011241\U00011241\U000112df\U000112ea\U00011300\U00011303\U0001133b\U0001133c"
+    "\U0001133e\U00011344\U00011347\U00011348\U0001134b\U0001134d\U00011357\U00011357"
+    "\U00011362\U00011363\U00011366\U0001136c\U00011370\U00011374\U000113b8\U000113c0"
+    "\U000113c2\U000113c2\U000113c5\U000113c5\U000113c7\U000113ca\U000113cc\U000113d2"
+    "\U000113e1\U000113e2\U00011435\U00011446\U0001145e\U0001145e\U000114b0\U000114c3"
+    "\U000115af\U000115b5\U000115b8\U000115c0\U000115dc\U000115dd\U00011630\U00011640"
+    "\U000116ab\U000116b7\U0001171d\U0001171f\U00011722\U0001172b\U0001182c\U0001183a"
+    "\U00011930\U00011935\U00011937\U00011938\U0001193b\U00011943\U000119d1\U000119d7"
+    "\U000119da\U000119e0\U000119e4\U000119e4\U00011a01\U00011a0a\U00011a33\U00011a3e"
+    "\U00011a47\U00011a47\U00011a51\U00011a5b\U00011a84\U00011a99\U00011b60\U00011b67"
+    "\U00011c2f\U00011c36\U00011c38\U00011c3f\U00011c92\U00011ca7\U00011ca9\U00011cb6"
+    "\U00011d31\U00011d36\U00011d3a\U00011d3a\U00011d3c\U00011d3d\U00011d3f\U00011d47"
+    "\U00011d8a\U00011d8e\U00011d90\U00011d91\U00011d93\U00011d97\U00011df0\U00011df0"
+    "\U00011ef3\U00011ef6\U00011f00\U00011f03\U00011f34\U00011f3a\U00011f3e\U00011f42"
+    "\U00011f5a\U00011f5a\U00013440\U00013440\U00013447\U00013455\U0001611e\U0001612f"
+    "\U00016af0\U00016af4\U00016b30\U00016b36\U00016d63\U00016d63\U00016d67\U00016d6a"
+    "\U00016f4f\U00016f4f\U00016f51\U00016f87\U00016f8f\U00016f92\U00016fe4\U00016fe4"
+    "\U00016ff0\U00016ff1\U0001bc9d\U0001bc9e\U0001cf00\U0001cf2d\U0001cf30\U0001cf46"
+    "\U0001d127\U0001d128\U0001d165\U0001d169\U0001d16d\U0001d172\U0001d17b\U0001d182"
+    "\U0001d185\U0001d18b\U0001d1aa\U0001d1ad\U0001d242\U0001d244\U0001d250\U0001d252"
+    "\U0001d25b\U0001d25c\U0001d25f\U0001d25f\U0001d280\U0001d281\U0001da00\U0001da36"
+    "\U0001da3b\U0001da6c\U0001da75\U0001da75\U0001da84\U0001da84\U0001da9b\U0001da9f"
+    "\U0001daa1\U0001daaf\U0001e000\U0001e006\U0001e008\U0001e018\U0001e01b\U0001e021"
+    "\U0001e023\U0001e024\U0001e026\U0001e02a\U0001e08f\U0001e08f\U0001e130\U0001e136"
+    "\U0001e2ae\U0001e2ae\U0001e2ec\U0001e2ef\U0001e4ec\U0001e4ef\U0001e5ee\U0001e5ef"
+    "\U0001e6e3\U0001e6e3\U0001e6e6\U0001e6e6\U0001e6ee\U0001e6ef\U0001e6f5\U0001e6f5"
+    "\U0001e8d0\U0001e8d6\U0001e944\U0001e94a\U0001f1e6\U0001f1ff\U0001f3fb\U0001f3ff"
+    "\U000e0020\U000e007f\U000e0100\U000e01ef"
 )
 _ASTRAL_JOINING = frozenset(
-    chr(code) for first, last in _ASTRAL_JOINING_RANGES for code in range(first, last + 1)
+    chr(code)
+    for first, last in zip(_ASTRAL_JOINING_PAIRS[::2], _ASTRAL_JOINING_PAIRS[1::2], strict=True)
+    for code in range(ord(first), ord(last) + 1)
 )
 # A joining character of the Basic Multilingual Plane, or any character beyond it (looked up in
 # the set: a character class with ranges beyond the BMP is tested range by range, far slower).
@@ -221,24 +115,69 @@ def has_joining(text: str) -> bool:
     return False
 
 
-def cluster_count(text: str) -> int:
-    """``len(regex.findall(r"\\X", text))``, without running ``\\X`` where nothing joins.
+def clusters(text: str) -> list[str]:
+    """``regex.findall(r"\\X", text)``, with ``\\X`` run only where a character joins.
 
-    Every ASCII character starts a cluster (but the LF of CR LF), so the slow pattern only
-    runs over the non-ASCII stretches, each with the character before it (a combining mark
-    joins it), and only when the text holds a joining character at all.
+    A boundary can be missing only beside a joining character or inside CR LF (see above),
+    and no rule looks across a boundary that must be there: so the text falls apart at every
+    other position, and ``\\X`` runs only on the stretches around joining characters (each
+    from the character before the first to the character after the last), each as a text of
+    its own. Everything else is one cluster per code point.
+    """
+    position = 0
+    found: list[str] = []
+    for start, end in _zones(text):
+        found += text[position:start]
+        found += _CLUSTER.findall(text[start:end])
+        position = end
+    found += text[position:]
+    return found
+
+
+def exact_count(text: str) -> int:
+    """``len(regex.findall(r"\\X", text))``: ``len(clusters(text))`` without the list."""
+    count = len(text)
+    for start, end in _zones(text):
+        count -= end - start - len(_CLUSTER.findall(text[start:end]))
+    return count
+
+
+def _zones(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of the stretches where a boundary may be missing, in order: around
+    each joining character and each CR LF. Between stretches there is always a boundary."""
+    uncertain: list[int] = []  # i: the boundary between text[i - 1] and text[i] may be missing
+    if not text.isascii():
+        for match in _MAYBE_JOINING.finditer(text):
+            char = match.group()
+            if char < "\U00010000" or char in _ASTRAL_JOINING:
+                uncertain += (match.start(), match.end())
+    crlf = text.find("\r\n")
+    while crlf != -1:
+        uncertain.append(crlf + 1)
+        crlf = text.find("\r\n", crlf + 2)
+    zones: list[tuple[int, int]] = []
+    for position in sorted(set(uncertain)):
+        if not 0 < position < len(text):
+            continue  # (the start and the end of the text are boundaries)
+        if zones and zones[-1][1] == position:
+            zones[-1] = (zones[-1][0], position + 1)
+        else:
+            zones.append((position - 1, position + 1))
+    return zones
+
+
+def cluster_count(text: str) -> int:
+    """Grapheme clusters as the non-ASCII stretches count them (``\\X`` over each, with the
+    character before it: a combining mark joins it); every ASCII character starts a cluster
+    (but the LF of CR LF). This is ``len(regex.findall(r"\\X", text))`` except where a
+    Prepend character (U+0600 ...) stands before ASCII, which it joins for ``\\X``: counted
+    apart here, as it always was (kept so that no count changes).
     """
     count = len(text) - text.count("\r\n")
     if not has_joining(text):
         return count
     for run in _NON_ASCII_RUN.finditer(text):
         start, end = run.span()
-        count += _joined(text[max(start - 1, 0) : end])
+        stretch = text[max(start - 1, 0) : end]
+        count += exact_count(stretch) - len(stretch)
     return count
-
-
-@lru_cache(maxsize=256)
-def _joined(stretch: str) -> int:
-    """How many fewer clusters than characters ``stretch`` has (kept: Bluesky's shown text
-    and Mastodon's counted text of one post share their non-ASCII stretches)."""
-    return len(_CLUSTER.findall(stretch)) - len(stretch)

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import regex
-
 from bot.text import twitter_text as textlen
 from bot.text.characters import nfc
+from bot.text.clusters import clusters
 from bot.text.entry_text import prepare
 from bot.text.fitting import Meter, fit_post
 from bot.text.glue import unglued_for
@@ -29,7 +28,6 @@ _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in fo
 # Characters that may sit right before / after {url} without joining the link.
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
-_CLUSTER = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def _truncate_alt(alt: str, limit: int) -> str:
         return alt
     kept: list[str] = []
     size = len(ELLIPSIS)
-    for cluster in _CLUSTER.findall(alt):
+    for cluster in clusters(alt):
         if size + len(cluster) > limit:
             break
         kept.append(cluster)

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import regex
 
-from bot.text.clusters import has_joining
+from bot.text.clusters import clusters
 from bot.text.url_extract import extract_urls
 
 # --- config-v3.json, embedded: the repository must not read ../shared at run time -------------
@@ -189,9 +189,7 @@ def atoms(text: str, max_weight: int | None = None) -> list[tuple[int, int, int,
             total += count
             return bound < 0 or total <= bound
         position = offset
-        # (where nothing joins, each code point is a cluster: bot/text/clusters.py)
-        plain = "\r\n" not in gap and not has_joining(gap)
-        for cluster in gap if plain else _CLUSTER.findall(gap):
+        for cluster in clusters(gap):  # (\\X only where a character joins)
             size = len(cluster)
             emoji = _emoji_char(cluster) if size == 1 else _emoji_cluster(cluster)
             if emoji:

@@ -21,7 +21,7 @@ from bot.text.bluesky import (
     with_full_links,
 )
 from bot.text.bluesky_links import display_url, find_links
-from bot.text.clusters import has_joining
+from bot.text.clusters import clusters, exact_count, has_joining
 from bot.text.compose import ComposeInput, ComposeSettings, compose
 from bot.text.length_rules import XRule
 from bot.text.sentences import first_sentence
@@ -215,7 +215,7 @@ def test_joining_characters_cover_what_the_installed_regex_knows() -> None:
     Grapheme_Cluster_Break classes is: the list must hold every one of them."""
     joining = regex.compile(
         r"[\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=RI}"
-        r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]"
+        r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}\p{InCB=Linker}\p{InCB=Extend}]"
     )
     missing = [
         f"U+{code:04X}"
@@ -234,7 +234,36 @@ _JOINING = ["\u0301", "\u200d", "\ufe0f", "🏽", "🇯", "\u1100", "\u1161", "\
 @given(st.lists(st.sampled_from(_PLAIN + _JOINING)))
 def test_text_without_joining_characters_is_one_cluster_per_code_point(pieces: list[str]) -> None:
     text = "".join(pieces)
-    clusters = len(regex.findall(r"\X", text))
-    assert graphemes(text) == clusters
+    count = len(regex.findall(r"\X", text))
+    assert graphemes(text) == count
     if not has_joining(text):
-        assert clusters == len(text) - text.count("\r\n")
+        assert count == len(text) - text.count("\r\n")
+
+
+# Characters that take part in the rules that look back further than one character: Indic
+# conjuncts (consonant, virama, consonant), emoji ZWJ sequences, flags (pairs of regional
+# indicators), Hangul jamo, prepended concatenation marks.
+_CONTEXT = [
+    "क",
+    "ष",
+    "\u094d",
+    "\u093f",
+    "\u1cf6",
+    "\U00011a3a",
+    "👨",
+    "\u200d",
+    "🔥",
+    "🇯",
+    "🇵",
+    "\u1100",
+    "\u1161",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN + _JOINING + _CONTEXT + ["\u0600", "\u0903"])))
+def test_clusters_are_those_of_the_plain_pattern(pieces: list[str]) -> None:
+    """``\\X`` only around joining characters finds the same clusters as over the whole text."""
+    text = "".join(pieces)
+    assert clusters(text) == regex.findall(r"\X", text)
+    assert exact_count(text) == len(regex.findall(r"\X", text))
