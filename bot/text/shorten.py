@@ -94,14 +94,16 @@ def _weight(cut: _Cut) -> int:
     return cut[1]
 
 
-def _fits_for(limit: int | Callable[[str], bool]) -> tuple[Callable[[str], bool], int | None]:
+def _fits_for(
+    limit: int | Callable[[str], bool], weigh: Callable[[str], int]
+) -> tuple[Callable[[str], bool], int | None]:
     """The fit test and, for a weight budget, the budget itself."""
     if not isinstance(limit, int):
         return limit, None
     budget = limit
 
     def fits_budget(candidate: str) -> bool:
-        return textlen.weighted_length(candidate) <= budget
+        return weigh(candidate) <= budget
 
     return fits_budget, budget
 
@@ -112,6 +114,7 @@ def shorten(
     *,
     hint: float | None = None,
     link_gap: bool = False,
+    weigh: Callable[[str], int] = textlen.weighted_length,
 ) -> str:
     """``text`` if it fits, else its longest presentable prefix that does, ending in "…".
 
@@ -126,10 +129,12 @@ def shorten(
     With a predicate, ``hint`` (0 to 1) may say about which share of the text (by X's weight)
     will fit: the search starts there and widens, instead of halving the whole text, so a good
     hint measures two or three candidates instead of ten. The answer is the same.
-    ``link_gap``: see ``_candidate`` (for platforms other than X).
+    ``link_gap``: see ``_candidate`` (for platforms other than X). ``weigh`` is X's count
+    (``weighted_length``), for a budget: a caller that weighs the same texts again may pass one
+    that remembers them.
     """
     text = nfc(text)
-    fits, budget = _fits_for(limit)
+    fits, budget = _fits_for(limit, weigh)
     if fits(text):
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).
