@@ -156,7 +156,7 @@ def _images(
         )
     images: list[ImageSpec] = []
     for number, image in enumerate(given[: settings.max_images], start=1):
-        alt = nfc(image.alt).strip() or title
+        alt = (nfc(image.alt).strip() if image.alt else "") or title
         if not alt:
             warnings.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
