@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import lru_cache
 
 from bot.text import twitter_text as textlen
 from bot.text.characters import OPENERS, PAIRS, QUOTE, is_cjk, nfc, open_brackets
@@ -138,14 +139,43 @@ def shorten(
     if fits(text):
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).
-    pieces = textlen.atoms(text, None if budget is None else budget + 1)
-    word_cuts, every_cut, clause_cuts = _cuts(text, pieces)
+    word_cuts, every_cut, clause_cuts = _cuts_within(text, None if budget is None else budget + 1)
     found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
     if found is None:
         # Not even the first word fits: cut it at any grapheme boundary instead.
         found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
         return found[1] if found else ""
     return _at_clause(text, clause_cuts, found, fits, link_gap) or found[1]
+
+
+@lru_cache(maxsize=4)
+def _all_cuts(text: str) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """``_cuts`` of all of ``text``'s atoms, kept for the last few texts: an entry's sentence
+    is shortened for X, for Bluesky and for Mastodon in turn (the lists are shared: callers
+    must not change them)."""
+    return _cuts(text, textlen.atoms(text))
+
+
+def _cuts_within(text: str, max_weight: int | None) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """``_cuts(text, textlen.atoms(text, max_weight))``, from ``_all_cuts``: the atoms up to
+    the first one past ``max_weight`` are the first of all atoms, so their cuts are the first
+    cuts, up to the first one past ``max_weight`` (excluded)."""
+    word_cuts, every_cut, clause_cuts = _all_cuts(text)
+    if max_weight is None or not every_cut or every_cut[-1][1] <= max_weight:
+        return word_cuts, every_cut, clause_cuts
+    count = bisect_right(every_cut, max_weight, key=_weight)  # (weights only grow)
+    if count == 0:
+        return [], [], []
+    last = every_cut[count - 1][0]
+    return (
+        word_cuts[: bisect_right(word_cuts, last, key=_position)],
+        every_cut[:count],
+        clause_cuts[: bisect_right(clause_cuts, last, key=_position)],
+    )
+
+
+def _position(cut: _Cut) -> int:
+    return cut[0]
 
 
 def _cuts(
