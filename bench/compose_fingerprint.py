@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compose import SETTINGS, make_entries  # noqa: E402
+from bench_compose import SETTINGS, make_entries
 
-from bot.text.per_channel import compose_for  # noqa: E402
+from bot.text.per_channel import compose_for
 
 CHANNELS = ("x", "bluesky", "mastodon")
 
