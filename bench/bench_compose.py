@@ -14,9 +14,10 @@ keyed by texts the generated comments may repeat: ``--cold`` empties every cache
 before each entry, and measures about the same; under valgrind, all three, 1.40 million
 instructions an entry cold against 1.39 million warm).
 Target (issue 19): all three together at least 15,000 entries/s. Each line shows BASELINE
-beside it: this script on commit ecdc60c, before the work on issue 19, median of 3 runs, load
-average 2.0 on this shared 2-core machine (other helpers' tests running). Wall-clock figures
-here move by 30 % and more with the load; instructions counted by valgrind do not: all three
+beside it: this script on commit ecdc60c, before the work on issue 19, median of 3 runs, each
+run alternating with one of the new code, load average 1.4-1.9 on this shared 2-core machine.
+Wall-clock figures here move by 30 % and more with the load; instructions counted by valgrind
+(500 entries, PYTHONHASHSEED=0) do not: all three
 1.72 million an entry on ecdc60c, 1.39 million after (X 0.71/0.71, Bluesky 1.00/0.83,
 Mastodon 0.74/0.70 million). ``bench/compose_fingerprint.py`` shows the drafts did not change.
 
@@ -42,10 +43,10 @@ from bot.text.per_channel import compose_for  # noqa: E402
 TARGET = 15_000  # entries/s, all three channels together (issue 19)
 #: entries/s (wall, per CPU-second) on commit ecdc60c: see the docstring.
 BASELINE = {
-    "x": (11_291, 12_606),
-    "bluesky": (9_086, 9_704),
-    "mastodon": (12_070, 12_188),
-    "all three": (3_877, 4_245),
+    "x": (13_722, 13_725),
+    "bluesky": (10_639, 10_639),
+    "mastodon": (12_436, 12_437),
+    "all three": (5_186, 5_282),
 }
 PLATFORMS = {"x": ("x",), "bluesky": ("bluesky",), "mastodon": ("mastodon",)}
 PLATFORMS["all three"] = ("x", "bluesky", "mastodon")
