@@ -17,9 +17,9 @@ Target (issue 19): all three together at least 15,000 entries/s. Each line shows
 beside it: this script on commit ecdc60c, before the work on issue 19, median of 3 runs, each
 run alternating with one of the new code, load average 1.4-1.9 on this shared 2-core machine.
 Wall-clock figures here move by 30 % and more with the load; instructions counted by valgrind
-(500 entries, PYTHONHASHSEED=0) do not: all three
-1.72 million an entry on ecdc60c, 1.39 million after (X 0.71/0.71, Bluesky 1.00/0.83,
-Mastodon 0.74/0.70 million). ``bench/compose_fingerprint.py`` shows the drafts did not change.
+(500 entries, PYTHONHASHSEED=0) do not: all three 1.72 million an entry on ecdc60c, 1.39
+million after (X 0.71/0.71, Bluesky 1.00/0.83, Mastodon 0.74/0.70 million).
+``bench/compose_fingerprint.py`` shows the drafts did not change.
 
 Usage: .venv/bin/python bench/bench_compose.py [--entries 10000] [--runs 3] [--cold]
 """
