@@ -13,13 +13,11 @@ composition measures with, ``compose_for_bluesky`` gives a preview both.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import regex
-
 from bot.text.bluesky_links import display_url, find_links
+from bot.text.clusters import cluster_count
 from bot.text.compose import ComposeInput, ComposeSettings, Draft, compose
 
 __all__ = [
@@ -38,9 +36,6 @@ __all__ = [
 GRAPHEME_LIMIT = 300
 BYTE_LIMIT = 3000
 _BYTES_PER_GRAPHEME = BYTE_LIMIT // GRAPHEME_LIMIT
-
-_CLUSTER = regex.compile(r"\X")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -67,26 +62,9 @@ class Rendered:
 
 
 def graphemes(text: str) -> int:
-    """Grapheme clusters, as the server's ``Intl.Segmenter`` counts them.
-
-    Every ASCII character starts a cluster (but the LF of CR LF), so the slow ``\\X`` pattern
-    only runs over the non-ASCII stretches, each with the character before it (a combining mark
-    joins it).
-    """
-    count = len(text) - text.count("\r\n")
-    if text.isascii():
-        return count
-    for run in _NON_ASCII_RUN.finditer(text):
-        start, end = run.span()
-        count += _joined(text[max(start - 1, 0) : end])
-    return count
-
-
-@lru_cache(maxsize=256)
-def _joined(stretch: str) -> int:
-    """How many fewer clusters than characters ``stretch`` has (kept: Bluesky's shown text
-    and Mastodon's counted text of one post share their non-ASCII stretches)."""
-    return len(_CLUSTER.findall(stretch)) - len(stretch)
+    """Grapheme clusters, as the server's ``Intl.Segmenter`` counts them (``\\X``; counted
+    without it where no character joins a cluster: bot/text/clusters.py)."""
+    return cluster_count(text)
 
 
 def render(text: str) -> Rendered:

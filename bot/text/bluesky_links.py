@@ -37,9 +37,10 @@ _LINK = re.compile(
     f"(?:(?P<url>[hH][tT][tT][pP][sS]?://[^{JS_SPACE}]+)"
     f"|(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\\.[a-zA-Z0-9]+)+)[^{JS_SPACE}]*)"
 )
-# A whitespace-separated token that may hold a link (one needs a "." or a "://"); only these
-# are tried, as scanning all of a long text with the pattern is far slower.
-_TOKEN = re.compile(f"(?<![^{JS_SPACE}])[^{JS_SPACE}]*?(?:\\.|://)[^{JS_SPACE}]*")
+# A whitespace-separated token that may hold a link (one needs a "://", or a "." before an
+# ASCII letter or digit, as both of the pattern's alternatives do: "al." or "DAVIS." cannot be
+# one); only these are tried, as scanning all of a long text with the pattern is far slower.
+_TOKEN = re.compile(f"(?<![^{JS_SPACE}])[^{JS_SPACE}]*?(?:\\.[a-zA-Z0-9]|://)[^{JS_SPACE}]*")
 
 
 def find_links(text: str) -> list[tuple[int, int, str]]:

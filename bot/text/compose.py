@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import regex
-
 from bot.text import twitter_text as textlen
 from bot.text.characters import nfc
+from bot.text.clusters import clusters
 from bot.text.entry_text import prepare
 from bot.text.fitting import Meter, fit_post
 from bot.text.glue import unglued_for
@@ -29,7 +28,6 @@ _PLACEHOLDER_URL = "https://t.co/aaaaaaaaaa"  # any link weighs 23: stands in fo
 # Characters that may sit right before / after {url} without joining the link.
 _URL_MAY_FOLLOW = frozenset("([<“‘「『【《（:：")
 _URL_MAY_PRECEDE = frozenset(")]>”’」』】》）")
-_CLUSTER = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def _truncate_alt(alt: str, limit: int) -> str:
         return alt
     kept: list[str] = []
     size = len(ELLIPSIS)
-    for cluster in _CLUSTER.findall(alt):
+    for cluster in clusters(alt):
         if size + len(cluster) > limit:
             break
         kept.append(cluster)
@@ -158,7 +156,7 @@ def _images(
         )
     images: list[ImageSpec] = []
     for number, image in enumerate(given[: settings.max_images], start=1):
-        alt = nfc(image.alt).strip() or title
+        alt = (nfc(image.alt).strip() if image.alt else "") or title
         if not alt:
             warnings.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
@@ -177,9 +175,11 @@ def _x_rule(limit: int) -> XRule:
 
 
 @lru_cache(maxsize=64)
-def _checked(settings: ComposeSettings, rule: LengthRule) -> frozenset[str]:
+def _checked(settings: ComposeSettings, rule: LengthRule) -> tuple[Meter, frozenset[str], str]:
+    """The settings validated for ``rule``: its meter, the template's placeholders and the
+    hashtag line (one lookup per composition: hashing a settings value costs)."""
     validate_template(settings, rule)
-    return frozenset(fields(settings.template))
+    return Meter.of(rule), frozenset(fields(settings.template)), hashtag_line(settings.hashtags)
 
 
 def compose(
@@ -202,15 +202,14 @@ def compose(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or _x_rule(settings.limit)
-    meter = Meter.of(rule)
-    names = _checked(settings, rule)
+    meter, names, hashtags = _checked(settings, rule)
     if not (url := entry.url.strip()):
         raise ValueError("an entry needs a link to be posted")
     has_title = "title" in names
     prepared = prepare(url, entry.comment, entry.title, has_title)
     title, chosen, source = prepared.title, prepared.sentence, prepared.source
     warnings = list(prepared.warnings)
-    template, hashtags, emoji = settings.template, hashtag_line(settings.hashtags), settings.emoji
+    template, emoji = settings.template, settings.emoji
     shown_title = title if has_title else ""  # the title as it appears: what may be cut
     glue_posts = not isinstance(rule, XRule)  # (bot/text/glue.py: X's links never run on)
 

@@ -55,6 +55,7 @@ def fit(
     meter: Meter,
     rest: int | None,
     part_weight: int = 0,
+    weigh: Callable[[str], int] | None = None,
 ) -> Measured:
     """``part`` shortened so that ``render(part)`` weighs at most the limit ("" if impossible).
 
@@ -63,14 +64,14 @@ def fit(
     off by whitespace, so weights add up and one shortening with that budget is right; if the
     estimate was wrong, whole posts are measured at each step instead. A rule other than X's
     is always measured on whole posts, the search starting at the share of the part that
-    the budget suggests.
+    the budget suggests. ``weigh``: the meter's ``weigh``, or one that remembers (for X).
     """
     limit = meter.limit
     hint = None
     if rest is not None and not meter.budget and part_weight > 0:
         hint = min(max((limit - rest) / part_weight, 0.0), 1.0)
     if rest is not None and meter.budget:
-        short = shorten(part, limit - rest)
+        short = shorten(part, limit - rest, weigh=weigh or meter.weigh)
         if short:
             text = render(short)
             length, spans = meter.measure(text)
@@ -104,6 +105,21 @@ class Fitted:
     spans: list[tuple[int, int]]
 
 
+def _remembering(weigh: Callable[[str], int]) -> Callable[[str], int]:
+    """``weigh``, remembering its answers for as long as one post is fitted (the sentence is
+    weighed for the budget, then for the fit test, and the cut kept is weighed for the warning:
+    X's count of a long comment costs)."""
+    known: dict[str, int] = {}
+
+    def remembered(text: str) -> int:
+        weight = known.get(text)
+        if weight is None:
+            weight = known[text] = weigh(text)
+        return weight
+
+    return remembered
+
+
 def fit_post(
     chosen: str,
     title: str,
@@ -117,7 +133,7 @@ def fit_post(
     """Shorten the sentence ``chosen`` (and, if not a word of it fits, the title) so that
     ``render(sentence, title)`` fits; ``length`` is the unshortened post's weight. Warnings say
     what was cut and by how much."""
-    weigh, limit, unit = meter.weigh, meter.limit, meter.unit
+    weigh, limit, unit = _remembering(meter.weigh), meter.limit, meter.unit
     short_title = title
     chosen_weight = weigh(chosen)
     sentence, text, length, spans = fit(
@@ -126,6 +142,7 @@ def fit_post(
         meter,
         length - chosen_weight,
         chosen_weight,
+        weigh,
     )
     if not sentence and short_title:
         if chosen:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import regex
-
 from bot.text.characters import nfc
+from bot.text.clusters import exact_count
 from bot.text.sentences import first_sentence
 from bot.text.shorten import shorten
 
@@ -24,7 +23,6 @@ __all__ = ["CARD_DESCRIPTION_MAX", "CARD_TITLE_MAX", "CardText", "card_text"]
 # are cut there anyway, so paperbot cuts them (at a word, with "…") instead.
 CARD_TITLE_MAX = 200
 CARD_DESCRIPTION_MAX = 300
-_CLUSTER = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def card_text(url: str, title: str = "", abstract: str = "", comment: str = "") 
 def _fit(text: str, graphemes: int) -> str:
     if len(text) <= graphemes:
         return text
-    return shorten(text, lambda candidate: len(_CLUSTER.findall(candidate)) <= graphemes)
+    return shorten(text, lambda candidate: exact_count(candidate) <= graphemes)
 
 
 def _host(url: str) -> str:

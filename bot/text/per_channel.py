@@ -103,11 +103,12 @@ def compose_for(
         adjusted = _settings_for(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
         draft = compose(entry, adjusted, _BLUESKY_RULE)
         shown = render(draft.text)
-        neutral = _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets)
-        if draft.images:  # images or a link card, never both
-            return neutral
-        card = card_text(entry.url, entry.title, entry.abstract, entry.comment)
-        return replace(neutral, card=card)
+        card = (  # images or a link card, never both
+            None
+            if draft.images
+            else card_text(entry.url, entry.title, entry.abstract, entry.comment)
+        )
+        return _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets, card)
     if channel == "mastodon":
         rule = _mastodon_rule(mastodon_limit, mastodon_url_length)
         adjusted = _settings_for(settings, mastodon_alt_max, mastodon_max_images)
@@ -122,6 +123,7 @@ def _neutral(
     unit: str,
     shown: str | None = None,
     facets: tuple[LinkFacet, ...] = (),
+    card: CardText | None = None,
 ) -> ChannelDraft:
     return ChannelDraft(
         channel=channel,
@@ -135,6 +137,7 @@ def _neutral(
         sentence=draft.sentence,
         composed=draft.text,
         facets=facets,
+        card=card,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import lru_cache
 
 from bot.text import twitter_text as textlen
 from bot.text.characters import OPENERS, PAIRS, QUOTE, is_cjk, nfc, open_brackets
@@ -94,14 +95,16 @@ def _weight(cut: _Cut) -> int:
     return cut[1]
 
 
-def _fits_for(limit: int | Callable[[str], bool]) -> tuple[Callable[[str], bool], int | None]:
+def _fits_for(
+    limit: int | Callable[[str], bool], weigh: Callable[[str], int]
+) -> tuple[Callable[[str], bool], int | None]:
     """The fit test and, for a weight budget, the budget itself."""
     if not isinstance(limit, int):
         return limit, None
     budget = limit
 
     def fits_budget(candidate: str) -> bool:
-        return textlen.weighted_length(candidate) <= budget
+        return weigh(candidate) <= budget
 
     return fits_budget, budget
 
@@ -112,6 +115,7 @@ def shorten(
     *,
     hint: float | None = None,
     link_gap: bool = False,
+    weigh: Callable[[str], int] = textlen.weighted_length,
 ) -> str:
     """``text`` if it fits, else its longest presentable prefix that does, ending in "…".
 
@@ -126,21 +130,52 @@ def shorten(
     With a predicate, ``hint`` (0 to 1) may say about which share of the text (by X's weight)
     will fit: the search starts there and widens, instead of halving the whole text, so a good
     hint measures two or three candidates instead of ten. The answer is the same.
-    ``link_gap``: see ``_candidate`` (for platforms other than X).
+    ``link_gap``: see ``_candidate`` (for platforms other than X). ``weigh`` is X's count
+    (``weighted_length``), for a budget: a caller that weighs the same texts again may pass one
+    that remembers them.
     """
     text = nfc(text)
-    fits, budget = _fits_for(limit)
+    fits, budget = _fits_for(limit, weigh)
     if fits(text):
         return text
     # With a known budget only the atoms that can fit matter (long comments are common).
-    pieces = textlen.atoms(text, None if budget is None else budget + 1)
-    word_cuts, every_cut, clause_cuts = _cuts(text, pieces)
+    word_cuts, every_cut, clause_cuts = _cuts_within(text, None if budget is None else budget + 1)
     found = _longest_fitting(text, word_cuts, fits, budget, hint, link_gap)
     if found is None:
         # Not even the first word fits: cut it at any grapheme boundary instead.
         found = _longest_fitting(text, every_cut, fits, budget, hint, link_gap)
         return found[1] if found else ""
     return _at_clause(text, clause_cuts, found, fits, link_gap) or found[1]
+
+
+@lru_cache(maxsize=4)
+def _all_cuts(text: str) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """``_cuts`` of all of ``text``'s atoms, kept for the last few texts: an entry's sentence
+    is shortened for X, for Bluesky and for Mastodon in turn (the lists are shared: callers
+    must not change them)."""
+    return _cuts(text, textlen.atoms(text))
+
+
+def _cuts_within(text: str, max_weight: int | None) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
+    """``_cuts(text, textlen.atoms(text, max_weight))``, from ``_all_cuts``: the atoms up to
+    the first one past ``max_weight`` are the first of all atoms, so their cuts are the first
+    cuts, up to the first one past ``max_weight`` (excluded)."""
+    word_cuts, every_cut, clause_cuts = _all_cuts(text)
+    if max_weight is None or not every_cut or every_cut[-1][1] <= max_weight:
+        return word_cuts, every_cut, clause_cuts
+    count = bisect_right(every_cut, max_weight, key=_weight)  # (weights only grow)
+    if count == 0:
+        return [], [], []
+    last = every_cut[count - 1][0]
+    return (
+        word_cuts[: bisect_right(word_cuts, last, key=_position)],
+        every_cut[:count],
+        clause_cuts[: bisect_right(clause_cuts, last, key=_position)],
+    )
+
+
+def _position(cut: _Cut) -> int:
+    return cut[0]
 
 
 def _cuts(

@@ -25,9 +25,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
+from bot.text.clusters import clusters
 from bot.text.url_extract import extract_urls
 
 # --- config-v3.json, embedded: the repository must not read ../shared at run time -------------
@@ -157,6 +159,13 @@ def is_emoji_sequence(cluster: str) -> bool:
 TEXT, EMOJI, URL = "text", "emoji", "url"  # kinds of atom
 
 
+def _emoji_cluster(cluster: str) -> bool:
+    return _EMOJI_HINT.match(cluster) is not None and is_emoji_sequence(cluster)
+
+
+_emoji_char = lru_cache(maxsize=4096)(_emoji_cluster)  # (a property of the character)
+
+
 def atoms(text: str, max_weight: int | None = None) -> list[tuple[int, int, int, str]]:
     """``(start, end, weight, kind)`` for the indivisible pieces of ``text``, in order.
 
@@ -180,9 +189,9 @@ def atoms(text: str, max_weight: int | None = None) -> list[tuple[int, int, int,
             total += count
             return bound < 0 or total <= bound
         position = offset
-        for cluster in _CLUSTER.findall(gap):
+        for cluster in clusters(gap):  # (\\X only where a character joins)
             size = len(cluster)
-            emoji = _EMOJI_HINT.match(cluster) is not None and is_emoji_sequence(cluster)
+            emoji = _emoji_char(cluster) if size == 1 else _emoji_cluster(cluster)
             if emoji:
                 weight = _DEFAULT_CHARS
             elif size == 1:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
@@ -42,9 +43,9 @@ from bot.text.url_patterns import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class UrlMatch:
-    """One match of twitter-text's URL pattern: what precedes the link, and its parts."""
+class UrlMatch(NamedTuple):
+    """One match of twitter-text's URL pattern: what precedes the link, and its parts (a named
+    tuple, built for every link found: quicker to build than a frozen dataclass)."""
 
     text: str
     before: str

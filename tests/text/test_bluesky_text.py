@@ -21,6 +21,7 @@ from bot.text.bluesky import (
     with_full_links,
 )
 from bot.text.bluesky_links import display_url, find_links
+from bot.text.clusters import clusters, exact_count, has_joining
 from bot.text.compose import ComposeInput, ComposeSettings, compose
 from bot.text.length_rules import XRule
 from bot.text.sentences import first_sentence
@@ -207,3 +208,62 @@ def test_every_composed_post_is_valid_for_bluesky(
 def test_grapheme_count_equals_the_plain_pattern(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert graphemes(text) == len(regex.findall(r"\X", text))
+
+
+def test_joining_characters_cover_what_the_installed_regex_knows() -> None:
+    """The fast count (one cluster per code point) is taken only where no character of these
+    Grapheme_Cluster_Break classes is: the list must hold every one of them."""
+    joining = regex.compile(
+        r"[\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=RI}"
+        r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}\p{InCB=Linker}\p{InCB=Extend}]"
+    )
+    missing = [
+        f"U+{code:04X}"
+        for code in range(0x110000)
+        if joining.match(chr(code)) and not has_joining(chr(code))
+    ]
+    assert not missing
+
+
+# Characters that join nothing (their text counts one cluster each), and some that do.
+_PLAIN = [*"ab .,\r\n\t", "日", "本", "。", "🔥", "✨", "©", "\x85", "\ud800", "Ω"]
+_JOINING = ["\u0301", "\u200d", "\ufe0f", "🏽", "🇯", "\u1100", "\u1161", "\u11a8", "가", "\u094d"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN + _JOINING)))
+def test_text_without_joining_characters_is_one_cluster_per_code_point(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    count = len(regex.findall(r"\X", text))
+    assert graphemes(text) == count
+    if not has_joining(text):
+        assert count == len(text) - text.count("\r\n")
+
+
+# Characters that take part in the rules that look back further than one character: Indic
+# conjuncts (consonant, virama, consonant), emoji ZWJ sequences, flags (pairs of regional
+# indicators), Hangul jamo, prepended concatenation marks.
+_CONTEXT = [
+    "क",
+    "ष",
+    "\u094d",
+    "\u093f",
+    "\u1cf6",
+    "\U00011a3a",
+    "👨",
+    "\u200d",
+    "🔥",
+    "🇯",
+    "🇵",
+    "\u1100",
+    "\u1161",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PLAIN + _JOINING + _CONTEXT + ["\u0600", "\u0903"])))
+def test_clusters_are_those_of_the_plain_pattern(pieces: list[str]) -> None:
+    """``\\X`` only around joining characters finds the same clusters as over the whole text."""
+    text = "".join(pieces)
+    assert clusters(text) == regex.findall(r"\X", text)
+    assert exact_count(text) == len(regex.findall(r"\X", text))

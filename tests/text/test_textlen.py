@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.text import twitter_text as textlen
+from bot.text.shorten import _cuts, _cuts_within
 from bot.text.twitter_text import check, is_valid_url, weighted_length
 from bot.text.url_extract import extract_urls
 from tests.text import url_reference
@@ -234,3 +235,25 @@ def test_long_text_without_spaces_is_measured_in_linear_time() -> None:
     weighted_length(plain)
     weighted_length(with_links)
     assert time.perf_counter() - started < 1.0  # quadratic took minutes
+
+
+_PROSE = st.lists(
+    st.sampled_from(
+        [
+            *("a", "b", " ", ",", ";", ":", "1,000", "日本", "、", "，", "“", "(", ")"),
+            *("🔥", "👍🏽", "🇯🇵", "e\u0301", "\r\n"),
+            *("arxiv.org/abs/2009.01835", " https://x.org/a"),
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PROSE, st.integers(min_value=0, max_value=80))
+def test_cuts_within_a_weight_are_the_first_of_all_cuts(text: str, bound: int) -> None:
+    """Shortening for X takes its cuts from those of the whole text (shared with the other
+    platforms, which shorten the same sentence): they must be those of the bounded atoms."""
+    text = unicodedata.normalize("NFC", text)
+    assert _cuts_within(text, bound) == _cuts(text, textlen.atoms(text, bound))
+    assert _cuts_within(text, None) == _cuts(text, textlen.atoms(text))
