@@ -32,6 +32,7 @@ from bot.channels.bluesky.records import (
     media_ids,
     parse_time,
     post_record,
+    warm_up,
 )
 from bot.channels.bluesky.session import SessionFile, TidClock, is_tid
 from bot.channels.staging import (
@@ -133,12 +134,12 @@ class BlueskyChannel:
         raise AssertionError("unreachable")
 
     def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
-        """Upload ``media`` (shrunk to the blob limit) ahead of the post: the PDS keeps them
-        a short while only (bot/channels/staging.py)."""
+        """Upload ``media`` (shrunk to the blob limit) ahead of the post (channels/staging.py)."""
         check_count(len(media), MAX_IMAGES, "Bluesky takes")
         for attempt in (1, 2):
             try:
                 images = tuple(self._upload(item, n) for n, item in enumerate(media, 1))
+                warm_up(images, now)  # the SDK's record models: built here, not at the slot
                 return StagedMedia(self.name, images, usable_until(now, BLUESKY_BLOB_WINDOW))
             except ChannelError as error:
                 if attempt == 2 or not self._shrink_after(error):

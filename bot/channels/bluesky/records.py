@@ -7,6 +7,7 @@ SDK models are imported inside each function (``atproto_client`` is slow to impo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,3 +142,13 @@ def media_ids(record: Any) -> tuple[str, ...]:
     """The blob CIDs of a post's images, in order."""
     embed = getattr(record, "embed", None)
     return tuple(str(image.image.ref.link) for image in getattr(embed, "images", None) or ())
+
+
+def warm_up(images: Sequence[Any], now: datetime) -> None:
+    """Build (and drop) a post record with ``images``, a link and a tag: the SDK loads and
+    completes its models on first use (~70 ms), which staging (bot/channels/staging.py) pays
+    off the slot instead of the first post after a start."""
+    from bot.text.bluesky import render
+
+    shown = render("#paperbot https://example.org")
+    post_record(shown.text, shown.facets, list(images), now).model_dump(mode="json")
