@@ -52,13 +52,22 @@ def draft_entry(worker: Drafter, entry_id: int) -> tuple[ChannelDraft, datetime]
         return draft, entry.updated_at
 
 
-def composes_as(worker: Drafter, entry: Entry, draft: ChannelDraft) -> bool:
-    """Whether ``entry`` (changed since ``draft`` was made: ``updated_at`` moved) still makes
-    the same post: a post on another channel moves ``updated_at`` too, an edit changes it."""
+def change_since(
+    worker: Drafter, entry: Entry, draft: ChannelDraft, composed: datetime, now: datetime
+) -> str | None:
+    """What happened to ``entry`` since ``draft`` was made from it at ``composed`` (its
+    ``updated_at`` then): None when it still makes the same post now (a post on another
+    channel moves ``updated_at`` too), "skipped" when its ``at`` moved past ``now`` (the
+    daemon plans it again), "edited" when it composes anew."""
+    if entry.updated_at == composed:
+        return None
+    if entry.at is not None and entry.at > now:
+        return "skipped"
     again = compose_entry(
         worker.channel.name, entry, worker.compose_settings, worker.compose_options, worker.x_costs
     )
-    return again.composed == draft.composed and again.images == draft.images
+    same = again.composed == draft.composed and again.images == draft.images
+    return None if same else "edited"
 
 
 def publication_of(

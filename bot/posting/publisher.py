@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import Channel, ChannelError, KeyedChannel, Publication
 from bot.posting.budget import check_x_budget
-from bot.posting.drafting import composes_as, draft_entry, publication_of
+from bot.posting.drafting import change_since, draft_entry, publication_of
 from bot.posting.gate import ChannelGate
 from bot.posting.lifecycle import Answer, Event, Phase, Step
 from bot.posting.lookups import Lookup, look_up_post, send_event
@@ -140,14 +140,12 @@ class Worker:
             publication = publication_of(draft, self.image_policy, self.image_base_dir, fetch=fetch)
             publication = replace(publication, staged=staged) if staged else publication
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
-            transient = bool(getattr(exc, "transient", False))
-            return self._image_failed(entry_id, draft.composed, now, str(exc), transient)
+            return self._image_failed(entry_id, draft.composed, now, exc)
         now = at.wait() if at is not None else now
         claimed = self._claim(entry_id, draft, composed, now)
         if isinstance(claimed, Outcome):
             return claimed
-        if claimed is None:
-            # `edit` ran while the images loaded: post the edited entry, not the old text.
+        if claimed is None:  # `edit` ran meanwhile: post the edited entry, not the old text
             log.info("entry %s was edited meanwhile: composing it again", entry_id)
             return self.post(entry_id, now)
         return self._send(entry_id, claimed, draft, publication, now)
@@ -190,8 +188,11 @@ class Worker:
                 entry = session.get(Entry, entry_id, with_for_update=True)
                 if entry is None:
                     return self._emit(Outcome(entry_id, "skipped", "entry no longer exists"))
-                if entry.updated_at != composed and not composes_as(self, entry, draft):
+                change = change_since(self, entry, draft, composed, now)
+                if change == "edited":  # compose it again
                     return None
+                if change is not None:  # prepared ahead, then moved later: not due now
+                    return self._emit(Outcome(entry_id, change, "rescheduled meanwhile"))
                 post, attempt = begin_attempt(
                     session=session,
                     entry=entry,
@@ -274,11 +275,10 @@ class Worker:
         )
         return self._report(entry_id, lookup.event, step, lookup.found), step, lookup
 
-    def _image_failed(
-        self, entry_id: int, text: str, now: datetime, reason: str, transient: bool
-    ) -> Outcome:
+    def _image_failed(self, entry_id: int, text: str, now: datetime, exc: Exception) -> Outcome:
         """An image could not be prepared: the post's attempt ends before anything is sent."""
-        event = Event(Answer.TRANSIENT if transient else Answer.REFUSED, reason, label="image")
+        answer = Answer.TRANSIENT if getattr(exc, "transient", False) else Answer.REFUSED
+        event = Event(answer, str(exc), label="image")
         step = self.recorder.before_sending(entry_id, self.channel.name, text, event, now)
         return self._report(entry_id, event, step, None)
 
