@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.platform_env import PASSWORD, TOKEN, platform_env  # noqa: E402  (needs ROOT)
+
 CONFIG = """\
 timezone = "UTC"
 
@@ -34,8 +36,6 @@ post_to = ["x", "bluesky", "mastodon"]
 [x]
 timeout_seconds = 30
 """
-PASSWORD = "bench-app-password"
-TOKEN = "bench-mastodon-token"
 
 
 def main() -> None:
@@ -63,16 +63,7 @@ def main() -> None:
             "PAPERBOT_DATABASE_URL": f"sqlite:///{work / 'paperbot.db'}",
             "PAPERBOT_CONFIG": str(work / "paperbot.toml"),
             "PAPERBOT_OFFLINE": "1",
-            "PAPERBOT_X_API_BASE": x.url,
-            "X_API_KEY": x.consumer_key,
-            "X_API_SECRET": x.consumer_secret,
-            "X_ACCESS_TOKEN": x.access_token,
-            "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
-            "BLUESKY_HANDLE": bluesky.handle,
-            "BLUESKY_APP_PASSWORD": PASSWORD,
-            "BLUESKY_SERVICE": bluesky.url,
-            "MASTODON_BASE_URL": mastodon.url,
-            "MASTODON_ACCESS_TOKEN": TOKEN,
+            **platform_env(x, bluesky, mastodon),
             "PAPERBOT_NOW": now.isoformat(),
         }
         runner = CliRunner()

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_daemon import start_daemon  # noqa: E402  (needs ROOT on sys.path)
+from bench.platform_env import PASSWORD, TOKEN, platform_env  # noqa: E402  (needs ROOT)
 
 MB = 1024 * 1024
 TARGET_MB = 70.0
@@ -43,8 +44,6 @@ TARGET_MB = 70.0
 # 2 cores: 86.4 MB after start-up; 123.4, 123.9 and 124.0 MB after 150 posts (median).
 BASELINE_START_MB = 86.4
 BASELINE_AFTER_MB = 123.9
-PASSWORD = "bench-app-password"
-TOKEN = "bench-mastodon-token"
 CONFIG = """\
 timezone = "UTC"
 
@@ -163,16 +162,7 @@ def main() -> None:
                 "PAPERBOT_DATABASE_URL": url,
                 "PAPERBOT_CONFIG": str(work / "paperbot.toml"),
                 "PAPERBOT_OFFLINE": "1",
-                "PAPERBOT_X_API_BASE": x.url,
-                "X_API_KEY": x.consumer_key,
-                "X_API_SECRET": x.consumer_secret,
-                "X_ACCESS_TOKEN": x.access_token,
-                "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
-                "BLUESKY_HANDLE": bluesky.handle,
-                "BLUESKY_APP_PASSWORD": PASSWORD,
-                "BLUESKY_SERVICE": bluesky.url,
-                "MASTODON_BASE_URL": mastodon.url,
-                "MASTODON_ACCESS_TOKEN": TOKEN,
+                **platform_env(x, bluesky, mastodon),
             }
         )
         import subprocess

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_daemon import start_daemon  # noqa: E402  (needs ROOT on sys.path)
+from bench.platform_env import PASSWORD, TOKEN, platform_env  # noqa: E402  (needs ROOT)
 
 CONFIG = """\
 timezone = "UTC"
@@ -54,8 +55,6 @@ at = []
 poll_seconds = 1
 stage_minutes = {stage_minutes}
 """
-PASSWORD = "bench-app-password"
-TOKEN = "bench-mastodon-token"
 CHANNELS = ("x", "bluesky", "mastodon")
 NUMBER = re.compile(r"example\.org/bench/(\d+)")
 
@@ -122,16 +121,7 @@ def one_run(args: argparse.Namespace, stage_minutes: float) -> dict[str, list[fl
                 "PAPERBOT_DATABASE_URL": f"sqlite:///{db}",
                 "PAPERBOT_CONFIG": str(work / "paperbot.toml"),
                 "PAPERBOT_OFFLINE": "1",
-                "PAPERBOT_X_API_BASE": x.url,
-                "X_API_KEY": x.consumer_key,
-                "X_API_SECRET": x.consumer_secret,
-                "X_ACCESS_TOKEN": x.access_token,
-                "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
-                "BLUESKY_HANDLE": bluesky.handle,
-                "BLUESKY_APP_PASSWORD": PASSWORD,
-                "BLUESKY_SERVICE": bluesky.url,
-                "MASTODON_BASE_URL": mastodon.url,
-                "MASTODON_ACCESS_TOKEN": TOKEN,
+                **platform_env(x, bluesky, mastodon),
             }
         )
         paperbot = str(Path(sys.executable).with_name("paperbot"))
