@@ -26,7 +26,7 @@ DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 # The newest Alembic revision. Checked against the migration scripts by a test, so that the
 # common case (schema already current) needs no Alembic import at all: Alembic alone costs
 # ~0.7 s of start-up.
-HEAD_REVISION = "0008_staging_note"
+HEAD_REVISION = "0009_entry_last_error_index"
 BUSY_TIMEOUT_MS = 30_000
 # The execution option that marks a read-only connection (see make_engine's begin hook).
 READ_ONLY = "paperbot_read_only"

@@ -66,6 +66,14 @@ class Entry(SQLModel, table=True):
         Index("ix_entry_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_entry_status_at", "status", "at"),
         Index("ix_entry_week_position", "week", "position"),
+        # `status`'s last error: the newest entry with one (0009), a few rows, never a scan.
+        Index(
+            "ix_entry_last_failed",
+            "updated_at",
+            "id",
+            sqlite_where=text("last_error IS NOT NULL"),
+            postgresql_where=text("last_error IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
