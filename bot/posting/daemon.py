@@ -127,9 +127,9 @@ class Daemon:
             self._last_run[name] = state.last_run_at if state else None
         scheduler = BackgroundScheduler(
             timezone=UTC,
-            # A channel's ticks are serialised by its lock; spare threads keep the heartbeat
-            # and the watch going while ticks post and the next ones wait.
-            executors={"default": ThreadPoolExecutor(2 + 2 * len(names))},
+            # A channel's ticks are serialised by its lock; spare threads keep the heartbeat,
+            # the watch and the staging jobs going while ticks post and the next ones wait.
+            executors={"default": ThreadPoolExecutor(3 + 4 * len(names))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._scheduler = scheduler
@@ -272,8 +272,8 @@ class Daemon:
             if job is not None:
                 job.remove()
             return
-        # A tick re-plans at its end, while it still counts as running: a second instance may
-        # start and wait for the lock, instead of being dropped as "maximum instances reached".
+        # A tick re-plans at its end while it still runs, and waits for its slot under the lock:
+        # later instances (its re-plan, the watch's) wait for the lock, never dropped.
         self._scheduler.add_job(
             self._tick,
             "date",
@@ -281,7 +281,7 @@ class Daemon:
             id=job_id,
             args=[name],
             replace_existing=True,
-            max_instances=2,
+            max_instances=3,
         )
         at = when.astimezone(self.config.tz).isoformat(timespec="seconds")
         if first is None:
