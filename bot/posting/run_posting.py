@@ -75,17 +75,10 @@ def staging_job(
 
     from bot.posting.staged import MediaShelf
     from bot.posting.staging_job import StagingJob
-    from bot.store.engagement import note_channel
-    from bot.store.engine import session_scope
 
     for worker in workers:
         worker.shelf = MediaShelf()
-
-    def note(channel: str, text: str | None) -> None:
-        with session_scope(engine) as session:
-            note_channel(session, channel=channel, field="staging_note", note=text, now=now())
-
-    return StagingJob(timedelta(minutes=minutes), now, note)
+    return StagingJob(timedelta(minutes=minutes), now, channel_note(engine, "staging_note", now))
 
 
 def engagement_job(
@@ -93,14 +86,22 @@ def engagement_job(
 ) -> EngagementJob:
     """The daemon's reads of posts' counts, noting in the database what the budget skipped."""
     from bot.posting.engagement_job import EngagementJob
-    from bot.store.engagement import note_skipped_reads
+
+    return EngagementJob(reads, engine, now, channel_note(engine, "engagement_note", now))
+
+
+def channel_note(
+    engine: Engine, column: str, now: Callable[[], datetime]
+) -> Callable[[str, str | None], None]:
+    """How a daemon job records (or clears) its note on a channel for `status`."""
     from bot.store.engine import session_scope
+    from bot.store.queue import note_channel
 
     def note(channel: str, text: str | None) -> None:
         with session_scope(engine) as session:
-            note_skipped_reads(session, channel=channel, note=text, now=now())
+            note_channel(session, channel=channel, column=column, note=text, now=now())
 
-    return EngagementJob(reads, engine, now, note)
+    return note
 
 
 def run_once(

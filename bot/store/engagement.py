@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.store.models import ChannelState, EngagementSnapshot, Post, PostStatus
+from bot.store.models import EngagementSnapshot, Post, PostStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-__all__ = ["PostToRead", "note_skipped_reads", "posts_to_read", "record_counts"]
+__all__ = ["PostToRead", "posts_to_read", "record_counts"]
 
 
 @dataclass(frozen=True)
@@ -104,25 +104,3 @@ def record_counts(
             post.gone_at = now
             post.updated_at = now
             session.add(post)
-
-
-def note_skipped_reads(session: Session, *, channel: str, note: str | None, now: datetime) -> None:
-    """Remember (or clear) why due reads were left unread on ``channel``, for ``status``."""
-    note_channel(session, channel=channel, field="engagement_note", note=note, now=now)
-
-
-def note_channel(
-    session: Session, *, channel: str, field: str, note: str | None, now: datetime
-) -> None:
-    """Remember (or clear) a daemon job's note on ``channel`` (``engagement_note``,
-    ``staging_note``), for ``status``."""
-    state = session.get(ChannelState, channel)
-    if state is None:
-        if note is None:
-            return
-        state = ChannelState(channel=channel)
-    if getattr(state, field) == note:
-        return
-    setattr(state, field, note)
-    state.updated_at = now
-    session.add(state)

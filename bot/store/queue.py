@@ -261,3 +261,21 @@ def channel_state(*, session: Session, channel: str) -> ChannelState:
         session.add(state)
         session.flush()
     return state
+
+
+def note_channel(
+    session: Session, *, channel: str, column: str, note: str | None, now: datetime
+) -> None:
+    """Remember (or clear) a daemon job's note on ``channel`` for `status`: why due engagement
+    reads were left unread (``engagement_note``), why figures were not staged
+    (``staging_note``)."""
+    state = session.get(ChannelState, channel)
+    if state is None:
+        if note is None:
+            return
+        state = ChannelState(channel=channel)
+    if getattr(state, column) == note:
+        return
+    setattr(state, column, note)
+    state.updated_at = now
+    session.add(state)
