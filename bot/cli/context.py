@@ -54,6 +54,9 @@ class App:
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     _settings: Settings | None = None
     _engine: Engine | None = None
+    #: Set by a long-lived command (the daemon) before it opens the database: migrations then
+    #: run in a child process, which takes Alembic's memory with it (bot.store.migrate_apart).
+    migrate_apart: bool = False
 
     @functools.cached_property
     def settings(self) -> Settings:
@@ -78,7 +81,12 @@ class App:
 
             self.settings  # noqa: B018  (validate config before touching the database)
             try:
-                self._engine = open_database(self.environ)
+                if self.migrate_apart:
+                    from bot.store.migrate_apart import open_database_apart
+
+                    self._engine = open_database_apart(self.environ)
+                else:
+                    self._engine = open_database(self.environ)
             except DatabaseError as exc:
                 raise Failure(str(exc)) from None
         return self._engine

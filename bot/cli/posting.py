@@ -116,6 +116,7 @@ def run(app: App, once: bool, dry_run: bool, log_format: str, verbose: bool, sta
         raise BadInput("--standby is for the daemon; --once runs only when nothing else posts")
     config = timetable_config(app.settings)
     configure_logging(log_format, verbose)
+    app.migrate_apart = not once
     try:
         result = run_posting(
             app.engine,
