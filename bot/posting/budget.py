@@ -6,7 +6,8 @@ spent (the ledger) and to what posts already in flight will be billed for their 
 so it is reserved once and never counted twice). Over the budget, the post is held: it stays
 `queued` with the budget message and waits until the next UTC month starts (its retry time),
 so the daemon does not ask again at every poll and `schedule` shows when it goes. Bluesky and
-Mastodon are not held: their posts are their own.
+Mastodon are not held: their posts are their own. A budget raised (or removed) mid-month frees
+them when the poster starts (`release_holds`): the user should not wait for the month to turn.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.posting.x_costs import XCostPolicy, alt_texts
 from bot.store.engine import session_scope
 from bot.store.ledger import CREATES, month_spent
 from bot.store.models import Entry, Post, PostStatus, XLedger
-from bot.store.money import budget_message, dollars, month_bounds
+from bot.store.money import BUDGET_REACHED, budget_message, dollars, month_bounds
 from bot.store.post_state import sum_up_entry
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("paperbot")
 
-__all__ = ["BudgetGate", "can_spend_now", "check_x_budget"]
+__all__ = ["BudgetGate", "can_spend_now", "check_x_budget", "release_holds"]
 
 
 def in_flight(session: Session, prices: XPrices, *, besides: int | None) -> int:
@@ -92,6 +93,41 @@ def can_spend_now(engine: Engine, policy: XCostPolicy, amount: int, now: datetim
     with session_scope(engine) as session:
         spent = month_spent(session, now) + in_flight(session, policy.prices, besides=None)
     return spent + amount <= policy.budget
+
+
+def release_holds(engine: Engine, policy: XCostPolicy | None, now: datetime) -> int:
+    """X posts held by the budget go back to their plan now, if the configured budget has room
+    for one more post (the cheapest) this month: the budget was raised or removed since they
+    were held. How many were released. Each is checked again at its claim, so one the month
+    still cannot pay for is only held again, never sent."""
+    from sqlmodel import col, select
+
+    if policy is None:
+        return 0
+    with session_scope(engine) as session:
+        if policy.budget is not None:
+            spent = month_spent(session, now) + in_flight(session, policy.prices, besides=None)
+            if spent + policy.prices.post > policy.budget:
+                return 0
+        held = session.exec(
+            select(Post).where(
+                Post.channel == "x",
+                Post.status == PostStatus.RETRYING.value,
+                col(Post.last_error).startswith(BUDGET_REACHED),
+                col(Post.next_attempt_at) > now,
+            )
+        ).all()
+        for post in held:
+            post.next_attempt_at = now
+            post.updated_at = now
+            session.add(post)
+            entry = session.get(Entry, post.entry_id)
+            if entry is not None:
+                session.flush()
+                sum_up_entry(session=session, entry=entry, now=now)
+    if held:
+        log.info("%d X post(s) held by the budget go now: the budget has room again", len(held))
+    return len(held)
 
 
 def check_x_budget(

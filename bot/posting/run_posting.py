@@ -54,6 +54,8 @@ def run_posting(
         if held is not None:
             lease.release(engine, held, now=now())
         raise
+    if held is not None:
+        release_budget_holds(engine, workers, now())
     if once and held is not None:
         return run_once(engine, workers, config, held, now)
     from bot.posting.daemon import Daemon
@@ -64,6 +66,16 @@ def run_posting(
     if settings.stage_minutes > 0:
         daemon.staging = staging_job(engine, workers, settings.stage_minutes, now)
     return daemon.run()
+
+
+def release_budget_holds(engine: Engine, workers: list[Worker], now: datetime) -> None:
+    """X posts held by `[x] monthly_budget` go now if the budget the poster starts with has room
+    for them (raised or removed since): config is read at start, so this is when it changes."""
+    from bot.posting.budget import release_holds
+
+    for worker in workers:
+        if worker.channel.name == "x":
+            release_holds(engine, worker.x_costs, now)
 
 
 def staging_job(

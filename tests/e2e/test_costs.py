@@ -229,6 +229,29 @@ def test_a_budget_for_two_linked_posts_holds_the_other_two_until_next_month(
     assert ledger_total(p.paperbot) == p.x.billed() == 800_000
 
 
+def test_a_budget_raised_mid_month_sends_the_held_posts_when_the_poster_starts(
+    platforms: Platforms,
+) -> None:
+    p = platforms
+    p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.40"))
+    ids = [p.add(n) for n in range(4)]
+    p.run_once()
+    assert sorted(per_channel(p)["x"].values()) == ["posted", "posted", "retrying", "retrying"]
+    # Room for one more linked post only: both are released, one goes, one is held again.
+    p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.60"))
+    p.step(60)
+    p.run_once()
+    on_x = per_channel(p)["x"]
+    assert sorted(on_x.values()) == ["posted", "posted", "posted", "retrying"]
+    assert len(p.x.posts) == 3 and p.x.billed() == 600_000
+    # No budget at all: the last one goes too, still this month.
+    p.paperbot.write_config(ALL_CONFIG.format(x=""))
+    p.step(60)
+    p.run_once()
+    assert [per_channel(p)["x"][i] for i in ids] == ["posted"] * 4
+    assert len(p.x.posts) == 4 and ledger_total(p.paperbot) == p.x.billed() == 800_000
+
+
 # -- the arXiv-id citation ----------------------------------------------------------------------
 
 
