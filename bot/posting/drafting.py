@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.channels.base import Channel, KeyedChannel, MediaItem, Publication
+from bot.channels.base import Channel, KeyedChannel, LinkCard, MediaItem, Publication
 from bot.store.queue import DRY_RUN_CHANNEL
 
 if TYPE_CHECKING:
@@ -71,14 +71,22 @@ def change_since(
 
 
 def publication_of(
-    draft: ChannelDraft, policy: ImagePolicy, base_dir: Path, *, fetch: bool
+    draft: ChannelDraft,
+    policy: ImagePolicy,
+    base_dir: Path,
+    *,
+    fetch: bool,
+    card: LinkCard | None = None,
 ) -> Publication:
-    """What to send: the text, its images loaded and checked, and (Bluesky) a link card.
-    ``fetch`` False (dry runs) loads nothing. Raises ImageError (a ValueError)."""
+    """What to send: the text, its images loaded and checked, and (Bluesky) a link card:
+    ``card`` if it was fetched ahead, else made now. ``fetch`` False (dry runs) loads nothing.
+    Raises ImageError (a ValueError)."""
     from bot.posting.cards import link_card
 
     media = load_media(draft, policy, base_dir) if fetch else ()
-    return Publication(draft.composed, media, link_card(draft, policy, fetch=fetch))
+    if card is None:
+        card = link_card(draft, policy, fetch=fetch)
+    return Publication(draft.composed, media, card)
 
 
 def compose_entry(

@@ -128,7 +128,8 @@ class Worker:
         if blocked is not None:
             return blocked
         draft, composed = draft_entry(self, entry_id)
-        staged = self.shelf.take(entry_id, draft, now) if self.shelf is not None else None
+        ready = self.shelf.take(entry_id, draft, now) if self.shelf is not None else None
+        staged, card = (ready.media, ready.card) if ready is not None else (None, None)
         paid = staged is not None  # the alt texts were billed when staged
         held = check_x_budget(
             self.engine, self.x_costs, self.channel.name, entry_id, draft, now, paid
@@ -136,8 +137,9 @@ class Worker:
         if held is not None:  # the month's X budget cannot pay for it: it waits, queued
             return self._emit(Outcome(entry_id, "held", held))
         fetch = self.load_images and not self.dry_run and staged is None
+        load = partial(publication_of, draft, self.image_policy, self.image_base_dir)
         try:
-            publication = publication_of(draft, self.image_policy, self.image_base_dir, fetch=fetch)
+            publication = load(fetch=fetch, card=card)
             publication = replace(publication, staged=staged) if staged else publication
         except ValueError as exc:  # ImageError: missing file, too large, refused host, timeout
             return self._image_failed(entry_id, draft.composed, now, exc)
@@ -217,14 +219,8 @@ class Worker:
         now: datetime,
     ) -> Outcome:
         post_id, attempt_id, key = claimed
-        log.info(
-            "posting entry %s on %s (%d/%d %s)",
-            entry_id,
-            self.channel.name,
-            draft.length,
-            draft.limit,
-            draft.unit,
-        )
+        sizes = (draft.length, draft.limit, draft.unit)
+        log.info("posting entry %s on %s (%d/%d %s)", entry_id, self.channel.name, *sizes)
         try:
             with billing_to(self.engine, self.channel, post_id, now):
                 load = partial(publication_of, draft, self.image_policy, self.image_base_dir)

@@ -1,4 +1,5 @@
-"""The daemon's staging job: upload each post's figures a few minutes before its slot.
+"""The daemon's staging job: upload each post's figures a few minutes before its slot (or,
+for a Bluesky post without figures, fetch its link card's thumbnail).
 
 One job per channel that can stage media (bot/channels/staging.py), every few seconds
 (bot/posting/daemon.py). For the channel's planned entries due within ``lead`` (`[daemon]

@@ -24,7 +24,9 @@ from bot.posting.staged import MediaShelf, stage_entry
 from bot.posting.staging_job import StagingJob
 from bot.schedule.timetable import Assignment
 from tests.conftest import Paperbot
+from tests.e2e.test_pipeline_bluesky_cards import _png
 from tests.e2e.test_pipeline_channels import ALL, Platforms, assert_once_per_channel, platforms_for
+from tests.fakes.http_server import FakeHTTPServer
 
 
 @pytest.fixture
@@ -133,6 +135,46 @@ def test_expired_staging_and_an_edit_since_staging_upload_at_the_slot(
     assert uploads(p) == {name: before[name] + 1 + (name == "bluesky") for name in ALL}
     assert_once_per_channel(p, [kept, edited], ALL)
     assert all("A better sentence" in status.text for status in p.mastodon.statuses[1:])
+
+
+PAGE = (
+    '<html><head><meta property="og:title" content="A post">'
+    '<meta property="og:image" content="/img/preview.png"></head><body>hi</body></html>'
+)
+
+
+def test_a_bluesky_link_cards_thumbnail_is_fetched_ahead_and_again_after_an_edit(
+    platforms: Platforms, workers: list[Worker]
+) -> None:
+    p = platforms
+    with FakeHTTPServer() as site:
+        site.route("/blog/a", (200, {"Content-Type": "text/html"}, PAGE.encode()))
+        site.route("/blog/b", (200, {"Content-Type": "text/html"}, PAGE.encode()))
+        site.route("/img/preview.png", (200, {"Content-Type": "image/png"}, _png(120, 63)))
+        at = (p.now + timedelta(minutes=4)).isoformat()
+        kept, edited = (
+            int(p.cli("add", site.url(f"/blog/{name}"), "--no-fetch", "--title", f"Post {name}",
+                      "--comment", "A finding worth a card.", "--at", at)[1])
+            for name in ("a", "b")
+        )  # fmt: skip
+        for worker in workers:
+            assert stage_entry(worker, kept, p.now) == 0
+            assert stage_entry(worker, edited, p.now) == 0
+        # Only Bluesky builds its own cards: each page and its image, once each.
+        assert sorted(site.paths()) == ["/blog/a", "/blog/b"] + ["/img/preview.png"] * 2
+        site.clear()
+        p.step(1)
+        p.cli("edit", str(edited), "--title", "Post b, retitled")
+        p.step(240)
+        assert post_all(workers, kept, p.now) == dict.fromkeys(ALL, "posted")
+        assert site.paths() == []  # at the slot, only the post (and its small thumbnail blob)
+        assert post_all(workers, edited, p.now) == dict.fromkeys(ALL, "posted")
+        assert site.paths() == ["/blog/b", "/img/preview.png"]  # the card changed: made anew
+    assert_once_per_channel(p, [kept, edited], ALL)
+    cards = [record.value["embed"]["external"] for record in p.bluesky.records]
+    assert [card["title"] for card in cards] == ["Post a", "Post b, retitled"]
+    assert all(card["thumb"]["mimeType"] == "image/png" for card in cards)
+    assert uploads(p) == {"x": 0, "bluesky": 2, "mastodon": 0}
 
 
 def plan_of(entry_id: int, when: datetime) -> list[Assignment]:
