@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,6 @@ engine = open_database_apart({"PAPERBOT_DATABASE_URL": sys.argv[1]})
 print(json.dumps({"revision": current_revision(engine),
                   "alembic": sorted(m for m in sys.modules if m.split(".")[0] == "alembic")}))
 """
-
-
-@pytest.fixture
-def empty_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database with no tables at all on the store under test."""
-    if store == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.db'}"
-        return
-    databases = request.getfixturevalue("pg_databases")
-    url = databases.create(migrated=False)
-    yield url
-    databases.drop(url)
 
 
 def test_a_new_database_is_migrated_by_a_child_and_alembic_stays_out(empty_url: str) -> None:

@@ -3,7 +3,6 @@ from empty and from every older revision, and the fast-path revision is right.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +21,6 @@ from bot.store.engine import (
     make_engine,
     open_database,
 )
-
-
-@pytest.fixture
-def empty_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database with no tables at all on the store under test."""
-    if store == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.db'}"
-        return
-    databases = request.getfixturevalue("pg_databases")
-    url = databases.create(migrated=False)
-    yield url
-    databases.drop(url)
 
 
 def schema_diff(engine: Any) -> list[Any]:
