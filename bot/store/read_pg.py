@@ -22,14 +22,14 @@ from bot.store.read_pg_more import PgMoreReads
 from bot.store.read_records import (
     TIME_COLUMNS,
     AttemptRecord,
-    ChannelRecord,
-    DaemonRecord,
     EngagementRecord,
     EntryRecord,
     HistoryFilter,
     PostRecord,
     field_names,
 )
+from bot.store.read_shared import SharedReads
+from bot.store.read_shared import columns as _columns
 
 if TYPE_CHECKING:
     import psycopg
@@ -99,15 +99,11 @@ def open_pg_reader(environ: Mapping[str, str]) -> PgReader | None:
     return PgReader(connection)
 
 
-def _columns(record_type: type, table: str) -> str:
-    return ", ".join(f"{table}.{name}" for name in field_names(record_type))
-
-
 # The timestamptz columns any query here returns (JSON gives them as ISO 8601 text).
 _TIMES = TIME_COLUMNS | {"retry_at", "e_at", "e_next_attempt_at", "e_created_at", "e_updated_at"}
 
 
-class PgReader(PgMoreReads):
+class PgReader(PgMoreReads, SharedReads):
     """`bot.store.reader.Reader` on one libpq connection, inside one read-only snapshot."""
 
     def __init__(self, connection: PqConnection) -> None:
@@ -207,34 +203,6 @@ class PgReader(PgMoreReads):
         return [
             (PostRecord(*row[:split]), EntryRecord(*row[split:])) for row in self._rows(sql, params)
         ]
-
-    def count_by_status(self) -> dict[str, int]:
-        sql = "SELECT status, count(*) FROM entry GROUP BY status"
-        return {status: count for status, count in self._rows(sql)}
-
-    def channel_states(self) -> list[ChannelRecord]:
-        sql = f"SELECT {_columns(ChannelRecord, 'channel_state')} FROM channel_state"
-        return self._records(ChannelRecord, sql)
-
-    def daemon_state(self) -> DaemonRecord | None:
-        sql = f"SELECT {_columns(DaemonRecord, 'daemon_state')} FROM daemon_state WHERE id = 1"
-        found = self._records(DaemonRecord, sql)
-        return found[0] if found else None
-
-    def last_failed_entry(self) -> EntryRecord | None:
-        sql = (
-            f"SELECT {_columns(EntryRecord, 'entry')} FROM entry WHERE last_error IS NOT NULL "
-            "ORDER BY updated_at DESC, id DESC LIMIT 1"
-        )
-        found = self._records(EntryRecord, sql)
-        return found[0] if found else None
-
-    def undecided_posts(self) -> list[PostRecord]:
-        sql = (
-            f"SELECT {_columns(PostRecord, 'post')} FROM post WHERE status = 'posting'"
-            " AND decision_needed_at IS NOT NULL ORDER BY entry_id, id"
-        )
-        return self._records(PostRecord, sql)
 
     def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:
         sql = (

@@ -24,14 +24,14 @@ from bot.store.read_records import (
     DRY_RUN_CHANNEL,
     TIME_COLUMNS,
     AttemptRecord,
-    ChannelRecord,
-    DaemonRecord,
     EngagementRecord,
     EntryRecord,
     HistoryFilter,
     PostRecord,
     field_names,
 )
+from bot.store.read_shared import SharedReads
+from bot.store.read_shared import columns as _columns
 
 if TYPE_CHECKING:
     from bot.store.entry_json import Heads
@@ -81,10 +81,6 @@ def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _columns(record_type: type, table: str) -> str:
-    return ", ".join(f"{table}.{name}" for name in field_names(record_type))
-
-
 def _converters(names: Sequence[str]) -> list[tuple[int, Any]]:
     converters: list[tuple[int, Any]] = []
     for index, name in enumerate(names):
@@ -95,7 +91,7 @@ def _converters(names: Sequence[str]) -> list[tuple[int, Any]]:
     return converters
 
 
-class SqliteReader(LedgerReads):
+class SqliteReader(LedgerReads, SharedReads):
     """`bot.store.reader.Reader` on one read-only connection, inside one read transaction."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
@@ -114,6 +110,9 @@ class SqliteReader(LedgerReads):
         from bot.store.entry_json import sqlite_heads
 
         return sqlite_heads(self._db, week, statuses, _time)
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self._db.execute(sql, params))
 
     def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
         names = field_names(record_type)
@@ -199,27 +198,6 @@ class SqliteReader(LedgerReads):
         entries = self.entries_by_id(sorted({p.entry_id for p in posts.values()}))
         return [(posts[i], entries[posts[i].entry_id]) for i in post_ids]
 
-    def count_by_status(self) -> dict[str, int]:
-        sql = "SELECT status, count(*) FROM entry GROUP BY status"
-        return {status: count for status, count in self._db.execute(sql)}
-
-    def channel_states(self) -> list[ChannelRecord]:
-        sql = f"SELECT {_columns(ChannelRecord, 'channel_state')} FROM channel_state"
-        return self._records(ChannelRecord, sql)
-
-    def daemon_state(self) -> DaemonRecord | None:
-        sql = f"SELECT {_columns(DaemonRecord, 'daemon_state')} FROM daemon_state WHERE id = 1"
-        found = self._records(DaemonRecord, sql)
-        return found[0] if found else None
-
-    def last_failed_entry(self) -> EntryRecord | None:
-        sql = (
-            f"SELECT {_columns(EntryRecord, 'entry')} FROM entry WHERE last_error IS NOT NULL "
-            "ORDER BY updated_at DESC, id DESC LIMIT 1"
-        )
-        found = self._records(EntryRecord, sql)
-        return found[0] if found else None
-
     def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
         # bot/posting/planning.py's keep_for_plan in SQL: one indexed query per week (a
         # 100,000-entry queue holds a few dozen weeks), plus the entries with `at` or a retry.
@@ -274,13 +252,6 @@ class SqliteReader(LedgerReads):
             PlanEntry(id=i, position=p, week=w, at=_time(a), next_attempt_at=_time(n))
             for i, p, w, a, n in (rows[key] for key in sorted(rows))
         ]
-
-    def undecided_posts(self) -> list[PostRecord]:
-        sql = (
-            f"SELECT {_columns(PostRecord, 'post')} FROM post WHERE status = 'posting'"
-            " AND decision_needed_at IS NOT NULL ORDER BY entry_id, id"
-        )
-        return self._records(PostRecord, sql)
 
     def recent_post_times(self, channel: str, since: datetime) -> list[datetime]:
         sql = (
