@@ -71,17 +71,6 @@ class StagingJob:
                     args=[worker, plans, paused, stop.is_set],
                 )
 
-    def run(
-        self,
-        workers: Sequence[Worker],
-        plans: Mapping[str, Sequence[Assignment]],
-        paused: Mapping[str, datetime | None],
-        should_stop: Callable[[], bool],
-    ) -> None:
-        """One look over every channel, one after another (tests, `run_channel` each)."""
-        for worker in workers:
-            self.run_channel(worker, plans, paused, should_stop)
-
     def run_channel(
         self,
         worker: Worker,
