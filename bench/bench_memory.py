@@ -40,7 +40,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_daemon import start_daemon  # noqa: E402  (needs ROOT on sys.path)
-from bench.platform_env import PASSWORD, TOKEN, platform_env  # noqa: E402  (needs ROOT)
+from bench.platform_env import (  # noqa: E402  (needs ROOT)
+    DAEMON_CONFIG,
+    PASSWORD,
+    TOKEN,
+    platform_env,
+)
 
 MB = 1024 * 1024
 TARGET_MB = 70.0
@@ -48,16 +53,7 @@ TARGET_MB = 70.0
 # 2 cores: 86.4 MB after start-up; 123.4, 123.9 and 124.0 MB after 150 posts (median).
 BASELINE_START_MB = 86.4
 BASELINE_AFTER_MB = 123.9
-CONFIG = """\
-timezone = "UTC"
-
-[channels]
-post_to = ["x", "bluesky", "mastodon"]
-
-[schedule]
-slots = ["cron: 0 3 1 1 *"]
-jitter_minutes = 0
-"""
+CONFIG = DAEMON_CONFIG
 
 
 # The libraries the brief names for the daemon's work, each imported as the daemon imports it.

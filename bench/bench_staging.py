@@ -36,18 +36,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_daemon import start_daemon  # noqa: E402  (needs ROOT on sys.path)
-from bench.platform_env import PASSWORD, TOKEN, platform_env  # noqa: E402  (needs ROOT)
+from bench.platform_env import (  # noqa: E402  (needs ROOT)
+    DAEMON_CONFIG,
+    PASSWORD,
+    TOKEN,
+    platform_env,
+)
 
-CONFIG = """\
-timezone = "UTC"
-
-[channels]
-post_to = ["x", "bluesky", "mastodon"]
-
-[schedule]
-slots = ["cron: 0 3 1 1 *"]
-jitter_minutes = 0
-
+CONFIG = (
+    DAEMON_CONFIG
+    + """
 [engagement]
 at = []
 
@@ -55,6 +53,7 @@ at = []
 poll_seconds = 1
 stage_minutes = {stage_minutes}
 """
+)
 CHANNELS = ("x", "bluesky", "mastodon")
 NUMBER = re.compile(r"example\.org/bench/(\d+)")
 

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+# The daemon on all three channels, with no slot of its own (entries come with `at`).
+DAEMON_CONFIG = """\
+timezone = "UTC"
+
+[channels]
+post_to = ["x", "bluesky", "mastodon"]
+
+[schedule]
+slots = ["cron: 0 3 1 1 *"]
+jitter_minutes = 0
+"""
+
 PASSWORD = "bench-app-password"  # the fake PDS's app password
 TOKEN = "bench-mastodon-token"  # the fake Mastodon's access token
 
