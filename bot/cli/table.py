@@ -49,17 +49,23 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
         and width - len(headers) - 1 >= 3 * len(headers)  # every column keeps a character
     ):
         styled = console.is_terminal and console.color_system is not None
-        write = console.file.write
-        lines = []
-        for line in table_lines(headers, rows, width, styled=styled):
-            lines.append(line)
-            if len(lines) == _CHUNK:
-                write("\n".join(lines) + "\n")
-                lines = []
-        write("".join(line + "\n" for line in lines))
-        console.file.flush()
+        try:
+            _write(console.file, table_lines(headers, rows, width, styled=styled))
+        except BrokenPipeError:  # `| head`: what rich does, exit 1 without a word
+            console.on_broken_pipe()
         return
     console.print(rich_table(headers, rows))
+
+
+def _write(file: Any, lines: Iterator[str]) -> None:
+    chunk = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == _CHUNK:
+            file.write("\n".join(chunk) + "\n")
+            chunk = []
+    file.write("".join(line + "\n" for line in chunk))
+    file.flush()
 
 
 def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Any:
