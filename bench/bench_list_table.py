@@ -1,6 +1,6 @@
 """`paperbot list --week W` as a table (not --json), on a week of ~2,000 and of ~20,000 entries.
 
-The human table is what people type most; rich's Table laid it out at ~1.5 ms a row. Each size
+The human table is what people type most; rich's Table laid it out at ~1 ms a row. Each size
 gets a SQLite file of its own (bench_cli.fill, every entry in one week, 500 of them posted with
 a link), and the command runs as a fresh process into a pipe and into a pseudo-terminal (what a
 person sees: styles on), at 80 and 120 columns (COLUMNS), interleaved. Medians are reported, with

@@ -7,8 +7,8 @@ console, words wrapped and longer words folded, cells padded to the row's height
 aligned to the bottom). They are applied here once, with rich's own cell widths and line
 division, and every row becomes lines of text written in chunks. rich's Console still decides
 what it decides (width, terminal or pipe, styles), and draws the table itself where this path
-does not apply: a stdout that is not UTF-8, or a console too narrow for the
-columns. tests/cli/test_table.py compares both paths character for character.
+does not apply: a stdout that is not UTF-8, a console too narrow for the columns.
+tests/cli/test_table.py compares both paths character for character.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def _collapse(widths: list[int], room: int) -> list[int]:
 
 
 def _parse(cell: Cell, styled: bool) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """(plain text without the control codes rich drops, dim spans as character ranges)."""
+    """(plain text without control characters, dim spans as character ranges; none unstyled)."""
     if isinstance(cell, str):
         return cell.translate(_CONTROL), ()
     if not styled:

@@ -9,11 +9,20 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.conftest import REPO, Paperbot
 
-PIPE = {"FORCE_COLOR": "", "TTY_COMPATIBLE": "", "NO_COLOR": ""}  # as when stdout is a pipe
-TERMINAL = {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "", "NO_COLOR": ""}  # rich's own switch
+PIPE: dict[str, str] = {}  # CliRunner's stdout is not a terminal
+TERMINAL = {"FORCE_COLOR": "1"}  # rich's switch for "a terminal"
 ERROR = "HTTP 403: You are not permitted to perform this action, duplicate content found here"
+
+
+@pytest.fixture(autouse=True)
+def _console_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the switches rich reads from the environment, whatever the shell set."""
+    for name in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TERM"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _queue(paperbot: Paperbot) -> None:
