@@ -158,6 +158,12 @@ def _cell_lines(
     for paragraph in plain.split("\n"):
         if fits or _cell_len(paragraph) <= size:
             pieces = [(start, start + len(paragraph))]
+        elif paragraph.isascii() and paragraph.isprintable() and " " not in paragraph:
+            # One long word (a URL): divide_line folds it every `size` characters.
+            pieces = [
+                (start + at, start + min(at + size, len(paragraph)))
+                for at in range(0, len(paragraph), size)
+            ]
         else:
             offsets = [0, *divide_line(paragraph, size, fold=True), len(paragraph)]
             pieces = []
