@@ -36,8 +36,9 @@ WEEK = "2026-W10"
 POSTED = 500  # entries with a post and an attempt (spread over all weeks)
 
 
-def fill(url: str, count: int) -> int:
-    """The database; returns the id of an entry of WEEK that is still queued."""
+def fill(url: str, count: int, weeks: int = 52) -> int:
+    """The database, its entries spread over the first `weeks` weeks of 2026; returns the id
+    of an entry of WEEK that is still queued (0 when WEEK has none)."""
     from sqlalchemy import insert
 
     from bot.store.engine import open_database
@@ -55,7 +56,7 @@ def fill(url: str, count: int) -> int:
             "images": [],
             "authors": "",
             "abstract": "",
-            "week": f"2026-W{1 + i % 52:02d}",
+            "week": f"2026-W{1 + i % weeks:02d}",
             "position": i + 1,
             "status": "posted" if i < POSTED else "queued",
             "attempts": 1 if i < POSTED else 0,
@@ -95,7 +96,8 @@ def fill(url: str, count: int) -> int:
             connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return next(
-        i + 1 for i, row in enumerate(rows) if row["week"] == WEEK and row["status"] == "queued"
+        (i + 1 for i, row in enumerate(rows) if row["week"] == WEEK and row["status"] == "queued"),
+        0,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bot.cli.context import App, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, emit_json, pass_app, translate_errors
 
 HISTORY_STATUSES = ("posted", "failed", "retrying", "posting")
 # The newest engagement snapshot, flattened for CSV (empty where never read).
@@ -102,25 +102,21 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
 
 
 def _print(items: list[dict[str, Any]]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    from bot.cli.table import print_table
 
     if not items:
         click.echo("Nothing posted yet.")
         return
-    table = Table()
-    for column in ("entry", "week", "channel", "status", "when", "attempts", "link / error"):
-        table.add_column(column, overflow="fold")
-    for item in items:
-        when = (item["posted_at"] or item["updated_at"] or "")[:16].replace("T", " ")
-        link = item["remote_url"] or escape(item["last_error"] or "")
-        table.add_row(
+    rows = [
+        [
             str(item["entry_id"]),
             item["week"],
             item["channel"],
             item["status"],
-            when,
+            (item["posted_at"] or item["updated_at"] or "")[:16].replace("T", " "),
             str(len(item["attempts"])),
-            link,
-        )
-    console().print(table)
+            item["remote_url"] or item["last_error"] or "",
+        ]
+        for item in items
+    ]
+    print_table(("entry", "week", "channel", "status", "when", "attempts", "link / error"), rows)

@@ -12,6 +12,7 @@ from bot.cli.context import App, console, emit_json, pass_app, translate_errors
 from bot.cli.entries import STATUSES
 
 if TYPE_CHECKING:
+    from bot.cli.table import Cell
     from bot.store.read_records import EntryRecord, PostRecord
 
 
@@ -52,49 +53,46 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
 def _print_entries(
     app: App, entries: Sequence[EntryRecord], posts: dict[int, list[PostRecord]]
 ) -> None:
-    from rich.table import Table
+    from bot.cli.table import print_table
 
     if not entries:
         click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
         return
-    table = Table(show_lines=False)
-    for column in ("id", "week", "status", "kind", "at", "title / url", "channels"):
-        table.add_column(column, overflow="fold")
+    rows: list[list[Cell]] = []
     for entry in entries:
         at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
-        label = entry.title or entry.url
-        if entry.title:
-            label += f"\n[dim]{entry.url}[/dim]"
-        status = entry.status
+        label: Cell = ((entry.title, False), ("\n", False), (entry.url, True))
+        status: Cell = entry.status
         if entry.last_error and entry.status in ("queued", "failed"):
-            status += f"\n[dim]{entry.last_error[:60]}[/dim]"
-        table.add_row(
-            str(entry.id),
-            entry.week,
-            status,
-            entry.kind,
-            at,
-            label,
-            _channel_cells(entry, posts.get(entry.id, [])),
+            status = ((entry.status, False), ("\n", False), (entry.last_error[:60], True))
+        rows.append(
+            [
+                str(entry.id),
+                entry.week,
+                status,
+                entry.kind,
+                at,
+                label if entry.title else entry.url,
+                _channel_cells(entry, posts.get(entry.id, [])),
+            ]
         )
-    console().print(table)
+    print_table(("id", "week", "status", "kind", "at", "title / url", "channels"), rows)
 
 
 _MARKS = {"posted": "✓", "failed": "✗", "posting": "…"}
 
 
-def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> str:
+def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> Cell:
     """Each targeted channel with its post's state and link (`x ✓ https://...`)."""
-    from rich.markup import escape
-
     by_channel = {post.channel: post for post in posts}
-    lines = []
+    fragments: list[tuple[str, bool]] = []
     for name in entry.channels:
         post = by_channel.get(name)
         mark = _MARKS.get(post.status, "·") if post is not None else "·"
-        link = f" [dim]{escape(post.remote_url)}[/dim]" if post and post.remote_url else ""
-        lines.append(f"{name} {mark}{link}")
-    return "\n".join(lines)
+        fragments.append((f"\n{name} {mark}" if fragments else f"{name} {mark}", False))
+        if post and post.remote_url:
+            fragments += [(" ", False), (post.remote_url, True)]
+    return tuple(fragments)
 
 
 @click.command()

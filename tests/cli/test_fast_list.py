@@ -69,7 +69,7 @@ def test_only_the_forms_click_accepts_alike_are_taken() -> None:
         ("posted",),
     )
     for argv in (
-        ["list"],  # a table: rich's
+        ["list"],  # a table: click's command (bot/cli/table.py)
         ["show", "1", "--json"],
         ["list", "--json", "--help"],
         ["list", "--week", "2026-W01", "--week", "2026-W02", "--json"],
