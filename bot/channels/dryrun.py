@@ -7,6 +7,7 @@ the text so the same composed post always gets the same id (handy when comparing
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.channels.base import Publication, Published, RemotePost
@@ -17,11 +18,13 @@ DRY_RUN_NAME = "dry-run"
 
 
 class DryRunChannel:
-    """Records what would have been published; ``publications`` keeps them in order."""
+    """Records what would have been published; ``publications`` keeps them in order.
+    ``clock`` stamps each publication (the CLI's clock, which PAPERBOT_NOW pins)."""
 
     name = DRY_RUN_NAME
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
         self.publications: list[Publication] = []
         self._published: list[tuple[Published, str]] = []
 
@@ -31,7 +34,7 @@ class DryRunChannel:
             remote_id=remote_id,
             remote_url=f"dry-run://{remote_id}",
             media_ids=tuple(f"{remote_id}-media-{i}" for i in range(len(publication.media))),
-            posted_at=datetime.now(UTC),
+            posted_at=self._clock(),
         )
         self.publications.append(publication)
         self._published.append((published, publication.text))

@@ -19,7 +19,7 @@ def build_channel(app: App, *, dry_run: bool) -> tuple[Channel, str | None]:
     if dry_run:
         from bot.channels.dryrun import DryRunChannel
 
-        return DryRunChannel(), None
+        return DryRunChannel(clock=app.now), None
     secrets = app.secrets()
     if secrets is None:
         raise BadInput(

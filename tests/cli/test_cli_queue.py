@@ -359,3 +359,12 @@ def test_post_on_an_entry_the_daemon_is_posting_says_so(paperbot: Paperbot) -> N
     assert paperbot.dump() == before
     held.lock.release()
     engine.dispose()
+
+
+def test_a_dry_run_post_is_stamped_by_the_pinned_clock(paperbot: Paperbot) -> None:
+    entry_id = add(paperbot, "https://example.org/dry", "--comment", "A rehearsal.")
+    pinned = "2026-11-30T09:00:00+00:00"
+    result = paperbot("post", str(entry_id), "--dry-run", PAPERBOT_NOW=pinned)
+    assert result.exit_code == 0, result.stderr
+    [post] = paperbot.json("show", str(entry_id), "--json")["posts"]
+    assert (post["channel"], post["posted_at"]) == ("dry-run", pinned)
