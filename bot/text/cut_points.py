@@ -8,7 +8,7 @@ each again was most of what shortening cost. Here a stretch of ASCII between lin
 whole: each of its characters is an atom of weight 1, so its cuts are ranges, and only its
 whitespace needs looking at (no emoji, no CJK, clause marks only before whitespace). In other
 stretches, where nearly every boundary of CJK prose is a word boundary, each atom's two
-characters are looked up in one table (``_CLASS``) inside list comprehensions, instead of a
+characters are looked up in one table (``classes``) inside list comprehensions, instead of a
 loop of tests. The result is exactly ``_cuts(text, atoms(text))`` (tests/text/test_textlen.py
 compares the two).
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate, compress, repeat
 
 from bot.text import twitter_text as textlen
@@ -25,7 +25,7 @@ from bot.text.characters import CJK_RANGES
 from bot.text.clusters import clusters
 from bot.text.url_extract import extract_urls
 
-__all__ = ["CLASS", "Cut", "all_cuts"]
+__all__ = ["CJK", "MARK", "SPACE", "SPACED_MARK", "Cut", "all_cuts", "classes"]
 
 Cut = tuple[int, int, int]  # (position, weight of the text before it, end of the last link)
 
@@ -36,17 +36,28 @@ _TEXT, _EMOJI, _URL = textlen.TEXT, textlen.EMOJI, textlen.URL
 #: Per code point: SPACE (``str.isspace``), CJK (``characters.is_cjk``), MARK (ends a clause),
 #: SPACED_MARK (ends one before whitespace).
 SPACE, CJK, MARK, SPACED_MARK = 1, 2, 4, 8
-_table = bytearray(0x110000)
-for _first, _last in CJK_RANGES:
-    _table[_first : _last + 1] = bytes([CJK]) * (_last - _first + 1)
-for _space in _SPACE.finditer("".join(map(chr, range(0x3001)))):  # (none beyond U+3000)
-    _table[_space.start()] |= SPACE
-for _mark in _CLAUSE_MARKS:
-    _table[ord(_mark)] |= MARK
-for _mark in _ASCII_CLAUSE_MARKS:
-    _table[ord(_mark)] |= SPACED_MARK
-CLASS = bytes(_table)
-del _table
+# Where the code points that ``str.isspace`` takes lie (a test checks the table covers all).
+_SPACE_BLOCKS = ((0, 0x100), (0x1680, 0x1681), (0x2000, 0x2060), (0x3000, 0x3001))
+
+
+@cache
+def classes() -> bytes:
+    """The class of every code point, indexed by code point (built when first needed: a
+    megabyte, which only shortening uses)."""
+    table = bytearray(0x110000)
+    for first, last in CJK_RANGES:
+        table[first : last + 1] = bytes([CJK]) * (last - first + 1)
+    for first, end in _SPACE_BLOCKS:
+        for code in range(first, end):
+            if chr(code).isspace():
+                table[code] |= SPACE
+    for mark in _CLAUSE_MARKS:
+        table[ord(mark)] |= MARK
+    for mark in _ASCII_CLAUSE_MARKS:
+        table[ord(mark)] |= SPACED_MARK
+    return bytes(table)
+
+
 _AFTER_MASK = bytes([SPACE | CJK])  # a word boundary before these
 _BEFORE_MASK = bytes([CJK | MARK])  # ... and after these
 _MARK_MASK, _SPACED_MASK = bytes([MARK]), bytes([SPACED_MARK])
@@ -152,7 +163,7 @@ def _ascii_cuts(
             clause_cuts.append(cut)
     total += count
     if following_kind is not None:
-        following = CLASS[ord(text[end])]
+        following = classes()[ord(text[end])]
         if following & SPACE:
             word_cuts.append(cut := (end, total, floor))
             if text[end - 1] in _ASCII_CLAUSE_MARKS:
@@ -170,8 +181,8 @@ def _link_cut(
     cut = (end, total, floor)
     every_cut.append(cut)
     if (
-        CLASS[ord(text[end])] & (SPACE | CJK)
-        or CLASS[ord(text[end - 1])] & CJK
+        classes()[ord(text[end])] & (SPACE | CJK)
+        or classes()[ord(text[end - 1])] & CJK
         or following_kind == _EMOJI
     ):
         word_cuts.append(cut)
@@ -197,7 +208,7 @@ def _gap_cuts(
         word_cuts.extend(compress(here, words))
         clause_cuts.extend(compress(here, clauses))
         return totals[-1]
-    table = CLASS
+    table = classes()
     pairs = [(table[ord(text[end])], table[ord(text[end - 1])]) for end in ends]
     word_cuts.extend(
         [
@@ -229,9 +240,9 @@ def _single_flags(
     big integers, a byte per cut, whose bits give the answers for all cuts at once."""
     if not count:
         return bytearray(), bytearray()
-    classes = text[offset : offset + count + 1].translate(CLASS).encode("latin-1")
-    before = int.from_bytes(classes[:count], "little")
-    after = int.from_bytes(classes[1 : count + 1], "little")
+    codes = text[offset : offset + count + 1].translate(classes()).encode("latin-1")
+    before = int.from_bytes(codes[:count], "little")
+    after = int.from_bytes(codes[1 : count + 1], "little")
     words = bytearray(
         (
             (after & int.from_bytes(_AFTER_MASK * count, "little"))

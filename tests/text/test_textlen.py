@@ -272,8 +272,9 @@ def test_cuts_found_in_one_walk_are_those_of_the_atoms(text: str) -> None:
 
 
 def test_the_character_classes_of_the_cut_finder_are_those_of_the_rules() -> None:
-    """``cut_points.CLASS`` says, per code point, what ``str.isspace`` and ``is_cjk`` say and
+    """``cut_points.classes()`` says, per code point, what ``str.isspace`` and ``is_cjk`` say and
     which characters end a clause (``shorten.CLAUSE_MARKS``)."""
+    table = cut_points.classes()
     for code in range(0x110000):
         char = chr(code)
         expected = (cut_points.SPACE if char.isspace() else 0) | (
@@ -281,4 +282,4 @@ def test_the_character_classes_of_the_cut_finder_are_those_of_the_rules() -> Non
         )
         if char in CLAUSE_MARKS:
             expected |= cut_points.SPACED_MARK if char in ",;:" else cut_points.MARK
-        assert cut_points.CLASS[code] == expected, hex(code)
+        assert table[code] == expected, hex(code)
