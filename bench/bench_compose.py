@@ -112,7 +112,7 @@ def run(entries: list[ComposeInput], channels: tuple[str, ...]) -> tuple[float, 
 
 # Caches keyed by a settings value, a rule or one character: not what an entry brings.
 _NOT_TEXT = {"of", "_checked", "_settings_for", "_mastodon_rule", "_x_rule", "_template_lines"}
-_NOT_TEXT |= {"hashtag_line", "_emoji_cluster"}
+_NOT_TEXT |= {"hashtag_line", "_emoji_cluster", "_weighed", "classes"}
 
 
 def _text_caches() -> list[Callable[[], None]]:

@@ -9,6 +9,8 @@ here with the rules spelled out. Both are pure functions.
 from __future__ import annotations
 
 import re
+import string
+from functools import lru_cache
 
 from bot.text import url_extract, url_patterns
 from bot.text.characters import CLOSERS, OPENERS, Brackets, is_cjk, open_brackets
@@ -28,6 +30,7 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 _ABBREVIATIONS_BEFORE_NUMBER = frozenset(("no", "nos", "ch", "chap", "app", "alg", "def", "p"))
 _DOTTED_ABBREVIATION = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")  # U.S., Ph.D, a.k.a
+_ASCII_WORD_CHARS = frozenset(string.ascii_letters + string.digits)
 _ENUMERATOR = re.compile(r"\(?(?:[0-9]{1,3}|[ivxIVX]{1,4}|[A-Za-z])")  # "1." "iv." "(a." "A."
 
 
@@ -78,8 +81,13 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
     state = Brackets(text)
     urls: list[tuple[int, int]] = []
     scanned = 0  # the links of text[:scanned] are known
+    length = len(text)
     for run in _TERMINATOR_RUN.finditer(text):
         start, end = run.span()
+        if end < length and text[end] in _ASCII_WORD_CHARS and run.group().isascii():
+            # ".!?" glued to a letter or digit ("3.5x", "e.g", "arxiv.org") end nothing; the
+            # brackets state catches up at the next run (no closer follows this one).
+            continue
         state.advance(start)
         inside = bool(state.stack)
         state.advance(end)
@@ -113,6 +121,8 @@ def _ends_sentence(text: str, marks: str, start: int, after: int, *, inside: boo
         return not (inside and following and not following.isspace())
     if "…" in marks or ".." in marks:
         return False  # an ellipsis inside a sentence
+    if following and not following.isspace() and not is_cjk(following):
+        return False  # (before the abbreviations: the same answer, sooner)
     if marks == "." and (
         _is_abbreviation(text, start)
         or (start < 12 and _ENUMERATOR.fullmatch(text[:start].strip()))
@@ -146,3 +156,8 @@ def first_sentence(text: str) -> str:
         # An opener that never closes would swallow the whole paragraph: ignore brackets.
         end = _sentence_end(paragraph, brackets=False)
     return _join_lines(paragraph[:end] if end is not None else paragraph)
+
+
+#: ``first_sentence`` remembering the last few answers: an entry's comment gives the post's
+#: sentence (bot/text/entry_text.py) and, for Bluesky, its link card's (bot/text/link_card.py).
+first_sentence_kept = lru_cache(maxsize=8)(first_sentence)
