@@ -141,6 +141,13 @@ def _truncate_alt(alt: str, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+# The last images attached, for the next channel of the same entry (bot/text/per_channel.py
+# composes an entry for each in turn): (given, title, max_images, images, warnings, longest alt
+# text). Kept only when no alt text was cut; looked up by identity (the tuple is immutable).
+_Attached = tuple[tuple[ImageSpec, ...], str, int, tuple[ImageSpec, ...], tuple[str, ...], int]
+_last_attached: list[_Attached] = []
+
+
 def _images(
     entry: ComposeInput, settings: ComposeSettings, title: str, warnings: list[str]
 ) -> tuple[ImageSpec, ...]:
@@ -150,23 +157,41 @@ def _images(
     if not given:
         warnings.append("no image")
         return ()
+    for last in _last_attached[-1:]:
+        if (
+            last[0] is given
+            and last[1] == title
+            and last[2] == settings.max_images
+            and last[5] <= settings.alt_max
+        ):
+            warnings += last[4]
+            return last[3]
+    found: list[str] = []
     if len(given) > settings.max_images:
-        warnings.append(
+        found.append(
             f"images: {len(given)} given, only the first {settings.max_images} are attached"
         )
     images: list[ImageSpec] = []
+    longest = 0
+    cut = False
     for number, image in enumerate(given[: settings.max_images], start=1):
         alt = (nfc(image.alt).strip() if image.alt else "") or title
+        longest = max(longest, len(alt))
         if not alt:
-            warnings.append(f"image {number} has no alt text")
+            found.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
-            warnings.append(
+            found.append(
                 f"alt text of image {number} cut from {len(alt)} to {settings.alt_max} characters"
             )
             alt = _truncate_alt(alt, settings.alt_max)
+            cut = True
         same = alt == image.alt and type(image) is ImageSpec  # (frozen: shared, not copied)
         images.append(image if same else ImageSpec(source=image.source, alt=alt))
-    return tuple(images)
+    attached = tuple(images)
+    if not cut:
+        _last_attached[:] = [(given, title, settings.max_images, attached, tuple(found), longest)]
+    warnings += found
+    return attached
 
 
 @lru_cache(maxsize=8)
@@ -199,6 +224,21 @@ def compose(
     would (bot/text/glue.py). Raises TemplateError for unusable settings, ValueError without
     a link. ``rule`` is the platform's length rule: X's with ``settings.limit`` by default.
     """
+    return Draft(*compose_fields(entry, settings, rule))
+
+
+#: A ``Draft``'s fields, in order.
+DraftFields = tuple[str, int, int, tuple[ImageSpec, ...], tuple[str, ...], bool, str]
+
+
+def compose_fields(
+    entry: ComposeInput,
+    settings: ComposeSettings = ComposeSettings(),
+    rule: LengthRule | None = None,
+) -> DraftFields:
+    """``compose``'s draft as a tuple of its fields: for bot/text/per_channel.py, which makes
+    a draft of its own from them (building a ``Draft`` only to take it apart costs, for each
+    channel of each entry)."""
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or _x_rule(settings.limit)
@@ -227,15 +267,7 @@ def compose(
         text, length, spans = fitted.text, fitted.length, fitted.spans
     _check_fit(text, length, spans, url, meter, warnings)
     images = _images(entry, settings, title, warnings)
-    return Draft(
-        text=text,
-        weighted_length=length,
-        limit=meter.limit,
-        images=images,
-        warnings=tuple(warnings),
-        shortened=shortened,
-        sentence=chosen,
-    )
+    return text, length, meter.limit, images, tuple(warnings), shortened, chosen
 
 
 def _check_fit(
