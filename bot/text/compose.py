@@ -17,7 +17,7 @@ from bot.text import twitter_text as textlen
 from bot.text.characters import nfc
 from bot.text.clusters import clusters
 from bot.text.entry_text import prepare
-from bot.text.fitting import Meter, fit_post
+from bot.text.fitting import Meter, check_fit, fit_post
 from bot.text.glue import unglued_for
 from bot.text.length_rules import LengthRule, XRule
 from bot.text.shorten import ELLIPSIS
@@ -199,12 +199,27 @@ def _x_rule(limit: int) -> XRule:
     return XRule(limit)
 
 
+_Checked = tuple[Meter, frozenset[str], str]
+
+
 @lru_cache(maxsize=64)
-def _checked(settings: ComposeSettings, rule: LengthRule) -> tuple[Meter, frozenset[str], str]:
+def _checked(settings: ComposeSettings, rule: LengthRule) -> _Checked:
     """The settings validated for ``rule``: its meter, the template's placeholders and the
     hashtag line (one lookup per composition: hashing a settings value costs)."""
     validate_template(settings, rule)
     return Meter.of(rule), frozenset(fields(settings.template)), hashtag_line(settings.hashtags)
+
+
+# The last few settings and rules checked, looked up by identity (a settings value is hashed
+# field by field, and an entry is composed for each channel with the same few values).
+_recent_checks: tuple[tuple[ComposeSettings, LengthRule, _Checked], ...] = ()
+
+
+def _checked_recently(settings: ComposeSettings, rule: LengthRule) -> _Checked:
+    global _recent_checks
+    checked = _checked(settings, rule)
+    _recent_checks = (*_recent_checks[-7:], (settings, rule, checked))
+    return checked
 
 
 def compose(
@@ -242,7 +257,13 @@ def compose_fields(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or _x_rule(settings.limit)
-    meter, names, hashtags = _checked(settings, rule)
+    for known_settings, known_rule, known in _recent_checks:
+        if known_settings is settings and known_rule is rule:
+            checked = known
+            break
+    else:
+        checked = _checked_recently(settings, rule)
+    meter, names, hashtags = checked
     if not (url := entry.url.strip()):
         raise ValueError("an entry needs a link to be posted")
     has_title = "title" in names
@@ -265,22 +286,6 @@ def compose_fields(
             chosen, shown_title, render, meter, length, source=source, warnings=warnings
         )
         text, length, spans = fitted.text, fitted.length, fitted.spans
-    _check_fit(text, length, spans, url, meter, warnings)
+    check_fit(text, length, spans, url, meter, warnings)
     images = _images(entry, settings, title, warnings)
     return text, length, meter.limit, images, tuple(warnings), shortened, chosen
-
-
-def _check_fit(
-    text: str,
-    length: int,
-    spans: list[tuple[int, int]],
-    url: str,
-    meter: Meter,
-    warnings: list[str],
-) -> None:
-    """Warn when the final post is still too long, or its link would not be read as one."""
-    if length > meter.limit:
-        warnings.append(f"too long: {length} {meter.unit}, the limit is {meter.limit}")
-    found = [text[start:end] for start, end in spans]
-    if found.count(url) != 1:
-        warnings.append(f"{meter.who} will not read the link as a URL where the template puts it")

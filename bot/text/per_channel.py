@@ -100,7 +100,7 @@ def compose_for(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     if channel == "bluesky":
-        adjusted = _settings_for(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
+        adjusted = _adjusted(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
         draft = compose_fields(entry, adjusted, _BLUESKY_RULE)
         shown = render(draft[0])
         card = (  # images or a link card, never both
@@ -109,7 +109,7 @@ def compose_for(
         return _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets, card)
     if channel == "mastodon":
         rule = _mastodon_rule(mastodon_limit, mastodon_url_length)
-        adjusted = _settings_for(settings, mastodon_alt_max, mastodon_max_images)
+        adjusted = _adjusted(settings, mastodon_alt_max, mastodon_max_images)
         return _neutral(channel, compose_fields(entry, adjusted, rule), rule.unit)
     known = ", ".join(CHANNELS)
     raise UnknownChannel(f"unknown channel {channel!r}; known channels: {known}")
@@ -138,6 +138,21 @@ def _neutral(
         facets=facets,
         card=card,
     )
+
+
+# The last few settings adjusted, looked up by identity: hashing a settings value costs.
+_recent: tuple[tuple[ComposeSettings, int, int, ComposeSettings], ...] = ()
+
+
+def _adjusted(settings: ComposeSettings, alt_max: int, max_images: int) -> ComposeSettings:
+    """``_settings_for``, first among the last few settings adjusted."""
+    global _recent
+    for known, known_alt_max, known_max_images, adjusted in _recent:
+        if known is settings and known_alt_max == alt_max and known_max_images == max_images:
+            return adjusted
+    adjusted = _settings_for(settings, alt_max, max_images)
+    _recent = (*_recent[-7:], (settings, alt_max, max_images, adjusted))
+    return adjusted
 
 
 @lru_cache(maxsize=64)
