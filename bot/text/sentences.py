@@ -90,8 +90,7 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
             continue
         state.advance(start)
         inside = bool(state.stack)
-        state.advance(end)
-        after = end
+        after = end  # (the run holds no bracket: the state after it is the state before)
         while after < len(text) and text[after] in CLOSERS:
             state.feed(text[after])
             after += 1
