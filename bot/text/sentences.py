@@ -99,6 +99,10 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
             continue  # still inside a quotation or parenthesis
         if not _ends_sentence(text, run.group(), start, after, inside=inside and brackets):
             continue
+        if (after == length or text[after] in " \n") and ")" not in text[start:after]:
+            # No link ends on a terminator, nor on a closer but ")", nor holds a space: none
+            # holds this one.
+            return after
         # Only now ask whether the terminator is part of a link. Links never span a space, so
         # the links of the text up to the end of this word are those of the whole text.
         if start >= scanned:
