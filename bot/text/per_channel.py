@@ -13,7 +13,7 @@ passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.text.bluesky import BlueskyRule, LinkFacet, render
@@ -124,11 +124,7 @@ def _neutral(
     card: CardText | None = None,
 ) -> ChannelDraft:
     text, length, limit, images, warnings, shortened, sentence = draft
-    # Filled in directly: a frozen dataclass's __init__ sets each of the 12 fields through
-    # object.__setattr__, which cost as much as the rest of composing for Mastodon's
-    # common case. The same value (checked below: the fields and no __post_init__).
-    made: ChannelDraft = object.__new__(ChannelDraft)
-    made.__dict__.update(
+    return ChannelDraft(
         channel=channel,
         text=text if shown is None else shown,
         length=length,
@@ -142,14 +138,6 @@ def _neutral(
         facets=facets,
         card=card,
     )
-    return made
-
-
-_FILLED = "channel text length limit unit images warnings shortened sentence composed facets card"
-if [field.name for field in fields(ChannelDraft)] != _FILLED.split() or hasattr(
-    ChannelDraft, "__post_init__"
-):  # pragma: no cover - guards an edit of ChannelDraft
-    raise RuntimeError("ChannelDraft changed: update _neutral, which fills in its fields")
 
 
 # The last few settings adjusted, looked up by identity: hashing a settings value costs.
