@@ -6,19 +6,26 @@ sentence to a long paragraph (about 7% of posts need shortening on X, 5% on Blue
 Mastodon). Settings alternate between the default template and one with title, hashtags and
 emoji. Each entry is composed through ``bot.text.per_channel.compose_for`` for X, for Bluesky,
 for Mastodon (a stock instance: 500 characters), and for all three in turn, as the poster does
-(the composer keeps a little per entry: its sentence, X's link search, the filled template, the
-sentence's cut points, so the next channel reuses them; most of what is kept is keyed by texts
-that hold the entry's new link, or by a character or a settings value; the last four sentences'
-cut points and a few caches of links found in comments (``display_url``, ``_meant_end``) are
-keyed by texts the generated comments may repeat: ``--cold`` empties every cache keyed by text
-before each entry, and measures about the same; under valgrind, all three, 1.40 million
-instructions an entry cold against 1.39 million warm).
+(the composer keeps a little per entry: its first sentence (also read for Bluesky's link card),
+X's link search, the filled template, the sentence's cut points, its images with their alt text,
+so the next channel reuses them; most of what is kept is keyed by texts that hold the entry's
+new link, or by a character, a settings value or the entry's own images tuple (by identity); the
+last four sentences' cut points and a few caches of links found in comments (``display_url``,
+``_meant_end``) are keyed by texts the generated comments may repeat: ``--cold`` empties every
+cache keyed by text before each entry, and measures about the same: under valgrind, within 2 %).
 Target (issue 19): all three together at least 15,000 entries/s. Each line shows BASELINE
 beside it: this script on commit ecdc60c, before the work on issue 19, median of 3 runs, each
 run alternating with one of the new code, load average 1.4-1.9 on this shared 2-core machine.
-Wall-clock figures here move by 30 % and more with the load; instructions counted by valgrind
-(500 entries, PYTHONHASHSEED=0) do not: all three 1.72 million an entry on ecdc60c, 1.39
-million after (X 0.71/0.71, Bluesky 1.00/0.83, Mastodon 0.74/0.70 million).
+Wall-clock figures here move by 30 % and more with the load (of 5 alternating runs at load
+about 1, the same code gave all three 3,660-5,190 entries/s); instructions counted by valgrind
+do not. First round (500 entries, PYTHONHASHSEED=0): all three 1.72 million an entry on ecdc60c,
+1.39 million after (X 0.71/0.71, Bluesky 1.00/0.83, Mastodon 0.74/0.70 million). Second round
+(callgrind's total for 500 entries, PYTHONHASHSEED=0, less that of only making them), commit
+2abd167 against this: all three 1.32 -> 1.08 million an entry (X 0.64 -> 0.51, Bluesky
+0.76 -> 0.60, Mastodon 0.63 -> 0.53); median of 5 alternating runs all three 4,461 -> 5,382
+entries/s per CPU-second (X 8,479 -> 14,199, Bluesky 8,614 -> 10,136, Mastodon 9,524 -> 9,279:
+noise), at load 0.9-1.0, measured with a shortcut since dropped (a ChannelDraft filled in
+without its __init__: 1.03 million instead of 1.08, not worth the oddity).
 ``bench/compose_fingerprint.py`` shows the drafts did not change.
 
 Usage: .venv/bin/python bench/bench_compose.py [--entries 10000] [--runs 3] [--cold]
@@ -112,7 +119,7 @@ def run(entries: list[ComposeInput], channels: tuple[str, ...]) -> tuple[float, 
 
 # Caches keyed by a settings value, a rule or one character: not what an entry brings.
 _NOT_TEXT = {"of", "_checked", "_settings_for", "_mastodon_rule", "_x_rule", "_template_lines"}
-_NOT_TEXT |= {"hashtag_line", "_emoji_cluster"}
+_NOT_TEXT |= {"hashtag_line", "_emoji_cluster", "_weighed", "classes"}
 
 
 def _text_caches() -> list[Callable[[], None]]:

@@ -31,6 +31,18 @@ QUOTE = '"'
 _BRACKET_CHARS = re.compile("[" + re.escape("".join(sorted(OPENERS | CLOSERS))) + "]")
 
 
+#: The code points ``is_cjk`` takes, as (first, last) ranges (a test checks they agree).
+CJK_RANGES = (
+    (0x3000, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF00, 0xFFEF),
+    (0x31F0, 0x31FF),
+    (0x20000, 0x3FFFF),
+)
+
+
 def is_cjk(char: str) -> bool:
     """Han, kana, CJK punctuation and full-width forms: text written without spaces."""
     code = ord(char)

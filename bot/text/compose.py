@@ -17,7 +17,7 @@ from bot.text import twitter_text as textlen
 from bot.text.characters import nfc
 from bot.text.clusters import clusters
 from bot.text.entry_text import prepare
-from bot.text.fitting import Meter, fit_post
+from bot.text.fitting import Meter, check_fit, fit_post
 from bot.text.glue import unglued_for
 from bot.text.length_rules import LengthRule, XRule
 from bot.text.shorten import ELLIPSIS
@@ -141,6 +141,13 @@ def _truncate_alt(alt: str, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+# The last images attached, for the next channel of the same entry (bot/text/per_channel.py
+# composes an entry for each in turn): (given, title, max_images, images, warnings, longest alt
+# text). Kept only when no alt text was cut; looked up by identity (the tuple is immutable).
+_Attached = tuple[tuple[ImageSpec, ...], str, int, tuple[ImageSpec, ...], tuple[str, ...], int]
+_last_attached: list[_Attached] = []
+
+
 def _images(
     entry: ComposeInput, settings: ComposeSettings, title: str, warnings: list[str]
 ) -> tuple[ImageSpec, ...]:
@@ -150,23 +157,41 @@ def _images(
     if not given:
         warnings.append("no image")
         return ()
+    for last in _last_attached[-1:]:
+        if (
+            last[0] is given
+            and last[1] == title
+            and last[2] == settings.max_images
+            and last[5] <= settings.alt_max
+        ):
+            warnings += last[4]
+            return last[3]
+    found: list[str] = []
     if len(given) > settings.max_images:
-        warnings.append(
+        found.append(
             f"images: {len(given)} given, only the first {settings.max_images} are attached"
         )
     images: list[ImageSpec] = []
+    longest = 0
+    cut = False
     for number, image in enumerate(given[: settings.max_images], start=1):
         alt = (nfc(image.alt).strip() if image.alt else "") or title
+        longest = max(longest, len(alt))
         if not alt:
-            warnings.append(f"image {number} has no alt text")
+            found.append(f"image {number} has no alt text")
         elif len(alt) > settings.alt_max:
-            warnings.append(
+            found.append(
                 f"alt text of image {number} cut from {len(alt)} to {settings.alt_max} characters"
             )
             alt = _truncate_alt(alt, settings.alt_max)
+            cut = True
         same = alt == image.alt and type(image) is ImageSpec  # (frozen: shared, not copied)
         images.append(image if same else ImageSpec(source=image.source, alt=alt))
-    return tuple(images)
+    attached = tuple(images)
+    if not cut:
+        _last_attached[:] = [(given, title, settings.max_images, attached, tuple(found), longest)]
+    warnings += found
+    return attached
 
 
 @lru_cache(maxsize=8)
@@ -174,12 +199,27 @@ def _x_rule(limit: int) -> XRule:
     return XRule(limit)
 
 
+_Checked = tuple[Meter, frozenset[str], str]
+
+
 @lru_cache(maxsize=64)
-def _checked(settings: ComposeSettings, rule: LengthRule) -> tuple[Meter, frozenset[str], str]:
+def _checked(settings: ComposeSettings, rule: LengthRule) -> _Checked:
     """The settings validated for ``rule``: its meter, the template's placeholders and the
     hashtag line (one lookup per composition: hashing a settings value costs)."""
     validate_template(settings, rule)
     return Meter.of(rule), frozenset(fields(settings.template)), hashtag_line(settings.hashtags)
+
+
+# The last few settings and rules checked, looked up by identity (a settings value is hashed
+# field by field, and an entry is composed for each channel with the same few values).
+_recent_checks: tuple[tuple[ComposeSettings, LengthRule, _Checked], ...] = ()
+
+
+def _checked_recently(settings: ComposeSettings, rule: LengthRule) -> _Checked:
+    global _recent_checks
+    checked = _checked(settings, rule)
+    _recent_checks = (*_recent_checks[-7:], (settings, rule, checked))
+    return checked
 
 
 def compose(
@@ -199,10 +239,31 @@ def compose(
     would (bot/text/glue.py). Raises TemplateError for unusable settings, ValueError without
     a link. ``rule`` is the platform's length rule: X's with ``settings.limit`` by default.
     """
+    return Draft(*compose_fields(entry, settings, rule))
+
+
+#: A ``Draft``'s fields, in order.
+DraftFields = tuple[str, int, int, tuple[ImageSpec, ...], tuple[str, ...], bool, str]
+
+
+def compose_fields(
+    entry: ComposeInput,
+    settings: ComposeSettings = ComposeSettings(),
+    rule: LengthRule | None = None,
+) -> DraftFields:
+    """``compose``'s draft as a tuple of its fields: for bot/text/per_channel.py, which makes
+    a draft of its own from them (building a ``Draft`` only to take it apart costs, for each
+    channel of each entry)."""
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     rule = rule or _x_rule(settings.limit)
-    meter, names, hashtags = _checked(settings, rule)
+    for known_settings, known_rule, known in _recent_checks:
+        if known_settings is settings and known_rule is rule:
+            checked = known
+            break
+    else:
+        checked = _checked_recently(settings, rule)
+    meter, names, hashtags = checked
     if not (url := entry.url.strip()):
         raise ValueError("an entry needs a link to be posted")
     has_title = "title" in names
@@ -225,30 +286,6 @@ def compose(
             chosen, shown_title, render, meter, length, source=source, warnings=warnings
         )
         text, length, spans = fitted.text, fitted.length, fitted.spans
-    _check_fit(text, length, spans, url, meter, warnings)
+    check_fit(text, length, spans, url, meter, warnings)
     images = _images(entry, settings, title, warnings)
-    return Draft(
-        text=text,
-        weighted_length=length,
-        limit=meter.limit,
-        images=images,
-        warnings=tuple(warnings),
-        shortened=shortened,
-        sentence=chosen,
-    )
-
-
-def _check_fit(
-    text: str,
-    length: int,
-    spans: list[tuple[int, int]],
-    url: str,
-    meter: Meter,
-    warnings: list[str],
-) -> None:
-    """Warn when the final post is still too long, or its link would not be read as one."""
-    if length > meter.limit:
-        warnings.append(f"too long: {length} {meter.unit}, the limit is {meter.limit}")
-    found = [text[start:end] for start, end in spans]
-    if found.count(url) != 1:
-        warnings.append(f"{meter.who} will not read the link as a URL where the template puts it")
+    return text, length, meter.limit, images, tuple(warnings), shortened, chosen

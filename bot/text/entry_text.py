@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from bot.text.characters import nfc
 from bot.text.own_link import url_key, without_link
-from bot.text.sentences import first_sentence
+from bot.text.sentences import first_sentence_kept
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def prepare(url: str, comment: str, title: str, has_title: bool) -> Prepared:
     if title and without_link(title, key) != title:
         warnings.append("the link was removed from the title (the template adds it)")
         title = without_link(title, key)
-    chosen = first_sentence(nfc(comment))
+    chosen = first_sentence_kept(nfc(comment))
     source = "comment"
     if chosen:
         without = without_link(chosen, key)

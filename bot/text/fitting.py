@@ -160,3 +160,19 @@ def fit_post(
     if chosen:
         warnings.append(f"shortened: {source} cut from {chosen_weight} to {weigh(sentence)} {unit}")
     return Fitted(sentence, short_title, text, length, spans)
+
+
+def check_fit(
+    text: str,
+    length: int,
+    spans: list[tuple[int, int]],
+    url: str,
+    meter: Meter,
+    warnings: list[str],
+) -> None:
+    """Warn when the final post is still too long, or its link would not be read as one."""
+    if length > meter.limit:
+        warnings.append(f"too long: {length} {meter.unit}, the limit is {meter.limit}")
+    found = [text[start:end] for start, end in spans]
+    if found.count(url) != 1:
+        warnings.append(f"{meter.who} will not read the link as a URL where the template puts it")

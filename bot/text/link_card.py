@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.text.characters import nfc
 from bot.text.clusters import exact_count
-from bot.text.sentences import first_sentence
+from bot.text.sentences import first_sentence_kept
 from bot.text.shorten import shorten
 
 __all__ = ["CARD_DESCRIPTION_MAX", "CARD_TITLE_MAX", "CardText", "card_text"]
@@ -42,7 +42,7 @@ class CardText:
 def card_text(url: str, title: str = "", abstract: str = "", comment: str = "") -> CardText:
     """The card for ``url``: the title (the link's host when there is none) and one sentence."""
     source = abstract if abstract.strip() else comment
-    description = _fit(first_sentence(nfc(source)), CARD_DESCRIPTION_MAX)
+    description = _fit(first_sentence_kept(nfc(source)), CARD_DESCRIPTION_MAX)
     shown_title = _fit(" ".join(nfc(title).split()), CARD_TITLE_MAX) or _host(url)
     return CardText(url, shown_title, description, thumbnail_allowed=not _is_arxiv(url))
 

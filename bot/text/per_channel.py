@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.text.bluesky import BlueskyRule, LinkFacet, render
-from bot.text.compose import ComposeInput, ComposeSettings, Draft, ImageSpec, compose
+from bot.text.compose import ComposeInput, ComposeSettings, DraftFields, ImageSpec, compose_fields
 from bot.text.length_rules import XRule
 from bot.text.link_card import CardText, card_text
 from bot.text.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH, MastodonRule
@@ -96,49 +96,63 @@ def compose_for(
     settings that cannot fit the platform, ValueError without a link).
     """
     if channel in ("x", "dry-run"):
-        return _neutral(channel, compose(entry, settings), _X_UNIT)
+        return _neutral(channel, compose_fields(entry, settings), _X_UNIT)
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     if channel == "bluesky":
-        adjusted = _settings_for(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
-        draft = compose(entry, adjusted, _BLUESKY_RULE)
-        shown = render(draft.text)
+        adjusted = _adjusted(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
+        draft = compose_fields(entry, adjusted, _BLUESKY_RULE)
+        shown = render(draft[0])
         card = (  # images or a link card, never both
-            None
-            if draft.images
-            else card_text(entry.url, entry.title, entry.abstract, entry.comment)
+            None if draft[3] else card_text(entry.url, entry.title, entry.abstract, entry.comment)
         )
         return _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets, card)
     if channel == "mastodon":
         rule = _mastodon_rule(mastodon_limit, mastodon_url_length)
-        adjusted = _settings_for(settings, mastodon_alt_max, mastodon_max_images)
-        return _neutral(channel, compose(entry, adjusted, rule), rule.unit)
+        adjusted = _adjusted(settings, mastodon_alt_max, mastodon_max_images)
+        return _neutral(channel, compose_fields(entry, adjusted, rule), rule.unit)
     known = ", ".join(CHANNELS)
     raise UnknownChannel(f"unknown channel {channel!r}; known channels: {known}")
 
 
 def _neutral(
     channel: str,
-    draft: Draft,
+    draft: DraftFields,
     unit: str,
     shown: str | None = None,
     facets: tuple[LinkFacet, ...] = (),
     card: CardText | None = None,
 ) -> ChannelDraft:
+    text, length, limit, images, warnings, shortened, sentence = draft
     return ChannelDraft(
         channel=channel,
-        text=draft.text if shown is None else shown,
-        length=draft.weighted_length,
-        limit=draft.limit,
+        text=text if shown is None else shown,
+        length=length,
+        limit=limit,
         unit=unit,
-        images=draft.images,
-        warnings=draft.warnings,
-        shortened=draft.shortened,
-        sentence=draft.sentence,
-        composed=draft.text,
+        images=images,
+        warnings=warnings,
+        shortened=shortened,
+        sentence=sentence,
+        composed=text,
         facets=facets,
         card=card,
     )
+
+
+# The last few settings adjusted, looked up by identity: hashing a settings value costs.
+_recent: tuple[tuple[ComposeSettings, int, int, ComposeSettings], ...] = ()
+
+
+def _adjusted(settings: ComposeSettings, alt_max: int, max_images: int) -> ComposeSettings:
+    """``_settings_for``, first among the last few settings adjusted."""
+    global _recent
+    for known, known_alt_max, known_max_images, adjusted in _recent:
+        if known is settings and known_alt_max == alt_max and known_max_images == max_images:
+            return adjusted
+    adjusted = _settings_for(settings, alt_max, max_images)
+    _recent = (*_recent[-7:], (settings, alt_max, max_images, adjusted))
+    return adjusted
 
 
 @lru_cache(maxsize=64)

@@ -9,6 +9,8 @@ here with the rules spelled out. Both are pure functions.
 from __future__ import annotations
 
 import re
+import string
+from functools import lru_cache
 
 from bot.text import url_extract, url_patterns
 from bot.text.characters import CLOSERS, OPENERS, Brackets, is_cjk, open_brackets
@@ -28,6 +30,7 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 _ABBREVIATIONS_BEFORE_NUMBER = frozenset(("no", "nos", "ch", "chap", "app", "alg", "def", "p"))
 _DOTTED_ABBREVIATION = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")  # U.S., Ph.D, a.k.a
+_ASCII_WORD_CHARS = frozenset(string.ascii_letters + string.digits)
 _ENUMERATOR = re.compile(r"\(?(?:[0-9]{1,3}|[ivxIVX]{1,4}|[A-Za-z])")  # "1." "iv." "(a." "A."
 
 
@@ -78,12 +81,16 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
     state = Brackets(text)
     urls: list[tuple[int, int]] = []
     scanned = 0  # the links of text[:scanned] are known
+    length = len(text)
     for run in _TERMINATOR_RUN.finditer(text):
         start, end = run.span()
+        if end < length and text[end] in _ASCII_WORD_CHARS and run.group().isascii():
+            # ".!?" glued to a letter or digit ("3.5x", "e.g", "arxiv.org") end nothing; the
+            # brackets state catches up at the next run (no closer follows this one).
+            continue
         state.advance(start)
         inside = bool(state.stack)
-        state.advance(end)
-        after = end
+        after = end  # (the run holds no bracket: the state after it is the state before)
         while after < len(text) and text[after] in CLOSERS:
             state.feed(text[after])
             after += 1
@@ -92,6 +99,10 @@ def _sentence_end(text: str, *, brackets: bool) -> int | None:
             continue  # still inside a quotation or parenthesis
         if not _ends_sentence(text, run.group(), start, after, inside=inside and brackets):
             continue
+        if (after == length or text[after] in " \n") and ")" not in text[start:after]:
+            # No link ends on a terminator, nor on a closer but ")", nor holds a space: none
+            # holds this one.
+            return after
         # Only now ask whether the terminator is part of a link. Links never span a space, so
         # the links of the text up to the end of this word are those of the whole text.
         if start >= scanned:
@@ -113,6 +124,8 @@ def _ends_sentence(text: str, marks: str, start: int, after: int, *, inside: boo
         return not (inside and following and not following.isspace())
     if "…" in marks or ".." in marks:
         return False  # an ellipsis inside a sentence
+    if following and not following.isspace() and not is_cjk(following):
+        return False  # (before the abbreviations: the same answer, sooner)
     if marks == "." and (
         _is_abbreviation(text, start)
         or (start < 12 and _ENUMERATOR.fullmatch(text[:start].strip()))
@@ -146,3 +159,8 @@ def first_sentence(text: str) -> str:
         # An opener that never closes would swallow the whole paragraph: ignore brackets.
         end = _sentence_end(paragraph, brackets=False)
     return _join_lines(paragraph[:end] if end is not None else paragraph)
+
+
+#: ``first_sentence`` remembering the last few answers: an entry's comment gives the post's
+#: sentence (bot/text/entry_text.py) and, for Bluesky, its link card's (bot/text/link_card.py).
+first_sentence_kept = lru_cache(maxsize=8)(first_sentence)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from bot.text import twitter_text as textlen
 from bot.text.characters import OPENERS, PAIRS, QUOTE, is_cjk, nfc, open_brackets
+from bot.text.cut_points import all_cuts
 
 ELLIPSIS = "…"
 _ELLIPSIS_WEIGHT = textlen.weighted_length(ELLIPSIS)
@@ -152,8 +153,8 @@ def shorten(
 def _all_cuts(text: str) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:
     """``_cuts`` of all of ``text``'s atoms, kept for the last few texts: an entry's sentence
     is shortened for X, for Bluesky and for Mastodon in turn (the lists are shared: callers
-    must not change them)."""
-    return _cuts(text, textlen.atoms(text))
+    must not change them). Found by ``cut_points.all_cuts``: the same cuts, faster."""
+    return all_cuts(text)
 
 
 def _cuts_within(text: str, max_weight: int | None) -> tuple[list[_Cut], list[_Cut], list[_Cut]]:

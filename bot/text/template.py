@@ -64,7 +64,8 @@ def render(template: str, values: Mapping[str, str]) -> str:
             rendered = _SPACE_RUN.sub(" ", rendered)
         lines.append(rendered.strip())
     text = "\n".join(lines)
-    text = _BLANK_LINES.sub("\n\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 

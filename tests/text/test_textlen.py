@@ -13,8 +13,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.text import cut_points
 from bot.text import twitter_text as textlen
-from bot.text.shorten import _cuts, _cuts_within
+from bot.text.characters import is_cjk
+from bot.text.cut_points import all_cuts
+from bot.text.shorten import CLAUSE_MARKS, _cuts, _cuts_within
 from bot.text.twitter_text import check, is_valid_url, weighted_length
 from bot.text.url_extract import extract_urls
 from tests.text import url_reference
@@ -257,3 +260,26 @@ def test_cuts_within_a_weight_are_the_first_of_all_cuts(text: str, bound: int) -
     text = unicodedata.normalize("NFC", text)
     assert _cuts_within(text, bound) == _cuts(text, textlen.atoms(text, bound))
     assert _cuts_within(text, None) == _cuts(text, textlen.atoms(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PROSE | _URLISH | st.text())
+def test_cuts_found_in_one_walk_are_those_of_the_atoms(text: str) -> None:
+    """``cut_points.all_cuts`` (ASCII stretches taken whole) gives exactly ``_cuts`` of all
+    the atoms, which spells the rules out atom by atom."""
+    text = unicodedata.normalize("NFC", text)
+    assert all_cuts(text) == _cuts(text, textlen.atoms(text))
+
+
+def test_the_character_classes_of_the_cut_finder_are_those_of_the_rules() -> None:
+    """``cut_points.classes()`` says, per code point, what ``str.isspace`` and ``is_cjk`` say and
+    which characters end a clause (``shorten.CLAUSE_MARKS``)."""
+    table = cut_points.classes()
+    for code in range(0x110000):
+        char = chr(code)
+        expected = (cut_points.SPACE if char.isspace() else 0) | (
+            cut_points.CJK if is_cjk(char) else 0
+        )
+        if char in CLAUSE_MARKS:
+            expected |= cut_points.SPACED_MARK if char in ",;:" else cut_points.MARK
+        assert table[code] == expected, hex(code)
