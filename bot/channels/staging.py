@@ -85,6 +85,15 @@ class MediaStaging(Protocol):
         ...
 
 
+@runtime_checkable
+class Preloading(Protocol):
+    """A channel whose SDK loads, and builds its models, on first use (Bluesky's atproto: 600-odd
+    pydantic models). A daemon has it load at start, so that neither a post's slot nor the
+    garbage collections after it pay for it (bot/posting/daemon_parts.py ``settle_heap``)."""
+
+    def preload(self, now: datetime) -> None: ...
+
+
 def usable_until(now: datetime, keeps_for: timedelta) -> datetime:
     """``now`` plus what the platform keeps media for, less a margin."""
     return now + keeps_for * (1 - EXPIRY_MARGIN)

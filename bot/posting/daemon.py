@@ -205,7 +205,7 @@ class Daemon:
             except Exception as exc:  # never let one bad tick kill a months-long daemon
                 log.exception("tick on %s failed: %s", name, exc)
             self._plan_next_tick(name)
-        release_memory()
+        release_memory(busy=self._locks.values())
 
     def _watch(self) -> None:
         if self._stop.is_set():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -249,13 +249,35 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
 
 
-def release_memory() -> None:
+def settle_heap(workers: Sequence[Worker], now: datetime) -> None:
+    """At start: load every channel's SDK (``Preloading``), collect, then freeze what lives now
+    (modules, SDK models: a daemon keeps them to the end) out of the garbage collector's sight.
+    A full collection then walks only what was made since: about 0.1 ms instead of 60-120 ms
+    with atproto's models, a pause that used to land on another channel's post in flight."""
+    import gc
+
+    from bot.channels.staging import Preloading
+
+    for worker in workers:
+        if isinstance(worker.channel, Preloading):
+            try:
+                worker.channel.preload(now)
+            except Exception as exc:  # its first post loads it then, as before
+                log.warning("could not load %s's SDK ahead: %s", worker.channel.name, exc)
+    gc.collect()
+    gc.freeze()
+
+
+def release_memory(busy: Iterable[threading.Lock] = ()) -> None:
     """Hand memory freed by a tick (image bytes, one-off regex compiles) back to the OS, so a
-    daemon idling for days keeps a small footprint. glibc only; elsewhere a no-op."""
+    daemon idling for days keeps a small footprint. Not while any of ``busy`` is held (another
+    channel's post on its way: the collection would hold the interpreter). glibc only."""
     import contextlib
     import ctypes
     import gc
 
+    if any(lock.locked() for lock in busy):
+        return
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -59,7 +59,9 @@ def run_posting(
     if once and held is not None:
         return run_once(engine, workers, config, held, now)
     from bot.posting.daemon import Daemon
+    from bot.posting.daemon_parts import settle_heap
 
+    settle_heap(workers, now())
     daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
     if reads is not None:
         daemon.reads = engagement_job(engine, reads, now)

@@ -57,13 +57,11 @@ log = logging.getLogger("paperbot")
 
 
 class BlueskyChannel:
-    """Publishes to one Bluesky account.
-
-    ``session_file`` keeps the session between processes (a secret: a ``0600`` file beside the
-    database). ``service`` is the account's PDS (``https://bsky.social`` for most accounts, a
-    fake's URL in tests); ``timeout`` bounds every request; ``blob_limit`` is the image size
-    the server takes (larger images are shrunk, others sent as they are); a server that refuses
-    an image as too big (naming its maximum, or 413 at upload) lowers it, once per post.
+    """Publishes to one Bluesky account. ``session_file`` keeps the session between processes
+    (a secret: a ``0600`` file beside the database). ``service`` is the account's PDS
+    (``https://bsky.social`` for most accounts, a fake's URL in tests); ``timeout`` bounds every
+    request; ``blob_limit`` is the image size the server takes (larger images are shrunk); a
+    server that refuses an image as too big (naming its maximum, or 413) lowers it, once a post.
     """
 
     name = "bluesky"
@@ -101,11 +99,9 @@ class BlueskyChannel:
         return self._tids.next()
 
     def publish(self, publication: Publication, *, request_key: str) -> Published:
-        """Upload the images, then create the post under ``request_key``.
-
-        A 500 answer may mean the key exists (an earlier attempt got through): the record is
-        looked up before the error is passed on. Image failures happen before anything is
-        posted, so they never set ``maybe_posted``.
+        """Upload the images, then create the post under ``request_key``. A 500 answer may mean
+        the key exists (an earlier attempt got through): the record is looked up before the
+        error is passed on. Image failures come before anything is posted: never ``maybe_posted``.
         """
         if not is_tid(request_key):
             raise ValueError(f"a Bluesky record key must be a TID, not {request_key!r}")
@@ -132,6 +128,9 @@ class BlueskyChannel:
                 if attempt == 2 or not shrunk:
                     raise
         raise AssertionError("unreachable")
+
+    def preload(self, now: datetime) -> None:
+        warm_up((), now)  # the SDK and its record models, loaded at a daemon's start (Preloading)
 
     def stage_media(self, media: Sequence[MediaItem], now: datetime) -> StagedMedia:
         """Upload ``media`` (shrunk to the blob limit) ahead of the post (channels/staging.py)."""
