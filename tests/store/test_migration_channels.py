@@ -4,10 +4,6 @@ takes over its entry's attempt count and retry time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.config import Config
 
 from bot.store.engine import (
@@ -32,21 +28,10 @@ POST = (
 )
 
 
-@pytest.fixture
-def old_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    if store == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    databases = request.getfixturevalue("pg_databases")
-    url = databases.create(migrated=False)
-    yield url
-    databases.drop(url)
-
-
-def test_0004_keeps_the_queue_and_history_and_moves_backoff_to_the_posts(old_url: str) -> None:
+def test_0004_keeps_the_queue_and_history_and_moves_backoff_to_the_posts(empty_url: str) -> None:
     from alembic import command
 
-    engine = make_engine(old_url)
+    engine = make_engine(empty_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
@@ -68,7 +53,7 @@ def test_0004_keeps_the_queue_and_history_and_moves_backoff_to_the_posts(old_url
         for sql in rows:
             connection.exec_driver_sql(sql)
     engine.dispose()
-    engine = open_database({"PAPERBOT_DATABASE_URL": old_url})
+    engine = open_database({"PAPERBOT_DATABASE_URL": empty_url})
     assert current_revision(engine) == HEAD_REVISION
     with engine.connect() as connection:
         entries = connection.exec_driver_sql(
