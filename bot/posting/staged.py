@@ -97,8 +97,9 @@ class MediaShelf:
         return staged
 
     def ready(self, entry_id: int, now: datetime) -> bool:
-        """Whether the entry has usable staged media (of any version: a stale one is seen at
-        the slot, and staged again only after the slot, when it is taken)."""
+        """Whether the entry has something usable staged (media, a card, or the mark that there
+        is nothing to stage), of any version: a stale one is seen at the slot, and staged again
+        only after the slot, when it is taken."""
         with self._lock:
             staged = self._items.get(entry_id)
         return staged is not None and staged.usable(now)

@@ -27,6 +27,7 @@ from bot.store.engine import (
     current_revision,
     database_url,
     ensure_schema,
+    hide_password,
     make_engine,
 )
 
@@ -66,13 +67,17 @@ def upgrade_apart(engine: Engine) -> None:
             timeout=TIMEOUT_SECONDS,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise DatabaseError(f"cannot migrate the database: {type(exc).__name__}") from None
+    except subprocess.TimeoutExpired:
+        raise DatabaseError(
+            f"the database migration did not finish within {TIMEOUT_SECONDS:.0f} s: run "
+            "`paperbot db upgrade` by hand to see where it stops, then start the daemon again"
+        ) from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot start the database migration: {exc}") from None
     if child.returncode != 0:
         lines = [line for line in child.stderr.splitlines() if line.strip()]
         reason = lines[-1] if lines else f"the migration exited with code {child.returncode}"
-        password = engine.url.password
-        raise DatabaseError(reason.replace(str(password), "***") if password else reason)
+        raise DatabaseError(hide_password(reason, engine))
 
 
 def main() -> int:
