@@ -62,16 +62,30 @@ def store(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def database_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh database at the current schema on the store under test."""
+def fresh_database(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest, *, migrated: bool
+) -> Iterator[str]:
+    """A new database's URL on the store under test, dropped afterwards (PostgreSQL); a SQLite
+    file is created on first use, so it is always new (the schema is migrated then)."""
     if store == "sqlite":
         yield f"sqlite:///{tmp_path / 'paperbot.db'}"
         return
     databases = request.getfixturevalue("pg_databases")
-    url = databases.create()
+    url = databases.create(migrated=migrated)
     yield url
     databases.drop(url)
+
+
+@pytest.fixture
+def database_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database at the current schema on the store under test."""
+    yield from fresh_database(store, tmp_path, request, migrated=True)
+
+
+@pytest.fixture
+def empty_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database with no tables at all on the store under test."""
+    yield from fresh_database(store, tmp_path, request, migrated=False)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

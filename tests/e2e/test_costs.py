@@ -191,13 +191,19 @@ def per_channel(p: Platforms) -> dict[str, dict[int, str]]:
     return found
 
 
+def four_under_a_budget_for_two(p: Platforms) -> list[int]:
+    """Four entries, one pass of the poster, a month's X budget ($0.40) for two linked posts."""
+    p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.40"))
+    ids = [p.add(n) for n in range(4)]
+    p.run_once()
+    return ids
+
+
 def test_a_budget_for_two_linked_posts_holds_the_other_two_until_next_month(
     platforms: Platforms,
 ) -> None:
     p = platforms
-    p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.40"))
-    ids = [p.add(n) for n in range(4)]
-    p.run_once()
+    ids = four_under_a_budget_for_two(p)
     statuses = per_channel(p)
     assert sorted(statuses["bluesky"].values()) == ["posted"] * 4
     assert sorted(statuses["mastodon"].values()) == ["posted"] * 4
@@ -233,9 +239,7 @@ def test_a_budget_raised_mid_month_sends_the_held_posts_when_the_poster_starts(
     platforms: Platforms,
 ) -> None:
     p = platforms
-    p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.40"))
-    ids = [p.add(n) for n in range(4)]
-    p.run_once()
+    ids = four_under_a_budget_for_two(p)
     assert sorted(per_channel(p)["x"].values()) == ["posted", "posted", "retrying", "retrying"]
     # Room for one more linked post only: both are released, one goes, one is held again.
     p.paperbot.write_config(ALL_CONFIG.format(x="monthly_budget = 0.60"))

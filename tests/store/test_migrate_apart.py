@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.engine import HEAD_REVISION, DatabaseError, current_revision
+from bot.store.engine import HEAD_REVISION, DatabaseError, current_revision, open_database
 from bot.store.migrate_apart import open_database_apart
 
 PROBE = """
@@ -31,8 +31,12 @@ def test_a_new_database_is_migrated_by_a_child_and_alembic_stays_out(empty_url: 
     assert seen == {"revision": HEAD_REVISION, "alembic": []}
 
 
-def test_a_database_at_head_needs_no_child(database_url: str) -> None:
-    # database_url is migrated already: opening it again changes nothing and starts nothing.
+def test_a_database_at_head_needs_no_child(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_database({"PAPERBOT_DATABASE_URL": database_url}).dispose()  # at head now
+    # No interpreter to start: a child would fail, so none was started.
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     engine = open_database_apart({"PAPERBOT_DATABASE_URL": database_url})
     assert current_revision(engine) == HEAD_REVISION
     engine.dispose()
