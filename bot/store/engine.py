@@ -222,23 +222,22 @@ def upgrade(engine: Engine) -> None:
 
 def ensure_schema(engine: Engine) -> None:
     """Migrate the database to head if it is not there yet (cheap when it already is)."""
-    try:
-        if current_revision(engine) == HEAD_REVISION:
-            return
-        upgrade(engine)
-    except DatabaseError:
-        raise
-    except Exception as exc:
-        # Two processes may migrate a new file at once; the loser sees the winner's tables.
+    for attempt in (1, 2):
         try:
-            if current_revision(engine) == HEAD_REVISION:
-                return
-        except Exception:
-            pass
-        raise DatabaseError(
-            f"cannot open or migrate the database {redact_url(_plain(engine))}: "
-            + hide_password(one_line(exc), engine)
-        ) from None
+            if current_revision(engine) != HEAD_REVISION:
+                upgrade(engine)
+            return
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            # Processes starting at once on a new file race to migrate it: a loser sees the
+            # winner's tables, or SQLite's lock refused at once while the file switches to WAL.
+            # A second look waits its turn for the lock and finds the schema at head.
+            if attempt == 2:
+                raise DatabaseError(
+                    f"cannot open or migrate the database {redact_url(_plain(engine))}: "
+                    + hide_password(one_line(exc), engine)
+                ) from None
 
 
 def _plain(engine: Engine) -> str:
