@@ -16,7 +16,12 @@ from typing import Protocol
 
 from bot.text import twitter_text as textlen
 
-__all__ = ["LengthRule", "XRule", "measure_x"]
+__all__ = ["MASTODON_MAX_CHARACTERS", "MASTODON_URL_LENGTH", "LengthRule", "XRule", "measure_x"]
+
+#: A stock Mastodon instance's ``max_characters`` and ``characters_reserved_per_url`` (the
+#: defaults when the instance does not say; bot.text.mastodon counts by them).
+MASTODON_MAX_CHARACTERS = 500
+MASTODON_URL_LENGTH = 23
 
 
 class LengthRule(Protocol):

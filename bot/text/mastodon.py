@@ -29,7 +29,7 @@ from functools import lru_cache
 import regex
 
 from bot.text.bluesky import graphemes
-from bot.text.length_rules import measure_x
+from bot.text.length_rules import MASTODON_MAX_CHARACTERS, MASTODON_URL_LENGTH, measure_x
 from bot.text.mastodon_urls import mastodon_url_spans
 
 __all__ = [
@@ -40,8 +40,8 @@ __all__ = [
     "mastodon_length",
 ]
 
-DEFAULT_MAX_CHARACTERS = 500
-DEFAULT_URL_LENGTH = 23
+DEFAULT_MAX_CHARACTERS = MASTODON_MAX_CHARACTERS
+DEFAULT_URL_LENGTH = MASTODON_URL_LENGTH
 #: A ``url_length`` for servers that count the text as it is, every link at its full length
 #: (they advertise ``characters_reserved_per_url`` but do not apply it; Takahē does so).
 LINKS_IN_FULL = -1

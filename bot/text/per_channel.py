@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from bot.text.bluesky import BlueskyRule, LinkFacet, render
 from bot.text.compose import ComposeInput, ComposeSettings, DraftFields, ImageSpec, compose_fields
-from bot.text.length_rules import XRule
-from bot.text.link_card import CardText, card_text
-from bot.text.mastodon import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH, MastodonRule
+from bot.text.length_rules import MASTODON_MAX_CHARACTERS, MASTODON_URL_LENGTH, XRule
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.text.bluesky import BlueskyRule, LinkFacet, Rendered
+    from bot.text.link_card import CardText
+    from bot.text.mastodon import MastodonRule
 
 __all__ = [
     "BLUESKY_ALT_MAX",
@@ -37,7 +42,6 @@ CHANNELS = ("x", "bluesky", "mastodon", "dry-run")
 BLUESKY_ALT_MAX = 2000
 MASTODON_ALT_MAX = 1500
 _PLATFORM_MAX_IMAGES = 4  # Bluesky's embed takes 4 images; X 4; Mastodon's instance says
-_BLUESKY_RULE = BlueskyRule()
 _X_UNIT = XRule().unit
 
 
@@ -83,8 +87,8 @@ def compose_for(
     entry: ComposeInput,
     settings: ComposeSettings = ComposeSettings(),
     *,
-    mastodon_limit: int = DEFAULT_MAX_CHARACTERS,
-    mastodon_url_length: int = DEFAULT_URL_LENGTH,
+    mastodon_limit: int = MASTODON_MAX_CHARACTERS,
+    mastodon_url_length: int = MASTODON_URL_LENGTH,
     mastodon_alt_max: int = MASTODON_ALT_MAX,
     mastodon_max_images: int = _PLATFORM_MAX_IMAGES,
 ) -> ChannelDraft:
@@ -100,13 +104,14 @@ def compose_for(
     if not isinstance(settings.hashtags, tuple):  # a list from loose callers: keep it hashable
         settings = replace(settings, hashtags=tuple(settings.hashtags))
     if channel == "bluesky":
+        bluesky, render, card_text = _bluesky()
         adjusted = _adjusted(settings, BLUESKY_ALT_MAX, _PLATFORM_MAX_IMAGES)
-        draft = compose_fields(entry, adjusted, _BLUESKY_RULE)
+        draft = compose_fields(entry, adjusted, bluesky)
         shown = render(draft[0])
         card = (  # images or a link card, never both
             None if draft[3] else card_text(entry.url, entry.title, entry.abstract, entry.comment)
         )
-        return _neutral(channel, draft, _BLUESKY_RULE.unit, shown.text, shown.facets, card)
+        return _neutral(channel, draft, bluesky.unit, shown.text, shown.facets, card)
     if channel == "mastodon":
         rule = _mastodon_rule(mastodon_limit, mastodon_url_length)
         adjusted = _adjusted(settings, mastodon_alt_max, mastodon_max_images)
@@ -162,6 +167,18 @@ def _settings_for(settings: ComposeSettings, alt_max: int, max_images: int) -> C
     return replace(settings, alt_max=alt_max, max_images=min(settings.max_images, max_images))
 
 
+@lru_cache(maxsize=1)
+def _bluesky() -> tuple[BlueskyRule, Callable[[str], Rendered], Callable[..., CardText]]:
+    """Bluesky's rule, `render` and `card_text`, imported at the first Bluesky draft: pricing X
+    posts (`schedule`) and X-only posters never load Bluesky's or Mastodon's link rules."""
+    from bot.text.bluesky import BlueskyRule, render
+    from bot.text.link_card import card_text
+
+    return BlueskyRule(), render, card_text
+
+
 @lru_cache(maxsize=16)
 def _mastodon_rule(limit: int, url_length: int) -> MastodonRule:
+    from bot.text.mastodon import MastodonRule
+
     return MastodonRule(limit=limit, url_length=url_length)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 import regex
@@ -157,3 +159,23 @@ def test_a_link_a_platform_does_not_read_as_a_link_makes_the_draft_unpostable() 
     assert "X will not read the link as a URL where the template puts it" in x.warnings
     assert not x.postable and not mastodon.postable
     assert bluesky.postable and bluesky.facets[0].uri == entry.url
+
+
+def test_an_x_draft_loads_neither_bluesky_nor_mastodon_text_rules() -> None:
+    """`schedule` prices X posts, and an X-only poster composes for X alone: neither loads the
+    other platforms' link rules (their patterns take milliseconds to compile)."""
+    code = (
+        "import sys\n"
+        "from bot.text.compose import ComposeInput\n"
+        "from bot.text.per_channel import compose_for\n"
+        "entry = ComposeInput(url='https://arxiv.org/abs/2009.01835', comment='A method. More.')\n"
+        "compose_for('x', entry)\n"
+        "print(sorted(m for m in ('bot.text.bluesky', 'bot.text.mastodon', 'bot.text.link_card')"
+        " if m in sys.modules))\n"
+        "compose_for('bluesky', entry)\n"
+        "compose_for('mastodon', entry)\n"
+        "print(sorted(m for m in ('bot.text.bluesky', 'bot.text.mastodon') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["[]", "['bot.text.bluesky', 'bot.text.mastodon']"]
