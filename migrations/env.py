@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.store.engine import database_url, make_engine
+from bot.store.models import schema_for
 
-target_metadata = SQLModel.metadata
 config = context.config
 
 
 def run_migrations_offline() -> None:
     import os
 
+    from sqlalchemy.engine import make_url
+
+    url = config.get_main_option("sqlalchemy.url") or database_url(os.environ)
     context.configure(
-        url=config.get_main_option("sqlalchemy.url") or database_url(os.environ),
-        target_metadata=target_metadata,
+        url=url,
+        target_metadata=schema_for(make_url(url).get_backend_name()),
         literal_binds=True,
         render_as_batch=True,
     )
@@ -40,7 +41,7 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
-        target_metadata=target_metadata,
+        target_metadata=schema_for(connection.dialect.name),  # type: ignore[attr-defined]
         render_as_batch=True,
         compare_type=True,
     )

@@ -11,9 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlmodel import SQLModel
 
-import bot.store.models  # noqa: F401
 from bot.store.engine import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
@@ -21,6 +19,7 @@ from bot.store.engine import (
     make_engine,
     open_database,
 )
+from bot.store.models import schema_for
 
 
 def schema_diff(engine: Any) -> list[Any]:
@@ -28,7 +27,7 @@ def schema_diff(engine: Any) -> list[Any]:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "render_as_batch": True}
         )
-        return list(compare_metadata(context, SQLModel.metadata))
+        return list(compare_metadata(context, schema_for(engine.dialect.name)))
 
 
 def revisions() -> list[str]:
