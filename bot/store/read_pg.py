@@ -129,7 +129,9 @@ class PgReader(PgMoreReads, SharedReads):
         return self._db.rows(sql, params, _TIMES)
 
     def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return [record_type(*row) for row in self._rows(sql, params)]
+        """`sql` selects the record's fields in order (`_columns`)."""
+        rows = self._db.named_rows(sql, params, field_names(record_type), _TIMES)
+        return [record_type(*row) for row in rows]
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:
         where: list[str] = ["TRUE"]

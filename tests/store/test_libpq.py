@@ -61,3 +61,29 @@ def test_values_round_trip_through_the_server(paperbot: Paperbot) -> None:
         connection.close()
     with pytest.raises(LibpqError):
         PqConnection(lib, conninfo.rsplit("/", 1)[0] + "/no_such_database")
+
+
+@pytest.mark.parametrize("store", ["postgres"])
+def test_named_rows_are_rows_in_the_statements_order(paperbot: Paperbot) -> None:
+    """`named_rows` (one JSON array for the whole result) gives what `rows` gives, in the
+    statement's ORDER BY, over enough rows that a hash or parallel plan could reorder them."""
+    lib = load_libpq()
+    assert lib is not None
+    conninfo = pg_conninfo(paperbot.env)
+    assert conninfo is not None
+    connection = PqConnection(lib, conninfo)
+    try:
+        connection.script("SET TIME ZONE 'UTC'")
+        sql = (
+            "SELECT n AS id, md5(n::text) AS label, CASE WHEN n % 3 = 0 THEN NULL ELSE"
+            " timestamptz '2026-03-29 00:30:00+00' + n * interval '1 minute' END AS at"
+            " FROM generate_series(1, 5000) AS n ORDER BY md5(n::text) DESC"
+        )
+        names, times = ("id", "label", "at"), frozenset({"at"})
+        named = connection.named_rows(sql, (), names, times)
+        assert named == connection.rows(sql, (), times)
+        assert [row[1] for row in named] == sorted((row[1] for row in named), reverse=True)
+        assert isinstance(named[1][2] or named[0][2], datetime)
+        assert connection.named_rows(sql + " LIMIT 0", (), names, times) == []
+    finally:
+        connection.close()
