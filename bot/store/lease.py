@@ -11,7 +11,6 @@ The DaemonState row only tells `status` who runs and since when; it decides noth
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import uuid
 import weakref
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bot.store.engine import session_scope
+from bot.store.liveness import this_host
 from bot.store.models import DaemonState
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class Lease:
 
 
 def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def holder(engine: Engine) -> str:
