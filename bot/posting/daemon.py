@@ -63,6 +63,7 @@ class Daemon:
     install_signals: bool = True
     standby: bool = False  # wait for the poster lock instead of needing it at start
     lease: lease.Lease | None = None  # the lease, when the caller took it already
+    on_lease: Callable[[], object] | None = None  # once the lease is taken here (standby)
     _stop: threading.Event = field(default_factory=threading.Event)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)  # one per channel
     _queue_counters: dict[str, int | None] = field(default_factory=dict)  # seen when planned
@@ -113,6 +114,8 @@ class Daemon:
         self.lease = take_lease(self.engine, self.clock, standby=self.standby, stop=self._stop)
         if self.lease is None and not self.standby:
             self.exit_code = 1
+        elif self.lease is not None and self.on_lease is not None:
+            self.on_lease()
         return self.lease is not None
 
     def _serve(self) -> int:
@@ -160,9 +163,6 @@ class Daemon:
         self._close()
         log_totals(self._totals)
         return self.exit_code
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         """Runs in the main thread; a second signal unwinds it from whatever it waits for."""

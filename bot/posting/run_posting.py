@@ -63,6 +63,8 @@ def run_posting(
 
     settle_heap(workers, now())
     daemon = Daemon(workers=workers, config=config, settings=settings, standby=standby, lease=held)
+    if held is None:  # a standby: the config it started with counts once it takes over
+        daemon.on_lease = lambda: release_budget_holds(engine, workers, now())
     if reads is not None:
         daemon.reads = engagement_job(engine, reads, now)
     if settings.stage_minutes > 0:
@@ -72,7 +74,8 @@ def run_posting(
 
 def release_budget_holds(engine: Engine, workers: list[Worker], now: datetime) -> None:
     """X posts held by `[x] monthly_budget` go now if the budget the poster starts with has room
-    for them (raised or removed since): config is read at start, so this is when it changes."""
+    for them (raised or removed since): config is read at start, so this is when it changes (a
+    standby's, when it takes over: a rolling deploy starts the new worker as one)."""
     from bot.posting.budget import release_holds
 
     for worker in workers:

@@ -470,3 +470,32 @@ def test_a_second_daemon_is_refused_and_a_standby_one_takes_over_after_sigkill(
     assert standby.wait_exit(timeout=10) == 0
     assert standby.problems() == [] and waiting.problems() == []
     assert len(harness.fake.posts) == 2
+
+
+def test_a_standby_taking_over_with_a_raised_x_budget_sends_the_held_post(
+    harness: Harness,
+) -> None:
+    """A rolling deploy: the new worker starts as a standby with the raised budget, the old one
+    stops, and the post the old budget held goes out without waiting for the month to turn."""
+    harness.cli.write_config(CONFIG.replace("[x]\n", "[x]\nmonthly_budget = 0.20\n"))
+    active = harness.start_daemon()
+    first = harness.add("first", soon(1))
+    harness.posted("first")
+    active.wait_for(f"posted entry {first}:")
+    held = harness.add("held", soon(1))
+
+    def held_by_the_budget() -> bool:
+        return str(harness.entry(held)["last_error"]).startswith("X budget reached")
+
+    wait_until(held_by_the_budget, what="the second post held by the budget")
+    harness.cli.write_config(CONFIG.replace("[x]\n", "[x]\nmonthly_budget = 1.00\n"))
+    standby = harness.start_daemon("--standby", wait_for="standing by")
+    active.signal(signal.SIGTERM)
+    assert active.wait_exit(timeout=10) == 0
+    standby.wait_for("daemon started", timeout=STARTUP)
+    harness.posted("held")
+    standby.wait_for(f"posted entry {held}:")
+    standby.signal(signal.SIGTERM)
+    assert standby.wait_exit(timeout=10) == 0
+    assert len(harness.fake.posts) == 2
+    assert harness.entry(held)["status"] == "posted"
