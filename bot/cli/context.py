@@ -144,8 +144,9 @@ def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
         except OSError as exc:
             raise Failure(str(exc)) from None
         except Exception as exc:
-            if type(exc).__module__.startswith("sqlalchemy"):
-                # e.g. "database is locked" after the busy timeout: one line, not a traceback.
+            if type(exc).__module__.split(".")[0] in ("sqlalchemy", "sqlite3", "psycopg"):
+                # e.g. "database is locked" after the busy timeout: one line, not a traceback
+                # (the ORM's, or the driver's own on the paths without it: add, import).
                 detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
                 raise Failure(
                     f"database error: {detail} (another process may hold a long write; "

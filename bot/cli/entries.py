@@ -163,7 +163,7 @@ def _store(app: App, new: NewEntry) -> int:
     """The new entry's id: written directly on a SQLite file at head, else through the ORM."""
     from datetime import UTC, datetime
 
-    from bot.store.add_sqlite import add_entry_directly
+    from bot.store.add_direct import add_entry_directly
 
     app.settings  # noqa: B018  (validate config, and load .env, before choosing a path)
     entry_id = add_entry_directly(app.environ, new, now=datetime.now(UTC))

@@ -1,6 +1,6 @@
 """A new queue entry as a plain row, and the batched insert that writes many in one go.
 
-`add` (bot/store/add_sqlite.py) and `import` (bot/digests/importer.py) write entries without
+`add` (bot/store/add_direct.py) and `import` (bot/digests/importer.py) write entries without
 building ORM objects: constructing 10,000 SQLModel instances cost more than parsing the digest
 and inserting the rows together. The row is the one bot/store/queue.py's `add_entry` writes
 (tests/store/test_add_paths.py and tests/store/test_entry_rows.py compare them column by column,

@@ -2,7 +2,7 @@
 
 Kept apart from bot/store/queue.py (which needs the ORM) so that `paperbot add` can build one
 without
-importing SQLAlchemy (bot/store/add_sqlite.py).
+importing SQLAlchemy (bot/store/add_direct.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ and the channels' pauses and rate limits, so a write to any of those tables coun
 
 Writers do not call anything: every ORM session raises the counter by itself at commit when the
 transaction wrote one of those tables (flushed objects, or ORM insert/update/delete statements),
-so a new write path cannot forget it. Paths that write with plain SQL (bot/store/add_sqlite.py)
+so a new write path cannot forget it. Paths that write with plain SQL (bot/store/direct_write.py)
 run BUMP_SQL themselves. The bump is the transaction's last statement: on PostgreSQL the row
 lock it takes is held only until the commit that follows, so it never waits while holding
 another lock, and two writers cannot deadlock on it.
