@@ -75,8 +75,9 @@ def import_(
     bar = _ProgressBar(enabled=not as_json and sys.stderr.isatty())
     try:
         report, name = import_digest(
-            app.engine,
+            lambda: app.engine,
             request,
+            environ=app.environ,
             now=app.now(),
             tz=app.tz,
             arxiv=None if app.offline else app.settings.arxiv,

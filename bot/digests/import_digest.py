@@ -2,13 +2,14 @@
 missing arXiv titles and comments, and queue its entries all or nothing.
 
 `paperbot import` (bot/cli/digests.py) only parses its options and prints the report; a Python
-user calls `import_digest` with an engine, the settings and the current time the same way.
+user calls `import_digest` with the database (its environment, and how to open its engine), the
+settings and the current time the same way.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -153,9 +154,10 @@ def with_figures(
 
 
 def import_digest(
-    engine: Engine,
+    open_engine: Callable[[], Engine],
     request: ImportRequest,
     *,
+    environ: Mapping[str, str],
     now: datetime,
     tz: ZoneInfo,
     arxiv: ArxivSettings | None,
@@ -168,8 +170,11 @@ def import_digest(
     `arxiv` None never asks arXiv (offline); `image_policy` None takes no figure from it.
     `progress(done, total)` is called as entries are queued; every new entry targets
     `channels`. Any bad row raises ImportFileError (a ValueError) and nothing is written.
+    Without arXiv (its answers are cached in the database) the entries are written with the
+    database's own driver when it is at head (`environ` names it), and `open_engine` (the ORM,
+    which migrates) is called only otherwise.
     """
-    from bot.digests.importer import import_entries
+    from bot.digests.importer import import_entries, import_entries_directly
     from bot.schedule.weeks import parse_week, week_of
 
     week_override = parse_week(request.week) if request.week else None
@@ -179,25 +184,27 @@ def import_digest(
     entries = list(parsed.entries)
     warnings: list[str] = []
     keys = (week_override or parsed.week, week_of(now, tz))
-    if request.fetch_metadata and arxiv is not None:
-        entries, warnings = enrich(engine, entries, arxiv)
+    fetching = request.fetch_metadata and arxiv is not None
+    if fetching and arxiv is not None:
+        entries, warnings = enrich(open_engine(), entries, arxiv)
         # Not on a dry run: it checks the file, and arXiv's pace makes figures cost seconds each.
         if image_policy is not None and arxiv.figure != "none" and not request.dry_run:
             entries, figure_warnings = with_figures(
-                engine, entries, keys, arxiv, image_policy, channels
+                open_engine(), entries, keys, arxiv, image_policy, channels
             )
             warnings += figure_warnings
     total = len(entries)
-    report = import_entries(
-        engine,
-        entries,
-        file_week=keys[0],
-        default_week=keys[1],
-        tz=tz,
-        dry_run=request.dry_run,
-        progress=(lambda done: progress(done, total)) if progress is not None else None,
-        channels=channels,
-    )
+    options: dict[str, Any] = {
+        "file_week": keys[0],
+        "default_week": keys[1],
+        "tz": tz,
+        "dry_run": request.dry_run,
+        "progress": (lambda done: progress(done, total)) if progress is not None else None,
+        "channels": channels,
+    }
+    report = None if fetching else import_entries_directly(environ, entries, **options)
+    if report is None:
+        report = import_entries(open_engine(), entries, **options)
     report.skipped = [(s.line, s.title, s.reason) for s in parsed.skipped]
     report.warnings = warnings
     return report, name

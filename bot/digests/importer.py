@@ -10,12 +10,11 @@ building ORM objects for 10,000 rows cost more than parsing the digest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bot.store.models import Entry, utcnow
 from bot.store.new_entry import NewEntry
 from bot.store.pg_lock import QUEUE_LOCK_KEY, lock_transaction
 
@@ -63,26 +62,51 @@ def import_entries(
 ) -> ImportReport:
     """Queue `entries` in file order; a URL already queued for its week is reported, not added.
 
-    Every new entry targets `channels` (the config's `[channels] post_to`)."""
-    from sqlalchemy import func
-    from sqlmodel import Session, select
+    Every new entry targets `channels` (the config's `[channels] post_to`). Through the ORM's
+    connection, on a database its engine migrated; `import_entries_directly` is the same
+    without the ORM."""
+    from sqlmodel import Session
 
-    report = ImportReport()
-    weeks = {resolve_week(e, file_week, default_week) for e in entries}
+    from bot.store.queue_changes import mark_changed
+
+    plan = _Plan(entries, file_week, default_week, tz, tuple(channels), dry_run, progress)
     with Session(engine, expire_on_commit=False) as session:
         lock_transaction(session, QUEUE_LOCK_KEY)  # PostgreSQL: one queue writer at a time
-        existing = _queued_keys(session, weeks)
-        position = int(session.exec(select(func.max(Entry.position))).one() or 0)
-        plan = _RowPlan(existing, file_week, default_week, tz, report, tuple(channels))
-        new_rows = plan.rows(entries, progress)
-        if dry_run:
-            report.added = [(None, row.url) for row in new_rows]
+        connection = session.connection()
+        cursor = connection.connection.cursor()
+        try:
+            report, wrote = plan.write(cursor, sqlite=connection.dialect.name == "sqlite")
+        finally:
+            cursor.close()
+        if not wrote:
             session.rollback()
             return report
-        ids = _insert(session, new_rows, first_position=position + 1, now=utcnow())
+        mark_changed(session)
         session.commit()
-        report.added = [(ids[(row.url, row.week)], row.url) for row in new_rows]
     return report
+
+
+def import_entries_directly(
+    environ: Mapping[str, str],
+    entries: Sequence[ImportedEntry],
+    *,
+    file_week: str | None,
+    default_week: str,
+    tz: tzinfo,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    channels: Sequence[str] = ("x",),
+) -> ImportReport | None:
+    """`import_entries` through the database's own driver (bot/store/direct_write.py), without
+    importing the ORM; None when the database is not at head (the ORM's path migrates it)."""
+    from bot.store.direct_write import writing_directly
+
+    plan = _Plan(entries, file_week, default_week, tz, tuple(channels), dry_run, progress)
+    with writing_directly(environ) as write:
+        if write is None:
+            return None
+        report, write.changed = plan.write(write.cursor, sqlite=write.sqlite)
+        return report
 
 
 def queued_urls(
@@ -90,11 +114,13 @@ def queued_urls(
 ) -> set[int]:
     """The indexes of `entries` already queued for their week (asked before fetching anything
     for them from arXiv: importing a file twice must not cost arXiv's time twice)."""
-    from sqlmodel import Session
-
     weeks = {resolve_week(e, file_week, default_week) for e in entries}
-    with Session(engine) as session:
-        existing = _queued_keys(session, weeks)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        existing = _queued_keys(cursor, weeks, sqlite=engine.dialect.name == "sqlite")
+    finally:
+        connection.close()
     return {
         index
         for index, e in enumerate(entries)
@@ -102,17 +128,51 @@ def queued_urls(
     }
 
 
-def _queued_keys(session: Any, weeks: set[str]) -> dict[tuple[str, str], int]:
+def _queued_keys(cursor: Any, weeks: set[str], *, sqlite: bool) -> dict[tuple[str, str], int]:
     """(url, week) -> entry id of what is already queued in those weeks, in one query."""
-    from sqlmodel import col, select
+    if not weeks:
+        return {}
+    if sqlite:
+        marks = ", ".join("?" for _ in weeks)
+        cursor.execute(f"SELECT id, url, week FROM entry WHERE week IN ({marks})", sorted(weeks))
+    else:
+        cursor.execute("SELECT id, url, week FROM entry WHERE week = ANY(%s)", [sorted(weeks)])
+    return {(url, week): entry_id for entry_id, url, week in cursor.fetchall()}
 
-    existing: dict[tuple[str, str], int] = {}
-    if weeks:
-        for entry_id, url, week in session.exec(
-            select(Entry.id, Entry.url, Entry.week).where(col(Entry.week).in_(sorted(weeks)))
-        ).all():
-            existing[(url, week)] = entry_id or 0
-    return existing
+
+@dataclass
+class _Plan:
+    """One import's entries and choices, written on a DB-API cursor in the transaction that
+    holds the queue's write lock (either path)."""
+
+    entries: Sequence[ImportedEntry]
+    file_week: str | None
+    default_week: str
+    tz: tzinfo
+    channels: tuple[str, ...]
+    dry_run: bool
+    progress: Callable[[int], None] | None
+
+    def write(self, cursor: Any, *, sqlite: bool) -> tuple[ImportReport, bool]:
+        """The report, and whether anything was written (nothing on a dry run)."""
+        from bot.store.entry_rows import insert_entries
+
+        report = ImportReport()
+        weeks = {resolve_week(e, self.file_week, self.default_week) for e in self.entries}
+        existing = _queued_keys(cursor, weeks, sqlite=sqlite)
+        cursor.execute("SELECT max(position) FROM entry")
+        (last,) = cursor.fetchone()
+        rows = _RowPlan(existing, self.file_week, self.default_week, self.tz, report, self.channels)
+        new_rows = rows.rows(self.entries, self.progress)
+        if self.dry_run:
+            report.added = [(None, row.url) for row in new_rows]
+            return report, False
+        now = datetime.now(UTC)
+        ids = insert_entries(
+            cursor, new_rows, first_position=int(last or 0) + 1, now=now, sqlite=sqlite
+        )
+        report.added = [(ids[(row.url, row.week)], row.url) for row in new_rows]
+        return report, bool(new_rows)
 
 
 @dataclass
@@ -166,27 +226,3 @@ class _RowPlan:
             at=resolve_at(item.at, self.tz),
             channels=self.channels,
         )
-
-
-def _insert(
-    session: Any, new_rows: list[NewEntry], *, first_position: int, now: datetime
-) -> dict[tuple[str, str], int]:
-    """One executemany on the session's own connection (so the same transaction); the queue's
-    change counter is raised at commit, as for any write through the session."""
-    from bot.store.entry_rows import insert_entries
-    from bot.store.queue_changes import mark_changed
-
-    connection = session.connection()
-    if new_rows:
-        mark_changed(session)
-    cursor = connection.connection.cursor()
-    try:
-        return insert_entries(
-            cursor,
-            new_rows,
-            first_position=first_position,
-            now=now,
-            sqlite=connection.dialect.name == "sqlite",
-        )
-    finally:
-        cursor.close()
