@@ -143,7 +143,7 @@ def _queued_keys(cursor: Any, weeks: set[str], *, sqlite: bool) -> dict[tuple[st
 @dataclass
 class _Plan:
     """One import's entries and choices, written on a DB-API cursor in the transaction that
-    holds the queue's write lock (either path)."""
+    holds the queue's write lock (either path): duplicates reported, the rest new rows."""
 
     entries: Sequence[ImportedEntry]
     file_week: str | None
@@ -162,8 +162,7 @@ class _Plan:
         existing = _queued_keys(cursor, weeks, sqlite=sqlite)
         cursor.execute("SELECT max(position) FROM entry")
         (last,) = cursor.fetchone()
-        rows = _RowPlan(existing, self.file_week, self.default_week, self.tz, report, self.channels)
-        new_rows = rows.rows(self.entries, self.progress)
+        new_rows = self._rows(existing, report)
         if self.dry_run:
             report.added = [(None, row.url) for row in new_rows]
             return report, False
@@ -174,44 +173,25 @@ class _Plan:
         report.added = [(ids[(row.url, row.week)], row.url) for row in new_rows]
         return report, bool(new_rows)
 
-
-@dataclass
-class _RowPlan:
-    """Turns imported entries into new queue rows, reporting duplicates as it goes."""
-
-    existing: dict[tuple[str, str], int]
-    file_week: str | None
-    default_week: str
-    tz: tzinfo
-    report: ImportReport
-    channels: tuple[str, ...]
-
-    def rows(
-        self, entries: Sequence[ImportedEntry], progress: Callable[[int], None] | None
-    ) -> list[NewEntry]:
+    def _rows(self, existing: dict[tuple[str, str], int], report: ImportReport) -> list[NewEntry]:
+        """The new rows in file order; what is queued already, or repeated, goes in `report`."""
         new_rows: list[NewEntry] = []
         seen: dict[tuple[str, str], int] = {}
-        for index, item in enumerate(entries):
+        for index, item in enumerate(self.entries):
             week = resolve_week(item, self.file_week, self.default_week)
             key = (item.url, week)
-            if key in self.existing:
-                self.report.duplicates.append(
-                    (
-                        item.line,
-                        item.url,
-                        f"already queued for {week} as entry {self.existing[key]}",
-                    )
-                )
+            if key in existing:
+                reason = f"already queued for {week} as entry {existing[key]}"
+                report.duplicates.append((item.line, item.url, reason))
                 continue
             if key in seen:
-                self.report.duplicates.append(
-                    (item.line, item.url, f"repeats line {seen[key]} of the same file")
-                )
+                reason = f"repeats line {seen[key]} of the same file"
+                report.duplicates.append((item.line, item.url, reason))
                 continue
             seen[key] = item.line
             new_rows.append(self._row(item, week))
-            if progress is not None:
-                progress(index + 1)
+            if self.progress is not None:
+                self.progress(index + 1)
         return new_rows
 
     def _row(self, item: ImportedEntry, week: str) -> NewEntry:

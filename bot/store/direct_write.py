@@ -83,15 +83,15 @@ def writing_directly(environ: Mapping[str, str]) -> Iterator[DirectWrite | None]
 
 @contextmanager
 def _on_postgresql(environ: Mapping[str, str]) -> Iterator[DirectWrite | None]:
-    import psycopg
-
     from bot.store.pg_lock import QUEUE_LOCK_KEY
     from bot.store.read_pg import connect_directly
 
-    connection = connect_directly(environ)  # (None without psycopg: then not imported here)
+    connection = connect_directly(environ)  # None without psycopg, or when the server refused
     if connection is None:
         yield None
         return
+    import psycopg
+
     try:
         if not _at_head(connection, psycopg.Error):
             connection.rollback()
