@@ -33,15 +33,11 @@ from bot.text.length_rules import MASTODON_MAX_CHARACTERS, MASTODON_URL_LENGTH, 
 from bot.text.mastodon_urls import mastodon_url_spans
 
 __all__ = [
-    "DEFAULT_MAX_CHARACTERS",
-    "DEFAULT_URL_LENGTH",
     "LINKS_IN_FULL",
     "MastodonRule",
     "mastodon_length",
 ]
 
-DEFAULT_MAX_CHARACTERS = MASTODON_MAX_CHARACTERS
-DEFAULT_URL_LENGTH = MASTODON_URL_LENGTH
 #: A ``url_length`` for servers that count the text as it is, every link at its full length
 #: (they advertise ``characters_reserved_per_url`` but do not apply it; Takahē does so).
 LINKS_IN_FULL = -1
@@ -131,7 +127,7 @@ def _mentions(text: str, links: list[tuple[int, int]]) -> list[tuple[int, int, s
 
 
 def countable_text(
-    text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
+    text: str, *, url_length: int = MASTODON_URL_LENGTH, links: list[tuple[int, int]] | None = None
 ) -> str:
     """The text as the validator counts it: links as placeholders, mentions without domain.
 
@@ -160,7 +156,7 @@ def countable_text(
 
 
 def mastodon_length(
-    text: str, *, url_length: int = DEFAULT_URL_LENGTH, links: list[tuple[int, int]] | None = None
+    text: str, *, url_length: int = MASTODON_URL_LENGTH, links: list[tuple[int, int]] | None = None
 ) -> int:
     """Graphemes of ``countable_text``: the number the instance compares with its limit.
 
@@ -201,8 +197,8 @@ class MastodonRule:
     only right for a stock instance.
     """
 
-    limit: int = DEFAULT_MAX_CHARACTERS
-    url_length: int = DEFAULT_URL_LENGTH
+    limit: int = MASTODON_MAX_CHARACTERS
+    url_length: int = MASTODON_URL_LENGTH
     name: str = "mastodon"
     unit: str = "characters"
 
