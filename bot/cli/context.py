@@ -7,15 +7,15 @@ neither the database nor SQLAlchemy, and `paperbot list` never imports tweepy or
 from __future__ import annotations
 
 import functools
-import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
+
+from bot.cli.output import clock
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -115,12 +115,7 @@ class App:
 
     def now(self) -> datetime:
         """The one clock seam: PAPERBOT_NOW pins it (ISO 8601) for reproducible demos and tests."""
-        pinned = self.environ.get("PAPERBOT_NOW")
-        if pinned:
-            from bot.schedule.weeks import parse_datetime
-
-            return parse_datetime(pinned, UTC)
-        return datetime.now(UTC)
+        return clock(self.environ)
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
@@ -155,16 +150,3 @@ def translate_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
-
-
-def emit_json(document: Any) -> None:
-    """One JSON document on stdout and nothing else."""
-    # Indented for people; compact (and on the C encoder: ~10x faster) for pipes and scripts.
-    indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent) + "\n")
-
-
-def console() -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False)

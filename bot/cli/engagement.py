@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.context import App, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, pass_app, translate_errors
+from bot.cli.output import console, emit_json
 
 if TYPE_CHECKING:
     from bot.posting.engagement_reads import ReadReport

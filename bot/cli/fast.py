@@ -1,12 +1,14 @@
-"""`paperbot list [--week W] [--status S]... --json` into a pipe, answered without click.
+"""Two commands answered without click: `list [--week W] [--status S]... --json` into a pipe,
+and `schedule [--days N] [--json]`.
 
-Scripts and cron jobs call it most, and importing click (~25 ms: inspect, uuid, gettext...) was
-a fifth of its time on 100,000 entries. Only that exact form is taken here, and only the success:
-argv it does not know word for word, a terminal (indented output), a config or week it cannot
-read, a database the fast readers do not open, data the database cannot render alike: each
-returns False before anything is written, and click's command runs as usual and says what is
-wrong in its words. Reading twice is harmless: the command only reads. The text is the same
-bytes as bot/cli/listing.py's (tests/cli/test_fast_list.py compares both paths).
+Scripts and cron jobs call `list --json` most, and `schedule` is what a curator looks at; importing
+click (~25 ms: inspect, uuid, gettext...) and its group of commands was a fifth of each. Only
+those exact forms are taken here, and only the success: argv not known word for word, a config
+or week that cannot be read, a database the fast readers do not open, data the database cannot
+render alike: each returns False before anything is written, and click's command runs as usual
+and says what is wrong in its words. Reading twice is harmless: the commands only read. The
+output is what the commands print, by the same code (bot/cli/schedule_view.py) or the same bytes
+(bot/cli/listing.py's; tests/cli/test_fast_list.py and test_fast_schedule.py compare both paths).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Sequence
 
 
 def answer(argv: Sequence[str]) -> bool:
-    """Print `list --json`'s document and return True, or return False having done nothing."""
+    """Answer `argv` and return True, or return False having done nothing."""
+    if argv[:1] == ["schedule"]:
+        return _schedule(argv)
     request = list_request(argv)
     if request is None or sys.stdout.isatty():
         return False
@@ -86,3 +90,54 @@ def _documents(week: str, statuses: tuple[str, ...]) -> str | None:
         return None
     with reader:
         return entry_documents_text(reader, week=the_week, statuses=statuses, tz=settings.tz)
+
+
+def schedule_request(argv: Sequence[str]) -> tuple[int, bool] | None:
+    """(days, as_json) of `schedule [--days N] [--json]` in the forms click accepts, else None."""
+    if not argv or argv[0] != "schedule":
+        return None
+    days: int | None = None
+    as_json = False
+    words = list(argv[1:])
+    while words:
+        word = words.pop(0)
+        if word == "--json" and not as_json:
+            as_json = True
+            continue
+        name, equals, value = word.partition("=")
+        if name != "--days" or days is not None:
+            return None
+        if not equals:
+            if not words:
+                return None
+            value = words.pop(0)
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 60):
+            return None  # click's IntRange(1, 60) says what is wrong
+        days = int(value)
+    return (7 if days is None else days, as_json)
+
+
+def _schedule(argv: Sequence[str]) -> bool:
+    """`schedule` as bot/cli/plans.py runs it, on the fast readers only."""
+    request = schedule_request(argv)
+    if request is None:
+        return False
+    days, as_json = request
+    from bot.cli.output import clock
+    from bot.cli.schedule_view import print_schedule, read_schedule
+    from bot.config.loading import load_settings
+    from bot.config.secrets import load_dotenv_into
+    from bot.store.reader import open_fast_reader
+
+    try:
+        environ = dict(os.environ)
+        load_dotenv_into(environ)
+        settings = load_settings(environ)
+        reader = open_fast_reader(environ)
+        if reader is None:
+            return False
+        document, plan = read_schedule(settings, reader, clock(environ), days=days)
+    except Exception:  # any failure: click's path runs the command and reports it its way
+        return False
+    print_schedule(settings, document, plan, days=days, as_json=as_json)
+    return True

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from bot.cli.context import App, emit_json, pass_app, translate_errors
+from bot.cli.context import App, pass_app, translate_errors
+from bot.cli.output import emit_json
 
 HISTORY_STATUSES = ("posted", "failed", "retrying", "posting")
 # The newest engagement snapshot, flattened for CSV (empty where never read).

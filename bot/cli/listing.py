@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.context import App, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, pass_app, translate_errors
 from bot.cli.entries import STATUSES
+from bot.cli.output import console, emit_json
 
 if TYPE_CHECKING:
     from bot.cli.table import Cell

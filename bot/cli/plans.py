@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from bot.cli.context import App, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, pass_app, translate_errors
+from bot.cli.output import console, emit_json
+from bot.cli.schedule_view import usd_text
 
 
 @click.command()
@@ -27,66 +29,10 @@ def schedule(app: App, days: int, as_json: bool) -> None:
     Example:
       paperbot schedule --days 3
     """
-    from bot.config.pure_views import checked_compose_settings, timetable_config
-    from bot.posting.x_costs import x_cost_policy
-    from bot.reports.schedule import schedule_report
+    from bot.cli.schedule_view import print_schedule, read_schedule
 
-    config = timetable_config(app.settings)
-    on_x = "x" in app.settings.channels.post_to
-    pricing = (checked_compose_settings(app.settings), x_cost_policy(app.settings.x))
-    with app.reader() as reader:
-        document, plan = schedule_report(
-            reader,
-            config,
-            app.now(),
-            days=days,
-            timezone=app.settings.timezone,
-            channel=app.settings.channels.post_to[0],
-            x_costs=pricing if on_x else None,
-        )
-    rows, free = document["posts"], document["free_slots"]
-    if as_json:
-        emit_json(document)
-        return
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=f"Plan for the next {days} days ({app.settings.timezone})")
-    columns = ["day", "time", "entry", "title", "why"] + (["X cost"] if on_x else [])
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    last_day = ""
-    for row, assignment in zip(rows, plan, strict=True):
-        local = assignment.when.astimezone(app.tz)
-        day = local.strftime("%a %d %b")
-        table.add_row(
-            "" if day == last_day else day,
-            local.strftime("%H:%M"),
-            str(row["entry_id"]),
-            escape(str(row["title"] or row["url"])),
-            str(row["reason"]),
-            *([_x_cost(row)] if on_x else []),
-        )
-        last_day = day
-    out = console()
-    out.print(table)
-    priced = on_x and any(row["x_cost"] is not None for row in rows)
-    total = f"; on X {_usd(document['x_cost_total'])}" if priced else ""
-    out.print(f"{len(rows)} posts planned, {len(free)} free slots{total}.")
-
-
-def _usd(value: float) -> str:
-    from bot.store.money import MICROS, dollars
-
-    return dollars(round(value * MICROS))
-
-
-def _x_cost(row: dict[str, Any]) -> str:
-    """The X post's price, and what the arXiv-id citation saves on it."""
-    if row["x_cost"] is None:
-        return ""
-    saving = f" (saves {_usd(row['x_saving'])})" if row["x_saving"] else ""
-    return _usd(row["x_cost"]) + saving
+    document, plan = read_schedule(app.settings, app.reader(), app.now(), days=days)
+    print_schedule(app.settings, document, plan, days=days, as_json=as_json)
 
 
 @click.command()
@@ -167,8 +113,8 @@ def _print_status(document: dict[str, Any]) -> None:
 
 
 def _print_costs(out: Any, costs: dict[str, Any]) -> None:
-    budget = f" of {_usd(costs['budget'])}" if costs["budget"] is not None else " (no budget)"
-    out.print(f"X costs {costs['month']}: {_usd(costs['spent'])}{budget}")
+    budget = f" of {usd_text(costs['budget'])}" if costs["budget"] is not None else " (no budget)"
+    out.print(f"X costs {costs['month']}: {usd_text(costs['spent'])}{budget}")
     if costs["message"]:
         out.print(f"[yellow]{costs['message']}[/yellow] ({costs['held']} waiting)")
 

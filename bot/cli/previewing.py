@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from bot.cli.context import App, BadInput, console, emit_json, pass_app, translate_errors
+from bot.cli.context import App, BadInput, pass_app, translate_errors
+from bot.cli.output import console, emit_json
 
 
 @click.command()
