@@ -128,9 +128,14 @@ class PgReader(PgMoreReads, SharedReads):
     ) -> list[tuple[Any, ...]]:
         return self._db.rows(sql, params, _TIMES)
 
+    def _named_rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any], names: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        return self._db.named_rows(sql, params, names, _TIMES)
+
     def _records(self, record_type: type[Any], sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """`sql` selects the record's fields in order (`_columns`)."""
-        rows = self._db.named_rows(sql, params, field_names(record_type), _TIMES)
+        rows = self._named_rows(sql, params, field_names(record_type))
         return [record_type(*row) for row in rows]
 
     def entries(self, *, week: str | None, statuses: Sequence[str]) -> list[EntryRecord]:

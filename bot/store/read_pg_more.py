@@ -45,6 +45,9 @@ _WEEKS = (
 )
 
 
+_PLAN_COLUMNS = ("id", "position", "week", "at", "retry_at")  # plan_sql's, in its order
+
+
 def plan_sql(channel: str, per_week: int | None) -> str:
     """bot/schedule/reach.py's keep_for_plan in SQL: the entries with `at` or a retry time,
     and of each week's others the first `per_week` by position, then id (one index scan per
@@ -67,10 +70,12 @@ class PgMoreReads:
     """Mixed into PgReader, which supplies the rows and the record builder."""
 
     _rows: Callable[..., list[tuple[Any, ...]]]  # PgReader's: one query's rows
+    _named_rows: Callable[..., list[tuple[Any, ...]]]  # the same, for columns it names
     _records: Callable[..., list[Any]]  # PgReader's: rows as records
 
     def plan_entries(self, channel: str, *, per_week: int | None = None) -> list[PlanEntry]:
-        rows = self._rows(plan_sql(channel, per_week), {"channel": channel, "per_week": per_week})
+        sql, params = plan_sql(channel, per_week), {"channel": channel, "per_week": per_week}
+        rows = self._named_rows(sql, params, _PLAN_COLUMNS)  # (a row each for 52 weeks' heads)
         return [
             PlanEntry(id=i, position=p, week=w, at=a, next_attempt_at=n) for i, p, w, a, n in rows
         ]
