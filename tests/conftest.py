@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(result: subprocess.CompletedProcess[str]) -> set[str]:
+    """The modules a `Paperbot.process(..., importtime=True)` run imported."""
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+
+
 STORES = ("sqlite", "postgres")
 _server: dict[str, Any] = {}
 
@@ -160,6 +169,20 @@ class Paperbot:
         runner = CliRunner()
         return runner.invoke(
             cli, list(args), env={**self.env, **env}, input=input, catch_exceptions=False
+        )
+
+    def process(self, *args: str, importtime: bool = False) -> subprocess.CompletedProcess[str]:
+        """`python -m bot ARGS` in a process of its own, as a script runs it (stdout a pipe);
+        with `importtime`, stderr lists every module it imported (`imported_modules`)."""
+        flags = ["-X", "importtime"] if importtime else []
+        return subprocess.run(
+            [sys.executable, *flags, "-m", "bot", *args],
+            env={**os.environ, **self.env, "PYTHONPATH": str(REPO)},
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     def json(self, *args: str) -> Any:

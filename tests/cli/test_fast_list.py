@@ -3,31 +3,11 @@ bytes and exit code as click's command, and anything it does not know goes to cl
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from bot.cli.fast import list_request
-from tests.conftest import REPO, Paperbot
+from tests.conftest import Paperbot, imported_modules
 from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture)
-
-
-def _process(
-    paperbot: Paperbot, *args: str, importtime: bool = False
-) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` as a script runs it: stdout a pipe."""
-    flags = ["-X", "importtime"] if importtime else []
-    return subprocess.run(
-        [sys.executable, *flags, "-m", "bot", *args],
-        env={**os.environ, **paperbot.env, "PYTHONPATH": str(REPO)},
-        cwd=paperbot.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @BOTH_STORES
@@ -46,7 +26,7 @@ def _process(
     ],
 )
 def test_the_fast_answer_is_clicks_to_the_byte(live: Paperbot, args: list[str]) -> None:  # noqa: F811
-    fast = _process(live, *args)
+    fast = live.process(*args)
     slow = live(*args)
     assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
     # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
@@ -55,9 +35,9 @@ def test_the_fast_answer_is_clicks_to_the_byte(live: Paperbot, args: list[str]) 
 
 @BOTH_STORES
 def test_list_json_never_imports_click(live: Paperbot) -> None:  # noqa: F811
-    result = _process(live, "list", "--week", "2026-W48", "--json", importtime=True)
+    result = live.process("list", "--week", "2026-W48", "--json", importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert "bot.store.read_sqlite" in imported or "bot.store.read_pg" in imported
     assert not {"click", "rich", "sqlalchemy", "psycopg"} & imported
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli.fast import schedule_request
-from tests.cli.test_fast_list import _process
-from tests.conftest import Paperbot
+from tests.conftest import Paperbot, imported_modules
 from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture)
 
 
@@ -28,7 +27,7 @@ from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture
 )
 def test_the_fast_answer_is_clicks(live: Paperbot, args: list[str]) -> None:  # noqa: F811
     live.env["COLUMNS"] = "100"  # rich's width for both, whatever the terminal running pytest
-    fast = _process(live, *args)
+    fast = live.process(*args)
     slow = live(*args)
     assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
     # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
@@ -37,10 +36,10 @@ def test_the_fast_answer_is_clicks(live: Paperbot, args: list[str]) -> None:  # 
 
 @BOTH_STORES
 def test_schedule_never_imports_click(live: Paperbot) -> None:  # noqa: F811
-    result = _process(live, "schedule", importtime=True)
+    result = live.process("schedule", importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "posts planned" in result.stdout and "X cost" in result.stdout
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert "bot.store.read_sqlite" in imported or "bot.store.read_pg" in imported
     assert not {"click", "sqlalchemy", "bot.cli.group"} & imported
 
@@ -48,10 +47,10 @@ def test_schedule_never_imports_click(live: Paperbot) -> None:  # noqa: F811
 @pytest.mark.parametrize("store", ["sqlite"])
 def test_a_database_the_fast_readers_cannot_open_goes_to_click(paperbot: Paperbot) -> None:
     """No SQLite file yet: click's command creates and migrates it, as before."""
-    result = _process(paperbot, "schedule", "--json", importtime=True)
+    result = paperbot.process("schedule", "--json", importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert '"free_slots"' in result.stdout
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert {"click", "sqlalchemy"} <= imported
 
 

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +12,7 @@ import pytest
 
 from bot.digests.import_digest import parse_digest
 from bot.digests.importer import import_entries, import_entries_directly
-from tests.conftest import REPO, Paperbot
+from tests.conftest import REPO, Paperbot, imported_modules
 
 EXAMPLES = REPO / "examples"
 SKIP = ("id", "week", "position", "created_at", "updated_at")
@@ -91,18 +89,10 @@ def test_import_without_arxiv_imports_no_orm_on_a_database_at_head(
     paperbot: Paperbot, week_file: Path
 ) -> None:
     assert paperbot.json("list", "--json") == []
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "bot", "import", str(week_file), "--no-fetch"],
-        env={**paperbot.env, "PYTHONPATH": str(REPO)},
-        cwd=paperbot.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = paperbot.process("import", str(week_file), "--no-fetch", importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "8 added, 0 already queued, 3 skipped" in result.stdout
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert not {"sqlalchemy", "sqlmodel", "alembic", "bot.store.models"} & imported
     assert len(paperbot.json("list", "--json")) == 8
 

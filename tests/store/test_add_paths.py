@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Paperbot
+from tests.conftest import Paperbot, imported_modules
 
 ENTRIES = [
     ["https://example.org/a", "--comment", "Café 中文 🐦‍🔥.", "--title", "A", "--kind", "article"],
@@ -107,16 +105,8 @@ def test_image_limits_agree() -> None:
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_add_imports_no_orm_on_a_file_at_head(paperbot: Paperbot) -> None:
     assert paperbot.json("list", "--json") == []
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "bot", "add", "https://example.org/x"],
-        env={**paperbot.env, "PYTHONPATH": str(REPO)},
-        cwd=paperbot.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = paperbot.process("add", "https://example.org/x", importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == "1\n"
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert not {"sqlalchemy", "sqlmodel", "alembic", "bot.store.models"} & imported

@@ -10,8 +10,6 @@ rate-limited channel, a heartbeat, a dry run.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from bot.store.read_pg import PgReader, open_pg_reader
 from bot.store.read_records import DRY_RUN_CHANNEL, HistoryFilter
 from bot.store.read_sqlite import SqliteReader, open_sqlite_reader
 from bot.store.reader import EntryMissing, Reader
-from tests.conftest import REPO, Paperbot
+from tests.conftest import Paperbot, imported_modules
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # Thursday of 2026-W48
@@ -263,19 +261,10 @@ def test_dry_run_channel_names_agree() -> None:
 def test_read_only_commands_never_import_the_orm_on_a_file_at_head(
     live: Paperbot, args: list[str]
 ) -> None:
-    env = {**live.env, "PYTHONPATH": str(REPO)}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "bot", *args],
-        env=env,
-        cwd=live.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = live.process(*args, importtime=True)
     assert result.returncode == 0, result.stderr[-2000:]
     json.loads(result.stdout)
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    imported = imported_modules(result)
     assert not {"sqlalchemy", "sqlmodel", "alembic", "bot.store.models"} & imported
 
 
