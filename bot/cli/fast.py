@@ -16,6 +16,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config.settings import Settings
 
 
 def answer(argv: Sequence[str]) -> bool:
@@ -73,17 +77,23 @@ def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
     return (week or "", tuple(statuses)) if as_json else None
 
 
-def _documents(week: str, statuses: tuple[str, ...]) -> str | None:
-    """As `list_` with App: .env, settings, the week, the reader (never the ORM here)."""
+def _configured() -> tuple[dict[str, str], Settings]:
+    """The environment with .env loaded, and the settings: as App has them."""
     from bot.config.loading import load_settings
     from bot.config.secrets import load_dotenv_into
+
+    environ = dict(os.environ)
+    load_dotenv_into(environ)
+    return environ, load_settings(environ)
+
+
+def _documents(week: str, statuses: tuple[str, ...]) -> str | None:
+    """As `list_` with App: .env, settings, the week, the reader (never the ORM here)."""
     from bot.reports.entries import entry_documents_text
     from bot.schedule.weeks import parse_week
     from bot.store.reader import open_fast_reader
 
-    environ = dict(os.environ)
-    load_dotenv_into(environ)
-    settings = load_settings(environ)
+    environ, settings = _configured()
     the_week = parse_week(week) if week else None
     reader = open_fast_reader(environ)
     if reader is None:
@@ -125,14 +135,10 @@ def _schedule(argv: Sequence[str]) -> bool:
     days, as_json = request
     from bot.cli.output import clock
     from bot.cli.schedule_view import print_schedule, read_schedule
-    from bot.config.loading import load_settings
-    from bot.config.secrets import load_dotenv_into
     from bot.store.reader import open_fast_reader
 
     try:
-        environ = dict(os.environ)
-        load_dotenv_into(environ)
-        settings = load_settings(environ)
+        environ, settings = _configured()
         reader = open_fast_reader(environ)
         if reader is None:
             return False
