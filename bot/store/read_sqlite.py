@@ -76,6 +76,15 @@ def stored_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+# Every week in the queue, one index probe each: DISTINCT reads the whole week index (4 ms on
+# 100,000 entries against 0.14 ms here; bot/store/read_pg_more.py asks PostgreSQL the same way).
+_WEEKS = (
+    "WITH RECURSIVE weeks(week) AS (SELECT min(week) FROM entry UNION ALL"
+    " SELECT (SELECT min(week) FROM entry WHERE week > weeks.week) FROM weeks"
+    " WHERE weeks.week IS NOT NULL) SELECT week FROM weeks WHERE week IS NOT NULL"
+)
+
+
 def _time(value: str | None) -> datetime | None:
     # SQLAlchemy stores UTC without an offset ("2026-11-27 23:50:33.386439").
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
@@ -230,7 +239,7 @@ class SqliteReader(LedgerReads, SharedReads):
         if per_week is None:
             queries = [(columns, params)]
         else:
-            weeks = [week for (week,) in self._db.execute("SELECT DISTINCT week FROM entry")]
+            weeks = [week for (week,) in self._db.execute(_WEEKS)]
             # Retrying entries are found from their posts: computing retry_at for every
             # queued entry would cost a correlated lookup per row.
             retrying = " AND id IN (SELECT entry_id FROM post WHERE channel = ?"
