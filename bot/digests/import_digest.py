@@ -174,7 +174,7 @@ def import_digest(
     database's own driver when it is at head (`environ` names it), and `open_engine` (the ORM,
     which migrates) is called only otherwise.
     """
-    from bot.digests.importer import import_entries, import_entries_directly
+    from bot.digests.importer import ImportPlan, import_entries, import_entries_directly
     from bot.schedule.weeks import parse_week, week_of
 
     week_override = parse_week(request.week) if request.week else None
@@ -194,17 +194,18 @@ def import_digest(
             )
             warnings += figure_warnings
     total = len(entries)
-    options: dict[str, Any] = {
-        "file_week": keys[0],
-        "default_week": keys[1],
-        "tz": tz,
-        "dry_run": request.dry_run,
-        "progress": (lambda done: progress(done, total)) if progress is not None else None,
-        "channels": channels,
-    }
-    report = None if fetching else import_entries_directly(environ, entries, **options)
+    plan = ImportPlan(
+        entries,
+        file_week=keys[0],
+        default_week=keys[1],
+        tz=tz,
+        channels=tuple(channels),
+        dry_run=request.dry_run,
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+    )
+    report = None if fetching else import_entries_directly(environ, plan)
     if report is None:
-        report = import_entries(open_engine(), entries, **options)
+        report = import_entries(open_engine(), plan)
     report.skipped = [(s.line, s.title, s.reason) for s in parsed.skipped]
     report.warnings = warnings
     return report, name

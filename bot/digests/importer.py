@@ -49,27 +49,14 @@ def resolve_at(at: datetime | None, tz: tzinfo) -> datetime | None:
     return at.replace(tzinfo=tz) if at.tzinfo is None else at
 
 
-def import_entries(
-    engine: Engine,
-    entries: Sequence[ImportedEntry],
-    *,
-    file_week: str | None,
-    default_week: str,
-    tz: tzinfo,
-    dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-    channels: Sequence[str] = ("x",),
-) -> ImportReport:
-    """Queue `entries` in file order; a URL already queued for its week is reported, not added.
-
-    Every new entry targets `channels` (the config's `[channels] post_to`). Through the ORM's
-    connection, on a database its engine migrated; `import_entries_directly` is the same
-    without the ORM."""
+def import_entries(engine: Engine, plan: ImportPlan) -> ImportReport:
+    """Queue the plan's entries in file order; a URL already queued for its week is reported,
+    not added. Through the ORM's connection, on a database its engine migrated;
+    `import_entries_directly` is the same without the ORM."""
     from sqlmodel import Session
 
     from bot.store.queue_changes import mark_changed
 
-    plan = _Plan(entries, file_week, default_week, tz, tuple(channels), dry_run, progress)
     with Session(engine, expire_on_commit=False) as session:
         lock_transaction(session, QUEUE_LOCK_KEY)  # PostgreSQL: one queue writer at a time
         connection = session.connection()
@@ -86,22 +73,11 @@ def import_entries(
     return report
 
 
-def import_entries_directly(
-    environ: Mapping[str, str],
-    entries: Sequence[ImportedEntry],
-    *,
-    file_week: str | None,
-    default_week: str,
-    tz: tzinfo,
-    dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-    channels: Sequence[str] = ("x",),
-) -> ImportReport | None:
+def import_entries_directly(environ: Mapping[str, str], plan: ImportPlan) -> ImportReport | None:
     """`import_entries` through the database's own driver (bot/store/direct_write.py), without
     importing the ORM; None when the database is not at head (the ORM's path migrates it)."""
     from bot.store.direct_write import writing_directly
 
-    plan = _Plan(entries, file_week, default_week, tz, tuple(channels), dry_run, progress)
     with writing_directly(environ) as write:
         if write is None:
             return None
@@ -140,18 +116,20 @@ def _queued_keys(cursor: Any, weeks: set[str], *, sqlite: bool) -> dict[tuple[st
     return {(url, week): entry_id for entry_id, url, week in cursor.fetchall()}
 
 
-@dataclass
-class _Plan:
-    """One import's entries and choices, written on a DB-API cursor in the transaction that
-    holds the queue's write lock (either path): duplicates reported, the rest new rows."""
+@dataclass(frozen=True)
+class ImportPlan:
+    """One import: its entries and choices. Every new entry targets `channels` (the config's
+    `[channels] post_to`); `file_week` (the digest's) wins over `default_week` (this week) for
+    entries without their own. Written on a DB-API cursor in the transaction that holds the
+    queue's write lock (either path): duplicates reported, the rest new rows."""
 
     entries: Sequence[ImportedEntry]
     file_week: str | None
     default_week: str
     tz: tzinfo
-    channels: tuple[str, ...]
-    dry_run: bool
-    progress: Callable[[int], None] | None
+    channels: tuple[str, ...] = ("x",)
+    dry_run: bool = False
+    progress: Callable[[int], None] | None = None
 
     def write(self, cursor: Any, *, sqlite: bool) -> tuple[ImportReport, bool]:
         """The report, and whether anything was written (nothing on a dry run)."""

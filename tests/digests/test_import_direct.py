@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digests.import_digest import parse_digest
-from bot.digests.importer import import_entries, import_entries_directly
+from bot.digests.importer import ImportPlan, import_entries, import_entries_directly
 from tests.conftest import REPO, Paperbot, imported_modules
 
 EXAMPLES = REPO / "examples"
@@ -45,10 +45,14 @@ def test_the_direct_import_writes_the_rows_the_orm_writes(
         "channels": ("x", "bluesky"),
     }
     before = _counter(paperbot)
-    direct = import_entries_directly(paperbot.env, _entries(week_file, "2030-W01"), **options)
+    direct = import_entries_directly(
+        paperbot.env, ImportPlan(_entries(week_file, "2030-W01"), **options)
+    )
     assert direct is not None
     assert _counter(paperbot) == before + 1  # the daemon re-plans, as after the ORM's writes
-    by_orm = import_entries(paperbot.engine(), _entries(week_file, "2030-W02"), **options)
+    by_orm = import_entries(
+        paperbot.engine(), ImportPlan(_entries(week_file, "2030-W02"), **options)
+    )
     assert [url for _, url in direct.added] == [url for _, url in by_orm.added]
     assert len(direct.added) == 8 and all(entry_id for entry_id, _ in direct.added)
     rows = paperbot.query("SELECT * FROM entry ORDER BY id")
@@ -61,7 +65,9 @@ def test_the_direct_import_writes_the_rows_the_orm_writes(
     assert [row["position"] for row in rows] == list(range(1, 17))
     assert [row["id"] for row in first] == [entry_id for entry_id, _ in direct.added]
     # Again: every URL is queued for that week already, and nothing is written.
-    again = import_entries_directly(paperbot.env, _entries(week_file, "2030-W01"), **options)
+    again = import_entries_directly(
+        paperbot.env, ImportPlan(_entries(week_file, "2030-W01"), **options)
+    )
     assert again is not None and again.added == [] and len(again.duplicates) == 8
     assert _counter(paperbot) == before + 2 and len(paperbot.query("SELECT id FROM entry")) == 16
 
@@ -72,13 +78,15 @@ def test_a_dry_run_writes_nothing_and_a_new_database_takes_the_orms_path(
     options: dict[str, Any] = {"file_week": None, "default_week": "2026-W01", "tz": ZoneInfo("UTC")}
     if paperbot.store == "sqlite":  # no file yet: the ORM's path creates and migrates it
         assert (
-            import_entries_directly(paperbot.env, _entries(week_file, "2030-W01"), **options)
+            import_entries_directly(
+                paperbot.env, ImportPlan(_entries(week_file, "2030-W01"), **options)
+            )
             is None
         )
     assert paperbot.json("list", "--json") == []
     before = _counter(paperbot)
     dry = import_entries_directly(
-        paperbot.env, _entries(week_file, "2030-W01"), dry_run=True, **options
+        paperbot.env, ImportPlan(_entries(week_file, "2030-W01"), dry_run=True, **options)
     )
     assert dry is not None and len(dry.added) == 8 and {i for i, _ in dry.added} == {None}
     assert paperbot.query("SELECT id FROM entry") == [] and _counter(paperbot) == before
