@@ -1,14 +1,15 @@
-"""Two commands answered without click: `list [--week W] [--status S]... --json` into a pipe,
-and `schedule [--days N] [--json]`.
+"""Three commands answered without click: `list [--week W] [--status S]... [--json]` (its JSON
+into a pipe, or its table) and `schedule [--days N] [--json]`.
 
-Scripts and cron jobs call `list --json` most, and `schedule` is what a curator looks at; importing
-click (~25 ms: inspect, uuid, gettext...) and its group of commands was a fifth of each. Only
-those exact forms are taken here, and only the success: argv not known word for word, a config
-or week that cannot be read, a database the fast readers do not open, data the database cannot
-render alike: each returns False before anything is written, and click's command runs as usual
-and says what is wrong in its words. Reading twice is harmless: the commands only read. The
-output is what the commands print, by the same code (bot/cli/schedule_view.py) or the same bytes
-(bot/cli/listing.py's; tests/cli/test_fast_list.py and test_fast_schedule.py compare both paths).
+Scripts and cron jobs call `list --json` most, and `list` and `schedule` are what a curator looks
+at; importing click (~25 ms: inspect, uuid, gettext...) and its group of commands was a fifth of
+each. Only those exact forms are taken here, and only the success: argv not known word for word,
+a config or week that cannot be read, a database the fast readers do not open, data the database
+cannot render alike: each returns False before anything is written, and click's command runs as
+usual and says what is wrong in its words. Reading twice is harmless: the commands only read.
+The output is what the commands print, by the same code (bot/cli/entry_table.py,
+bot/cli/schedule_view.py) or the same bytes (bot/cli/listing.py's JSON; tests/cli/test_fast_list.py
+and test_fast_schedule.py compare both paths).
 """
 
 from __future__ import annotations
@@ -27,10 +28,15 @@ def answer(argv: Sequence[str]) -> bool:
     if argv[:1] == ["schedule"]:
         return _schedule(argv)
     request = list_request(argv)
-    if request is None or sys.stdout.isatty():
+    if request is None:
+        return False
+    week, statuses, as_json = request
+    if not as_json:
+        return _table(week, statuses)
+    if sys.stdout.isatty():  # emit_json indents for people: click's command does that
         return False
     try:
-        text = _documents(*request)
+        text = _documents(week, statuses)
     except Exception:  # any failure: click's path runs the command and reports it its way
         return False
     if text is None:
@@ -44,8 +50,8 @@ def answer(argv: Sequence[str]) -> bool:
     return True
 
 
-def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(week, statuses) of `list ... --json` in the forms click accepts, else None."""
+def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...], bool] | None:
+    """(week, statuses, as_json) of `list ...` in the forms click accepts, else None."""
     if not argv or argv[0] != "list":
         return None
     from bot.store.reader import ENTRY_STATUSES
@@ -74,7 +80,7 @@ def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
             statuses.append(value)
         else:
             return None
-    return (week or "", tuple(statuses)) if as_json else None
+    return (week or "", tuple(statuses), as_json)
 
 
 def _configured() -> tuple[dict[str, str], Settings]:
@@ -100,6 +106,27 @@ def _documents(week: str, statuses: tuple[str, ...]) -> str | None:
         return None
     with reader:
         return entry_documents_text(reader, week=the_week, statuses=statuses, tz=settings.tz)
+
+
+def _table(week: str, statuses: tuple[str, ...]) -> bool:
+    """`list` as a table, as bot/cli/listing.py prints it, on the fast readers only."""
+    from bot.cli.entry_table import print_entries
+    from bot.schedule.weeks import parse_week
+    from bot.store.reader import open_fast_reader
+
+    try:
+        environ, settings = _configured()
+        the_week = parse_week(week) if week else None
+        reader = open_fast_reader(environ)
+        if reader is None:
+            return False
+        with reader:
+            entries = reader.entries(week=the_week, statuses=statuses)
+            posts = reader.posts_for([entry.id for entry in entries])
+    except Exception:  # any failure: click's path runs the command and reports it its way
+        return False
+    print_entries(entries, posts, settings.tz)
+    return True
 
 
 def schedule_request(argv: Sequence[str]) -> tuple[int, bool] | None:

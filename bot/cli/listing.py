@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.context import App, pass_app, translate_errors
 from bot.cli.entries import STATUSES
+from bot.cli.entry_table import print_entries
 from bot.cli.output import console, emit_json
-
-if TYPE_CHECKING:
-    from bot.cli.table import Cell
-    from bot.store.read_records import EntryRecord, PostRecord
 
 
 @click.command(name="list")
@@ -48,52 +43,7 @@ def list_(app: App, week: str | None, statuses: tuple[str, ...], as_json: bool) 
             return
         entries = reader.entries(week=the_week, statuses=statuses)
         posts = reader.posts_for([entry.id for entry in entries])
-    _print_entries(app, entries, posts)
-
-
-def _print_entries(
-    app: App, entries: Sequence[EntryRecord], posts: dict[int, list[PostRecord]]
-) -> None:
-    from bot.cli.table import print_table
-
-    if not entries:
-        click.echo("No entries. Add one with `paperbot add URL --comment ...`.")
-        return
-    rows: list[list[Cell]] = []
-    for entry in entries:
-        at = entry.at.astimezone(app.tz).strftime("%a %d %b %H:%M") if entry.at else ""
-        label: Cell = ((entry.title, False), ("\n", False), (entry.url, True))
-        status: Cell = entry.status
-        if entry.last_error and entry.status in ("queued", "failed"):
-            status = ((entry.status, False), ("\n", False), (entry.last_error[:60], True))
-        rows.append(
-            [
-                str(entry.id),
-                entry.week,
-                status,
-                entry.kind,
-                at,
-                label if entry.title else entry.url,
-                _channel_cells(entry, posts.get(entry.id, [])),
-            ]
-        )
-    print_table(("id", "week", "status", "kind", "at", "title / url", "channels"), rows)
-
-
-_MARKS = {"posted": "✓", "failed": "✗", "posting": "…"}
-
-
-def _channel_cells(entry: EntryRecord, posts: Sequence[PostRecord]) -> Cell:
-    """Each targeted channel with its post's state and link (`x ✓ https://...`)."""
-    by_channel = {post.channel: post for post in posts}
-    fragments: list[tuple[str, bool]] = []
-    for name in entry.channels:
-        post = by_channel.get(name)
-        mark = _MARKS.get(post.status, "·") if post is not None else "·"
-        fragments.append((f"\n{name} {mark}" if fragments else f"{name} {mark}", False))
-        if post and post.remote_url:
-            fragments += [(" ", False), (post.remote_url, True)]
-    return tuple(fragments)
+    print_entries(entries, posts, app.tz)
 
 
 @click.command()
