@@ -1,15 +1,16 @@
-"""Three commands answered without click: `list [--week W] [--status S]... [--json]` (its JSON
-into a pipe, or its table) and `schedule [--days N] [--json]`.
+"""The read-only commands people and scripts call most, answered without click: `list [--week W]
+[--status S]... [--json]` (its JSON into a pipe, or its table), `schedule [--days N] [--json]` and
+`status [--json]`.
 
-Scripts and cron jobs call `list --json` most, and `list` and `schedule` are what a curator looks
-at; importing click (~25 ms: inspect, uuid, gettext...) and its group of commands was a fifth of
-each. Only those exact forms are taken here, and only the success: argv not known word for word,
-a config or week that cannot be read, a database the fast readers do not open, data the database
-cannot render alike: each returns False before anything is written, and click's command runs as
-usual and says what is wrong in its words. Reading twice is harmless: the commands only read.
-The output is what the commands print, by the same code (bot/cli/entry_table.py,
-bot/cli/schedule_view.py) or the same bytes (bot/cli/listing.py's JSON; tests/cli/test_fast_list.py
-and test_fast_schedule.py compare both paths).
+Scripts and cron jobs call `list --json` most, and `list`, `schedule` and `status` are what a
+curator looks at; importing click (~25 ms: inspect, uuid, gettext...) and its group of commands
+was a fifth of each. Only those exact forms are taken here, and only the success: argv not known
+word for word, a config or week that cannot be read, a database the fast readers do not open,
+data the database cannot render alike: each returns False before anything is written, and
+click's command runs as usual and says what is wrong in its words. Reading twice is harmless:
+the commands only read. The output is what the commands print, by the same code
+(bot/cli/entry_table.py, schedule_view.py, status_view.py) or the same bytes (listing.py's JSON);
+tests/cli/test_fast_list.py, test_fast_schedule.py and test_fast_status.py compare both paths.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def answer(argv: Sequence[str]) -> bool:
     """Answer `argv` and return True, or return False having done nothing."""
     if argv[:1] == ["schedule"]:
         return _schedule(argv)
+    if argv[:1] == ["status"]:
+        return _status(argv)
     request = list_request(argv)
     if request is None:
         return False
@@ -173,4 +176,27 @@ def _schedule(argv: Sequence[str]) -> bool:
     except Exception:  # any failure: click's path runs the command and reports it its way
         return False
     print_schedule(settings, document, plan, days=days, as_json=as_json)
+    return True
+
+
+def _status(argv: Sequence[str]) -> bool:
+    """`status [--json]` as bot/cli/plans.py runs it, on the fast readers only."""
+    if list(argv) not in (["status"], ["status", "--json"]):
+        return False
+    from bot.cli.output import clock, emit_json
+    from bot.cli.status_view import print_status, read_status
+    from bot.store.reader import open_fast_reader
+
+    try:
+        environ, settings = _configured()
+        reader = open_fast_reader(environ)
+        if reader is None:
+            return False
+        document = read_status(settings, reader, clock(environ))
+    except Exception:  # any failure: click's path runs the command and reports it its way
+        return False
+    if len(argv) == 2:
+        emit_json(document)
+    else:
+        print_status(document)
     return True

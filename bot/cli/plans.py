@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 import click
 
 from bot.cli.context import App, pass_app, translate_errors
-from bot.cli.output import console, emit_json
-from bot.cli.schedule_view import usd_text
+from bot.cli.output import emit_json
 
 
 @click.command()
@@ -49,77 +45,10 @@ def status(app: App, as_json: bool) -> None:
     Example:
       paperbot status --json
     """
-    from bot.config.pure_views import timetable_config
-    from bot.posting.status import gather_status
-    from bot.posting.x_costs import x_cost_policy
+    from bot.cli.status_view import print_status, read_status
 
-    with app.reader() as reader:
-        document = gather_status(
-            reader,
-            config=timetable_config(app.settings),
-            stale_after=timedelta(seconds=app.settings.daemon.stale_after_seconds),
-            now=app.now(),
-            tz=app.tz,
-            channels=app.settings.channels.post_to,
-            x_budget=x_cost_policy(app.settings.x).budget,
-        )
+    document = read_status(app.settings, app.reader(), app.now())
     if as_json:
         emit_json(document)
         return
-    _print_status(document)
-
-
-def _print_status(document: dict[str, Any]) -> None:
-    out = console()
-    daemon = document["daemon"]
-    if daemon["running"]:
-        out.print(
-            f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
-            f"heartbeat {daemon['heartbeat_at']})"
-        )
-    else:
-        out.print(
-            "daemon: not running"
-            + (f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else "")
-        )
-    nxt = document["next_post"]
-    out.print(
-        f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}"
-        if nxt
-        else "next post: none planned" + _paused_note(document)
-    )
-    out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
-    undecided = document["needs_decision"]
-    if undecided["count"]:
-        ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
-        out.print(
-            f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
-            "unknown and the platform cannot show it; `paperbot show ID` says what to run)"
-        )
-    shown = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
-    for name, state in document["channels"].items():
-        label = shown.get(name, name)
-        if state.get("paused_reason"):
-            out.print(f"[red]{label} paused:[/red] {state['paused_reason']}")
-        if state.get("rate_limited_until"):
-            out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
-        if state.get("engagement_note"):
-            out.print(f"{label} engagement not read: {state['engagement_note']}")
-        if state.get("staging_note"):
-            out.print(f"{label} figures not staged ahead: {state['staging_note']}")
-    _print_costs(out, document["costs"]["x"])
-    if document["last_error"]:
-        out.print(f"last error: {document['last_error']}")
-
-
-def _print_costs(out: Any, costs: dict[str, Any]) -> None:
-    budget = f" of {usd_text(costs['budget'])}" if costs["budget"] is not None else " (no budget)"
-    out.print(f"X costs {costs['month']}: {usd_text(costs['spent'])}{budget}")
-    if costs["message"]:
-        out.print(f"[yellow]{costs['message']}[/yellow] ({costs['held']} waiting)")
-
-
-def _paused_note(document: dict[str, Any]) -> str:
-    """` (x paused)` for each paused channel: why no post is planned on it."""
-    channels = document["channels"].items()
-    return "".join(f" ({name} paused)" for name, state in channels if state.get("paused_reason"))
+    print_status(document)
