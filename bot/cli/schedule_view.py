@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.output import console, emit_json
+from bot.cli.output import emit_json
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -55,31 +55,30 @@ def print_schedule(
     if as_json:
         emit_json(document)
         return
-    from rich.markup import escape
-    from rich.table import Table
+    from bot.cli.plain import print_lines
+    from bot.cli.table import Cell, print_table
 
-    table = Table(title=f"Plan for the next {days} days ({settings.timezone})")
-    columns = ["day", "time", "entry", "title", "why"] + (["X cost"] if on_x else [])
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    headers = ["day", "time", "entry", "title", "why"] + (["X cost"] if on_x else [])
+    table: list[list[Cell]] = []
     last_day = ""
     for row, assignment in zip(rows, plan, strict=True):
         local = assignment.when.astimezone(settings.tz)
         day = local.strftime("%a %d %b")
-        table.add_row(
-            "" if day == last_day else day,
-            local.strftime("%H:%M"),
-            str(row["entry_id"]),
-            escape(str(row["title"] or row["url"])),
-            str(row["reason"]),
-            *([_x_cost(row)] if on_x else []),
+        table.append(
+            [
+                "" if day == last_day else day,
+                local.strftime("%H:%M"),
+                str(row["entry_id"]),
+                str(row["title"] or row["url"]),
+                str(row["reason"]),
+                *([_x_cost(row)] if on_x else []),
+            ]
         )
         last_day = day
-    out = console()
-    out.print(table)
+    print_table(headers, table, title=f"Plan for the next {days} days ({settings.timezone})")
     priced = on_x and any(row["x_cost"] is not None for row in rows)
     total = f"; on X {usd_text(document['x_cost_total'])}" if priced else ""
-    out.print(f"{len(rows)} posts planned, {len(free)} free slots{total}.")
+    print_lines([[(f"{len(rows)} posts planned, {len(free)} free slots{total}.", "")]])
 
 
 def usd_text(value: float) -> str:

@@ -1,9 +1,10 @@
 """`paperbot status`'s output: the daemon, the next post, the queue, each channel's troubles and
 what X has cost. Without click, so that bot/cli/fast.py prints exactly what the command prints.
 
-Every value that comes from the queue or a platform (titles, errors, reasons) is escaped: rich
-would read `[Re] Reproducing...` as a style and drop it, and a `[/...]` in an error message
-would stop the command with a markup error.
+Lines are pieces of text with a style, never rich markup: a value from the queue or a platform
+(titles, errors, reasons) is shown as it is, where rich's markup read `[Re] Reproducing...` as a
+style and dropped it, and stopped the command at a `[/...]` in an error message. Into a pipe they
+are printed without rich's Console (bot/cli/plain.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.output import console
+from bot.cli.plain import Segment, print_lines
 from bot.cli.schedule_view import usd_text
 
 if TYPE_CHECKING:
@@ -45,56 +46,57 @@ def read_status(
 
 def print_status(document: dict[str, Any]) -> None:
     """`read_status`'s document as the lines people read."""
-    from rich.markup import escape
+    print_lines(status_lines(document))
 
-    out = console()
+
+def status_lines(document: dict[str, Any]) -> list[list[Segment]]:
+    """The status as lines of (text, rich style) pieces: values shown as they are."""
+    lines: list[list[Segment]] = []
+
+    def say(*pieces: str | Segment) -> None:
+        lines.append([(piece, "") if isinstance(piece, str) else piece for piece in pieces])
+
     daemon = document["daemon"]
     if daemon["running"]:
-        out.print(
+        say(
             f"daemon: running since {daemon['started_at']} (pid {daemon['pid']}, "
             f"heartbeat {daemon['heartbeat_at']})"
         )
     else:
-        out.print(
-            "daemon: not running"
-            + (f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else "")
-        )
+        stopped = f" (stopped {daemon['stopped_at']})" if daemon["stopped_at"] else ""
+        say("daemon: not running" + stopped)
     nxt = document["next_post"]
-    out.print(
-        f"next post: {nxt['when']} entry {nxt['entry_id']} {escape(str(nxt['title']))}"
-        if nxt
-        else "next post: none planned" + escape(_paused_note(document))
-    )
-    out.print("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
+    if nxt:
+        say(f"next post: {nxt['when']} entry {nxt['entry_id']} {nxt['title']}")
+    else:
+        say("next post: none planned" + _paused_note(document))
+    say("queue: " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))
     undecided = document["needs_decision"]
     if undecided["count"]:
         ids = ", ".join(str(p["entry_id"]) for p in undecided["posts"])
-        out.print(
-            f"[yellow]needs a decision: {undecided['count']}[/yellow] (entry {ids}: outcome "
-            "unknown and the platform cannot show it; `paperbot show ID` says what to run)"
+        say(
+            (f"needs a decision: {undecided['count']}", "yellow"),
+            f" (entry {ids}: outcome unknown and the platform cannot show it; "
+            "`paperbot show ID` says what to run)",
         )
     for name, state in document["channels"].items():
-        label = escape(_SHOWN.get(name, name))
+        label = _SHOWN.get(name, name)
         if state.get("paused_reason"):
-            out.print(f"[red]{label} paused:[/red] {escape(state['paused_reason'])}")
+            say((f"{label} paused:", "red"), f" {state['paused_reason']}")
         if state.get("rate_limited_until"):
-            out.print(f"{label} rate limit: waiting until {state['rate_limited_until']}")
+            say(f"{label} rate limit: waiting until {state['rate_limited_until']}")
         if state.get("engagement_note"):
-            out.print(f"{label} engagement not read: {escape(state['engagement_note'])}")
+            say(f"{label} engagement not read: {state['engagement_note']}")
         if state.get("staging_note"):
-            out.print(f"{label} figures not staged ahead: {escape(state['staging_note'])}")
-    _print_costs(out, document["costs"]["x"])
-    if document["last_error"]:
-        out.print(f"last error: {escape(document['last_error'])}")
-
-
-def _print_costs(out: Any, costs: dict[str, Any]) -> None:
-    from rich.markup import escape
-
+            say(f"{label} figures not staged ahead: {state['staging_note']}")
+    costs = document["costs"]["x"]
     budget = f" of {usd_text(costs['budget'])}" if costs["budget"] is not None else " (no budget)"
-    out.print(f"X costs {costs['month']}: {usd_text(costs['spent'])}{budget}")
+    say(f"X costs {costs['month']}: {usd_text(costs['spent'])}{budget}")
     if costs["message"]:
-        out.print(f"[yellow]{escape(costs['message'])}[/yellow] ({costs['held']} waiting)")
+        say((costs["message"], "yellow"), f" ({costs['held']} waiting)")
+    if document["last_error"]:
+        say(f"last error: {document['last_error']}")
+    return lines
 
 
 def _paused_note(document: dict[str, Any]) -> str:

@@ -6,20 +6,21 @@ its widest line plus padding, the widest columns narrowed first until the table 
 console, words wrapped and longer words folded, cells padded to the row's height (a header
 aligned to the bottom). They are applied here once, with rich's own cell widths and line
 division, and every row becomes lines of text written in chunks. rich's Console still decides
-what it decides (width, terminal or pipe, styles), and draws the table itself where this path
-does not apply: a stdout that is not UTF-8, a console too narrow for the columns.
+what it decides in a terminal (width, styles); into a pipe its width comes from the same rules
+without importing it (bot/cli/plain.py). It draws the table itself where this path does not
+apply: a stdout that is not UTF-8, a console too narrow for the columns, a title with controls.
 tests/cli/test_table.py compares both paths character for character.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import pairwise
 from typing import Any
 
 from rich._ratio import ratio_reduce
-from rich._wrap import divide_line
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
+
+from bot.cli.plain import cell_width, fold_line, pipe_width, write_lines
 
 # A cell: plain text, or fragments of (text, dim) joined; "\n" breaks a line in either.
 Fragment = tuple[str, bool]
@@ -34,46 +35,44 @@ _CONTROL: dict[int, str | None] = {
     ord("\t"): " ",
 }
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
-_CHUNK = 2000  # lines per write: `| head` sees output at once, and memory stays flat
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """Print rows under headers as rich's `Table()` would, on the console rich would choose."""
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str = "") -> None:
+    """Print rows under headers (and a title) as rich's `Table()` would, on the console rich
+    would choose."""
+    width = pipe_width()  # a pipe: rich's Console is not even imported
+    if width is not None and _fits(width, len(headers)) and title.isprintable():
+        write_lines(table_lines(headers, rows, width, styled=False, title=title))
+        return
     from rich.console import Console
 
     console = Console(highlight=False)
+    if not title.isprintable():  # rich's rules for a title's controls and line breaks
+        console.print(rich_table(headers, rows, title=title))
+        return
     width = console.width
     if (
         console.encoding.startswith("utf")
         and not console.legacy_windows
-        and width - len(headers) - 1 >= 3 * len(headers)  # every column keeps a character
+        and _fits(width, len(headers))
     ):
         styled = console.is_terminal and console.color_system is not None
-        try:
-            _write(console.file, table_lines(headers, rows, width, styled=styled))
-        except BrokenPipeError:  # `| head`: what rich does, exit 1 without a word
-            console.on_broken_pipe()
+        write_lines(table_lines(headers, rows, width, styled=styled, title=title))
         return
-    console.print(rich_table(headers, rows))
+    console.print(rich_table(headers, rows, title=title))
 
 
-def _write(file: Any, lines: Iterator[str]) -> None:
-    chunk = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) == _CHUNK:
-            file.write("\n".join(chunk) + "\n")
-            chunk = []
-    file.write("".join(line + "\n" for line in chunk))
-    file.flush()
+def _fits(width: int, count: int) -> bool:
+    """Whether every column keeps a character at `width` (else rich draws the table)."""
+    return width - count - 1 >= 3 * count
 
 
-def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Any:
+def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str = "") -> Any:
     """The same table as rich's Table: the fallback, and what the fast path must equal."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table()
+    table = Table(title=Text(title.translate(_CONTROL), style="table.title") if title else None)
     for header in headers:
         table.add_column(Text(header.translate(_CONTROL)), overflow="fold")
     for row in rows:
@@ -91,9 +90,15 @@ def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Any:
 
 
 def table_lines(
-    headers: Sequence[str], rows: Sequence[Sequence[Cell]], width: int, *, styled: bool
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    width: int,
+    *,
+    styled: bool,
+    title: str = "",
 ) -> Iterator[str]:
-    """The table's lines for a console `width` cells wide (ANSI bold and dim when `styled`)."""
+    """The table's lines for a console `width` cells wide (ANSI bold and dim when `styled`),
+    under `title` (printable) centred over the table (italic when `styled`)."""
     head = [_parse(header, styled) for header in headers]
     body = [[_parse(cell, styled) for cell in row] for row in rows]
     count = len(headers)
@@ -101,7 +106,7 @@ def table_lines(
     natural = [0] * count
     for row in (head, *body):
         for index, (plain, _) in enumerate(row):
-            widest = max(map(_cell_len, plain.split("\n")))
+            widest = max(map(cell_width, plain.split("\n")))
             if widest > natural[index]:
                 natural[index] = widest
     widths = [min(widest, room - 2) + 2 for widest in natural]
@@ -116,6 +121,8 @@ def table_lines(
     def rule(left: str, line: str, middle: str, right: str) -> str:
         return left + middle.join(line * size for size in widths) + right
 
+    if title:
+        yield from _title_lines(title.translate(_CONTROL), sum(widths) + count + 1, styled)
     yield rule("┏", "━", "┳", "┓")
     yield from _row(head, columns, "┃", bottom=True, style=_BOLD if styled else "")
     yield rule("┡", "━", "╇", "┩")
@@ -156,29 +163,31 @@ def _cell_lines(
     lines = []
     start = 0
     for paragraph in plain.split("\n"):
-        if fits or _cell_len(paragraph) <= size:
+        if fits or cell_width(paragraph) <= size:
             pieces = [(start, start + len(paragraph))]
-        elif paragraph.isascii() and paragraph.isprintable() and " " not in paragraph:
-            # One long word (a URL): divide_line folds it every `size` characters.
-            pieces = [
-                (start + at, start + min(at + size, len(paragraph)))
-                for at in range(0, len(paragraph), size)
-            ]
         else:
-            offsets = [0, *divide_line(paragraph, size, fold=True), len(paragraph)]
-            pieces = []
-            for begin, end in pairwise(offsets):
-                excess = end - begin - size  # Text.rstrip_end: characters, not cells
-                if excess > 0:
-                    text = paragraph[begin:end]
-                    end -= min(len(text) - len(text.rstrip()), excess)
-                pieces.append((start + begin, start + end))
+            pieces = [(start + begin, start + end) for begin, end in fold_line(paragraph, size)]
         for begin, end in pieces:
             text = _pad(plain[begin:end], size)
             if spans:
                 text = _dim(text, begin, end, spans, style)
             lines.append(f"{style} {text} {_RESET}" if style else f" {text} ")
         start += len(paragraph) + 1
+    return lines
+
+
+def _title_lines(title: str, width: int, styled: bool) -> list[str]:
+    """rich's table title: wrapped to the table's width, each line stripped on the right and
+    centred (Lines.justify "center"), italic in a terminal."""
+    lines = []
+    for paragraph in title.split("\n"):
+        for begin, end in fold_line(paragraph, width):
+            text = paragraph[begin:end].rstrip()
+            if cell_width(text) > width:
+                text = set_cell_size(text, width)
+            left = (width - cell_width(text)) // 2
+            text = " " * left + text + " " * (width - left - cell_width(text))
+            lines.append(f"\x1b[3m{text}{_RESET}" if styled else text)
     return lines
 
 
@@ -222,13 +231,6 @@ def _parse(cell: Cell, styled: bool) -> tuple[str, tuple[tuple[int, int], ...]]:
         plain.append(text)
         at += len(text)
     return "".join(plain), tuple(spans)
-
-
-def _cell_len(text: str) -> int:
-    """Cells on a terminal: len() for printable ASCII, rich's count for anything else."""
-    if text.isascii() and text.isprintable():
-        return len(text)
-    return cell_len(text)
 
 
 def _pad(text: str, size: int) -> str:
