@@ -3,10 +3,9 @@
 Command modules import only click at module level, so `paperbot --help` stays fast; each command
 imports the heavy parts (SQLAlchemy, tweepy, APScheduler) it needs when it runs. The click group
 itself (bot/cli/group.py) is imported on first use of `cli`: `paperbot list ... --json` into a
-pipe, the commonest call of scripts, the `list` table, `paperbot schedule` and `paperbot status`
-are answered without click
-(bot/cli/fast.py; ~25 ms of imports, a fifth of the command), and fall back to click for
-anything else.
+pipe, the commonest call of scripts, the `list` table, `schedule`, `status` and `engagement` are
+answered without click (bot/cli/fast.py; ~25 ms of imports, a fifth of the command), and fall
+back to click for anything else.
 """
 
 from __future__ import annotations
@@ -26,7 +25,12 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     try:
-        if sys.argv[1:2] in (["list"], ["schedule"], ["status"]):  # what bot/cli/fast.py may answer
+        if sys.argv[1:2] in (
+            ["list"],
+            ["schedule"],
+            ["status"],
+            ["engagement"],
+        ):  # what bot/cli/fast.py may answer
             from bot.cli.fast import answer
 
             if answer(sys.argv[1:]):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.context import App, pass_app, translate_errors
-from bot.cli.output import console, emit_json
+from bot.cli.output import emit_json
 
 if TYPE_CHECKING:
     from bot.posting.engagement_reads import ReadReport
@@ -35,19 +34,18 @@ def engagement(app: App, week: str | None, refresh: bool, as_json: bool) -> None
       paperbot engagement --week 2026-W49 --refresh
       paperbot engagement --json
     """
-    from bot.reports.engagement import engagement_document
+    from bot.cli.engagement_view import print_engagement, read_engagement
     from bot.schedule.weeks import parse_week, week_of
 
     the_week = parse_week(week) if week else week_of(app.now(), app.tz)
     if refresh:
         for report in _refresh(app, the_week):
             _say_refreshed(report)
-    with app.reader() as reader:
-        document = engagement_document(reader, the_week, app.tz)
+    document = read_engagement(app.reader(), the_week, app.now(), app.tz)
     if as_json:
         emit_json(document)
     else:
-        _print(document)
+        print_engagement(document)
 
 
 def _refresh(app: App, week: str) -> list[ReadReport]:
@@ -92,34 +90,3 @@ def _say_refreshed(report: ReadReport) -> None:
     if report.skipped:
         line += f"; {len(report.unread)} not read: {report.skipped}"
     click.echo(line, err=True)
-
-
-def _print(document: dict[str, Any]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    if not document["entries"]:
-        click.echo(f"Nothing posted in {document['week']} yet.")
-        return
-    table = Table(title=f"Engagement, {document['week']}")
-    for column in ("entry", "title", "channel", "likes", "reposts", "replies", "quotes", "read"):
-        table.add_column(column, overflow="fold")
-    for entry in document["entries"]:
-        for number, post in enumerate(entry["posts"]):
-            counts = post["engagement"] or {}
-            quotes = counts.get("quotes")
-            table.add_row(
-                str(entry["id"]) if number == 0 else "",
-                escape(entry["title"] or entry["url"]) if number == 0 else "",
-                post["channel"] + (" (gone)" if post["gone_at"] else ""),
-                *(str(counts.get(name, "-")) for name in ("likes", "reposts", "replies")),
-                "-" if quotes is None else str(quotes),
-                (counts.get("read_at") or "not yet")[:16].replace("T", " "),
-            )
-    totals = document["totals"]
-    table.caption = (
-        f"week total: {totals['all']} ({totals['likes']} likes, {totals['reposts']} reposts, "
-        f"{totals['replies']} replies, {totals['quotes']} quotes)"
-    )
-    console().print(table)
-    sys.stdout.flush()

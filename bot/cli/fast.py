@@ -1,16 +1,16 @@
 """The read-only commands people and scripts call most, answered without click: `list [--week W]
-[--status S]... [--json]` (its JSON into a pipe, or its table), `schedule [--days N] [--json]` and
-`status [--json]`.
+[--status S]... [--json]` (its JSON into a pipe, or its table), `schedule [--days N] [--json]`,
+`status [--json]` and `engagement [--week W] [--json]`.
 
-Scripts and cron jobs call `list --json` most, and `list`, `schedule` and `status` are what a
-curator looks at; importing click (~25 ms: inspect, uuid, gettext...) and its group of commands
-was a fifth of each. Only those exact forms are taken here, and only the success: argv not known
-word for word, a config or week that cannot be read, a database the fast readers do not open,
-data the database cannot render alike: each returns False before anything is written, and
-click's command runs as usual and says what is wrong in its words. Reading twice is harmless:
-the commands only read. The output is what the commands print, by the same code
-(bot/cli/entry_table.py, schedule_view.py, status_view.py) or the same bytes (listing.py's JSON);
-tests/cli/test_fast_list.py, test_fast_schedule.py and test_fast_status.py compare both paths.
+Scripts and cron jobs call `list --json` most, and `list`, `schedule`, `status` and
+`engagement` are what a curator looks at; importing click (~25 ms: inspect, uuid, gettext...)
+and its group of commands was a fifth of each. Only those exact forms are taken here, and only
+the success: argv not known word for word, a config or week that cannot be read, a database the
+fast readers do not open, data the database cannot render alike: each returns False before
+anything is written, and click's command runs as usual and says what is wrong in its words.
+Reading twice is harmless: the commands only read. The output is what the commands print, by
+the same code (bot/cli/entry_table.py, schedule_view.py, status_view.py, engagement_view.py) or
+the same bytes (listing.py's JSON); tests/cli/test_fast_*.py compare both paths.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def answer(argv: Sequence[str]) -> bool:
         return _schedule(argv)
     if argv[:1] == ["status"]:
         return _status(argv)
+    if argv[:1] == ["engagement"]:
+        return _engagement(argv)
     request = list_request(argv)
     if request is None:
         return False
@@ -55,35 +57,43 @@ def answer(argv: Sequence[str]) -> bool:
 
 def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...], bool] | None:
     """(week, statuses, as_json) of `list ...` in the forms click accepts, else None."""
-    if not argv or argv[0] != "list":
-        return None
     from bot.store.reader import ENTRY_STATUSES
 
-    week: str | None = None
-    statuses: list[str] = []
-    as_json = False
+    found = _options(argv, "list", values=("--week", "--status"), multiple=("--status",))
+    if found is None:
+        return None
+    statuses = tuple(found.get("--status", ()))
+    if not set(statuses) <= set(ENTRY_STATUSES):
+        return None
+    return (found.get("--week", [""])[0], statuses, "--json" in found)
+
+
+def _options(
+    argv: Sequence[str], command: str, *, values: tuple[str, ...], multiple: tuple[str, ...] = ()
+) -> dict[str, list[str]] | None:
+    """`command`'s options in argv, by name (`--json` a flag, `values` taking one, `--name
+    value` or `--name=value`), if argv is in a form click reads alike; else None. Anything
+    unusual (an unknown word, an option repeated that is not in `multiple`, a value that looks
+    like an option) is None: click's command then reads it its way."""
+    if not argv or argv[0] != command:
+        return None
+    found: dict[str, list[str]] = {}
     words = list(argv[1:])
     while words:
         word = words.pop(0)
-        if word == "--json":
-            as_json = True
-            continue
         name, equals, value = word.partition("=")
-        if name not in ("--week", "--status"):
+        if word == "--json":
+            value = ""
+        elif name not in values:
             return None
-        if not equals:
+        elif not equals:
             if not words or words[0].startswith("-"):
                 return None
             value = words.pop(0)
-        if name == "--week":
-            if week is not None:
-                return None
-            week = value
-        elif value in ENTRY_STATUSES:
-            statuses.append(value)
-        else:
+        if name in found and name not in multiple:
             return None
-    return (week or "", tuple(statuses), as_json)
+        found.setdefault(name, []).append(value)
+    return found
 
 
 def _configured() -> tuple[dict[str, str], Settings]:
@@ -134,27 +144,13 @@ def _table(week: str, statuses: tuple[str, ...]) -> bool:
 
 def schedule_request(argv: Sequence[str]) -> tuple[int, bool] | None:
     """(days, as_json) of `schedule [--days N] [--json]` in the forms click accepts, else None."""
-    if not argv or argv[0] != "schedule":
+    found = _options(argv, "schedule", values=("--days",))
+    if found is None:
         return None
-    days: int | None = None
-    as_json = False
-    words = list(argv[1:])
-    while words:
-        word = words.pop(0)
-        if word == "--json" and not as_json:
-            as_json = True
-            continue
-        name, equals, value = word.partition("=")
-        if name != "--days" or days is not None:
-            return None
-        if not equals:
-            if not words:
-                return None
-            value = words.pop(0)
-        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 60):
-            return None  # click's IntRange(1, 60) says what is wrong
-        days = int(value)
-    return (7 if days is None else days, as_json)
+    days = found.get("--days", ["7"])[0]
+    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 60):
+        return None  # click's IntRange(1, 60) says what is wrong
+    return (int(days), "--json" in found)
 
 
 def _schedule(argv: Sequence[str]) -> bool:
@@ -199,4 +195,38 @@ def _status(argv: Sequence[str]) -> bool:
         emit_json(document)
     else:
         print_status(document)
+    return True
+
+
+def engagement_request(argv: Sequence[str]) -> tuple[str, bool] | None:
+    """(week, as_json) of `engagement [--week W] [--json]` (no --refresh: that writes) in the
+    forms click accepts, else None; week "" for the current one."""
+    found = _options(argv, "engagement", values=("--week",))
+    if found is None:
+        return None
+    return (found.get("--week", [""])[0], "--json" in found)
+
+
+def _engagement(argv: Sequence[str]) -> bool:
+    """`engagement` as bot/cli/engagement.py runs it without --refresh, on the fast readers."""
+    request = engagement_request(argv)
+    if request is None:
+        return False
+    week, as_json = request
+    from bot.cli.engagement_view import print_engagement, read_engagement
+    from bot.cli.output import clock, emit_json
+    from bot.store.reader import open_fast_reader
+
+    try:
+        environ, settings = _configured()
+        reader = open_fast_reader(environ)
+        if reader is None:
+            return False
+        document = read_engagement(reader, week, clock(environ), settings.tz)
+    except Exception:  # any failure: click's path runs the command and reports it its way
+        return False
+    if as_json:
+        emit_json(document)
+    else:
+        print_engagement(document)
     return True

@@ -35,20 +35,29 @@ _CONTROL: dict[int, str | None] = {
     ord("\t"): " ",
 }
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_ITALIC, _DIM_ITALIC = "\x1b[3m", "\x1b[2;3m"  # rich's "table.title" and "table.caption"
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str = "") -> None:
-    """Print rows under headers (and a title) as rich's `Table()` would, on the console rich
-    would choose."""
+def print_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    title: str = "",
+    caption: str = "",
+) -> None:
+    """Print rows under headers (a title above, a caption below) as rich's `Table()` would, on
+    the console rich would choose."""
+    notes = {"title": title, "caption": caption}
+    plain = title.isprintable() and caption.isprintable()
     width = pipe_width()  # a pipe: rich's Console is not even imported
-    if width is not None and _fits(width, len(headers)) and title.isprintable():
-        write_lines(table_lines(headers, rows, width, styled=False, title=title))
+    if width is not None and _fits(width, len(headers)) and plain:
+        write_lines(table_lines(headers, rows, width, styled=False, **notes))
         return
     from rich.console import Console
 
     console = Console(highlight=False)
-    if not title.isprintable():  # rich's rules for a title's controls and line breaks
-        console.print(rich_table(headers, rows, title=title))
+    if not plain:  # rich's rules for controls and line breaks in a title or caption
+        console.print(rich_table(headers, rows, **notes))
         return
     width = console.width
     if (
@@ -57,9 +66,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title
         and _fits(width, len(headers))
     ):
         styled = console.is_terminal and console.color_system is not None
-        write_lines(table_lines(headers, rows, width, styled=styled, title=title))
+        write_lines(table_lines(headers, rows, width, styled=styled, **notes))
         return
-    console.print(rich_table(headers, rows, title=title))
+    console.print(rich_table(headers, rows, **notes))
 
 
 def _fits(width: int, count: int) -> bool:
@@ -67,12 +76,21 @@ def _fits(width: int, count: int) -> bool:
     return width - count - 1 >= 3 * count
 
 
-def rich_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str = "") -> Any:
+def rich_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    title: str = "",
+    caption: str = "",
+) -> Any:
     """The same table as rich's Table: the fallback, and what the fast path must equal."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(title.translate(_CONTROL), style="table.title") if title else None)
+    table = Table(
+        title=Text(title.translate(_CONTROL), style="table.title") if title else None,
+        caption=Text(caption.translate(_CONTROL), style="table.caption") if caption else None,
+    )
     for header in headers:
         table.add_column(Text(header.translate(_CONTROL)), overflow="fold")
     for row in rows:
@@ -96,9 +114,11 @@ def table_lines(
     *,
     styled: bool,
     title: str = "",
+    caption: str = "",
 ) -> Iterator[str]:
     """The table's lines for a console `width` cells wide (ANSI bold and dim when `styled`),
-    under `title` (printable) centred over the table (italic when `styled`)."""
+    `title` centred above and `caption` below (printable; italic, and dim for the caption, when
+    `styled`)."""
     head = [_parse(header, styled) for header in headers]
     body = [[_parse(cell, styled) for cell in row] for row in rows]
     count = len(headers)
@@ -122,13 +142,15 @@ def table_lines(
         return left + middle.join(line * size for size in widths) + right
 
     if title:
-        yield from _title_lines(title.translate(_CONTROL), sum(widths) + count + 1, styled)
+        yield from _centred(title, sum(widths) + count + 1, _ITALIC if styled else "")
     yield rule("┏", "━", "┳", "┓")
     yield from _row(head, columns, "┃", bottom=True, style=_BOLD if styled else "")
     yield rule("┡", "━", "╇", "┩")
     for row in body:
         yield from _row(row, columns, "│", bottom=False, style="")
     yield rule("└", "─", "┴", "┘")
+    if caption:
+        yield from _centred(caption, sum(widths) + count + 1, _DIM_ITALIC if styled else "")
 
 
 def _row(
@@ -176,18 +198,17 @@ def _cell_lines(
     return lines
 
 
-def _title_lines(title: str, width: int, styled: bool) -> list[str]:
-    """rich's table title: wrapped to the table's width, each line stripped on the right and
-    centred (Lines.justify "center"), italic in a terminal."""
+def _centred(text: str, width: int, style: str) -> list[str]:
+    """A table's title or caption as rich renders it: wrapped to the table's width, each line
+    stripped on the right and centred (Lines.justify "center"), padding included in the style."""
     lines = []
-    for paragraph in title.split("\n"):
-        for begin, end in fold_line(paragraph, width):
-            text = paragraph[begin:end].rstrip()
-            if cell_width(text) > width:
-                text = set_cell_size(text, width)
-            left = (width - cell_width(text)) // 2
-            text = " " * left + text + " " * (width - left - cell_width(text))
-            lines.append(f"\x1b[3m{text}{_RESET}" if styled else text)
+    for begin, end in fold_line(text, width):
+        line = text[begin:end].rstrip()
+        if cell_width(line) > width:
+            line = set_cell_size(line, width)
+        left = (width - cell_width(line)) // 2
+        line = " " * left + line + " " * (width - left - cell_width(line))
+        lines.append(f"{style}{line}{_RESET}" if style else line)
     return lines
 
 

@@ -45,7 +45,13 @@ headers = st.lists(st.sampled_from([*"abc漢🎉é", " ", "/"]), min_size=1, max
 
 
 def _rich(
-    heads: list[str], rows: list[list[Cell]], width: int, *, terminal: bool, title: str = ""
+    heads: list[str],
+    rows: list[list[Cell]],
+    width: int,
+    *,
+    terminal: bool,
+    title: str = "",
+    caption: str = "",
 ) -> str:
     from rich.console import Console
 
@@ -57,18 +63,24 @@ def _rich(
         color_system="standard" if terminal else None,
         legacy_windows=False,
     )
-    console.print(rich_table(heads, rows, title=title))
+    console.print(rich_table(heads, rows, title=title, caption=caption))
     return out.getvalue()
 
 
 def _ours(
-    heads: list[str], rows: list[list[Cell]], width: int, *, styled: bool, title: str = ""
+    heads: list[str],
+    rows: list[list[Cell]],
+    width: int,
+    *,
+    styled: bool,
+    title: str = "",
+    caption: str = "",
 ) -> str:
-    lines = table_lines(heads, rows, width, styled=styled, title=title)
+    lines = table_lines(heads, rows, width, styled=styled, title=title, caption=caption)
     return "".join(line + "\n" for line in lines)
 
 
-Table = tuple[list[str], list[list[Cell]], int, str]
+Table = tuple[list[str], list[list[Cell]], int, str, str]
 
 
 @st.composite
@@ -77,25 +89,26 @@ def tables(draw: st.DrawFn) -> Table:
     heads = draw(st.lists(headers, min_size=count, max_size=count))
     rows = draw(st.lists(st.lists(cells, min_size=count, max_size=count), max_size=5))
     width = draw(st.integers(4 * count + 1, 160))  # print_table leaves narrower ones to rich
-    # schedule's is "Plan for the next 7 days (Europe/Paris)"; print_table leaves others to rich
-    title = draw(st.one_of(st.just(""), texts.filter(str.isprintable)))
-    return heads, rows, width, title
+    # schedule's title is "Plan for the next 7 days (Europe/Paris)", engagement's caption its
+    # totals; print_table leaves those with controls or line breaks to rich
+    notes = st.one_of(st.just(""), texts.filter(str.isprintable))
+    return heads, rows, width, draw(notes), draw(notes)
 
 
 @settings(max_examples=400, deadline=None)
 @given(tables())
 def test_the_lines_are_richs_on_any_text_and_width(table: Table) -> None:
-    heads, rows, width, title = table
-    ours = _ours(heads, rows, width, styled=False, title=title)
-    assert ours == _rich(heads, rows, width, terminal=False, title=title)
+    heads, rows, width, title, caption = table
+    ours = _ours(heads, rows, width, styled=False, title=title, caption=caption)
+    assert ours == _rich(heads, rows, width, terminal=False, title=title, caption=caption)
 
 
 @settings(max_examples=200, deadline=None)
 @given(tables())
 def test_a_terminal_gets_the_same_text_as_rich_gives_it(table: Table) -> None:
-    heads, rows, width, title = table
-    ours = _ours(heads, rows, width, styled=True, title=title)
-    theirs = _rich(heads, rows, width, terminal=True, title=title)
+    heads, rows, width, title, caption = table
+    ours = _ours(heads, rows, width, styled=True, title=title, caption=caption)
+    theirs = _rich(heads, rows, width, terminal=True, title=title, caption=caption)
     assert re.sub(r"\x1b\[[0-9;]*m", "", ours) == re.sub(r"\x1b\[[0-9;]*m", "", theirs)
 
 
@@ -107,7 +120,9 @@ def test_dim_spans_and_bold_headers_in_a_terminal() -> None:
     assert "\x1b" not in "".join(table_lines(["id", "title / url"], rows, 80, styled=False))
 
 
-def test_a_title_is_centred_and_italic_in_a_terminal() -> None:
-    lines = list(table_lines(["id"], [["1"]], 80, styled=True, title="Plan"))
+def test_a_title_and_a_caption_are_centred_and_italic_in_a_terminal() -> None:
+    lines = list(table_lines(["id"], [["1"]], 80, styled=True, title="Plan", caption="all"))
     assert lines[0] == "\x1b[3m Plan \x1b[0m"
-    assert _rich(["id"], [["1"]], 80, terminal=True, title="Plan").startswith(lines[0] + "\n")
+    assert lines[-1] == "\x1b[2;3m all  \x1b[0m"
+    theirs = _rich(["id"], [["1"]], 80, terminal=True, title="Plan", caption="all")
+    assert theirs.startswith(lines[0] + "\n") and theirs.endswith("\n" + lines[-1] + "\n")
