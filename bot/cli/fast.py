@@ -17,42 +17,143 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from bot.config.settings import Settings
+    from bot.store.read_pg import PgReader
+    from bot.store.read_records import EntryRecord, PostRecord
+    from bot.store.read_sqlite import SqliteReader
+
+    FastReader = SqliteReader | PgReader
+    Listed = tuple[Sequence[EntryRecord], dict[int, list[PostRecord]], tzinfo]
+
+Read = TypeVar("Read")
 
 
 def answer(argv: Sequence[str]) -> bool:
     """Answer `argv` and return True, or return False having done nothing."""
-    if argv[:1] == ["schedule"]:
-        return _schedule(argv)
-    if argv[:1] == ["status"]:
-        return _status(argv)
-    if argv[:1] == ["engagement"]:
-        return _engagement(argv)
+    command = argv[0] if argv else ""
+    taken = {"list": _list, "schedule": _schedule, "status": _status, "engagement": _engagement}
+    return command in taken and taken[command](argv)
+
+
+def _read_then_print(
+    read: Callable[[Settings, FastReader, datetime], Read | None], show: Callable[[Read], None]
+) -> bool:
+    """`read` with the settings, a fast reader and the clock, then `show` what it read; False,
+    with nothing printed, when the database is not one the fast readers open, or reading fails
+    in any way (or gives None): click's path then runs the command and reports it its way."""
+    from bot.cli.output import clock
+    from bot.store.reader import open_fast_reader
+
+    try:
+        environ, settings = _configured()
+        reader = open_fast_reader(environ)
+        if reader is None:
+            return False
+        result = read(settings, reader, clock(environ))
+    except Exception:
+        return False
+    if result is None:
+        return False
+    show(result)
+    return True
+
+
+def _configured() -> tuple[dict[str, str], Settings]:
+    """The environment with .env loaded, and the settings: as App has them."""
+    from bot.config.loading import load_settings
+    from bot.config.secrets import load_dotenv_into
+
+    environ = dict(os.environ)
+    load_dotenv_into(environ)
+    return environ, load_settings(environ)
+
+
+def _list(argv: Sequence[str]) -> bool:
+    """`list` as bot/cli/listing.py prints it: its table, or its JSON into a pipe."""
+    from bot.schedule.weeks import parse_week
+
     request = list_request(argv)
     if request is None:
         return False
     week, statuses, as_json = request
-    if not as_json:
-        return _table(week, statuses)
-    if sys.stdout.isatty():  # emit_json indents for people: click's command does that
+    if as_json and sys.stdout.isatty():  # emit_json indents for people: click's command does
         return False
-    try:
-        text = _documents(week, statuses)
-    except Exception:  # any failure: click's path runs the command and reports it its way
-        return False
-    if text is None:
-        return False
+
+    def documents(settings: Settings, reader: FastReader, _: datetime) -> str | None:
+        from bot.reports.entries import entry_documents_text
+
+        with reader:
+            return entry_documents_text(
+                reader, week=parse_week(week) if week else None, statuses=statuses, tz=settings.tz
+            )
+
+    def table(settings: Settings, reader: FastReader, _: datetime) -> Listed:
+        with reader:
+            entries = reader.entries(week=parse_week(week) if week else None, statuses=statuses)
+            posts = reader.posts_for([entry.id for entry in entries])
+        return entries, posts, settings.tz
+
+    if as_json:
+        return _read_then_print(documents, _write_text)
+    from bot.cli.entry_table import print_entries
+
+    return _read_then_print(table, lambda read: print_entries(*read))
+
+
+def _write_text(text: str) -> None:
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
     except BrokenPipeError:  # as click does: a closed pipe is exit 1, without a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    return True
+
+
+def _schedule(argv: Sequence[str]) -> bool:
+    """`schedule` as bot/cli/plans.py runs it."""
+    from bot.cli.schedule_view import print_schedule, read_schedule
+
+    request = schedule_request(argv)
+    if request is None:
+        return False
+    days, as_json = request
+    return _read_then_print(
+        lambda settings, reader, now: (settings, *read_schedule(settings, reader, now, days=days)),
+        lambda read: print_schedule(*read, days=days, as_json=as_json),
+    )
+
+
+def _status(argv: Sequence[str]) -> bool:
+    """`status [--json]` as bot/cli/plans.py runs it."""
+    from bot.cli.output import emit_json
+    from bot.cli.status_view import print_status, read_status
+
+    if list(argv) not in (["status"], ["status", "--json"]):
+        return False
+    return _read_then_print(
+        lambda settings, reader, now: read_status(settings, reader, now),
+        emit_json if len(argv) == 2 else print_status,
+    )
+
+
+def _engagement(argv: Sequence[str]) -> bool:
+    """`engagement` as bot/cli/engagement.py runs it without --refresh."""
+    from bot.cli.engagement_view import print_engagement, read_engagement
+    from bot.cli.output import emit_json
+
+    request = engagement_request(argv)
+    if request is None:
+        return False
+    week, as_json = request
+    return _read_then_print(
+        lambda settings, reader, now: read_engagement(reader, week, now, settings.tz),
+        emit_json if as_json else print_engagement,
+    )
 
 
 def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...], bool] | None:
@@ -66,6 +167,26 @@ def list_request(argv: Sequence[str]) -> tuple[str, tuple[str, ...], bool] | Non
     if not set(statuses) <= set(ENTRY_STATUSES):
         return None
     return (found.get("--week", [""])[0], statuses, "--json" in found)
+
+
+def schedule_request(argv: Sequence[str]) -> tuple[int, bool] | None:
+    """(days, as_json) of `schedule [--days N] [--json]` in the forms click accepts, else None."""
+    found = _options(argv, "schedule", values=("--days",))
+    if found is None:
+        return None
+    days = found.get("--days", ["7"])[0]
+    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 60):
+        return None  # click's IntRange(1, 60) says what is wrong
+    return (int(days), "--json" in found)
+
+
+def engagement_request(argv: Sequence[str]) -> tuple[str, bool] | None:
+    """(week, as_json) of `engagement [--week W] [--json]` (no --refresh: that writes) in the
+    forms click accepts, else None; week "" for the current one."""
+    found = _options(argv, "engagement", values=("--week",))
+    if found is None:
+        return None
+    return (found.get("--week", [""])[0], "--json" in found)
 
 
 def _options(
@@ -94,139 +215,3 @@ def _options(
             return None
         found.setdefault(name, []).append(value)
     return found
-
-
-def _configured() -> tuple[dict[str, str], Settings]:
-    """The environment with .env loaded, and the settings: as App has them."""
-    from bot.config.loading import load_settings
-    from bot.config.secrets import load_dotenv_into
-
-    environ = dict(os.environ)
-    load_dotenv_into(environ)
-    return environ, load_settings(environ)
-
-
-def _documents(week: str, statuses: tuple[str, ...]) -> str | None:
-    """As `list_` with App: .env, settings, the week, the reader (never the ORM here)."""
-    from bot.reports.entries import entry_documents_text
-    from bot.schedule.weeks import parse_week
-    from bot.store.reader import open_fast_reader
-
-    environ, settings = _configured()
-    the_week = parse_week(week) if week else None
-    reader = open_fast_reader(environ)
-    if reader is None:
-        return None
-    with reader:
-        return entry_documents_text(reader, week=the_week, statuses=statuses, tz=settings.tz)
-
-
-def _table(week: str, statuses: tuple[str, ...]) -> bool:
-    """`list` as a table, as bot/cli/listing.py prints it, on the fast readers only."""
-    from bot.cli.entry_table import print_entries
-    from bot.schedule.weeks import parse_week
-    from bot.store.reader import open_fast_reader
-
-    try:
-        environ, settings = _configured()
-        the_week = parse_week(week) if week else None
-        reader = open_fast_reader(environ)
-        if reader is None:
-            return False
-        with reader:
-            entries = reader.entries(week=the_week, statuses=statuses)
-            posts = reader.posts_for([entry.id for entry in entries])
-    except Exception:  # any failure: click's path runs the command and reports it its way
-        return False
-    print_entries(entries, posts, settings.tz)
-    return True
-
-
-def schedule_request(argv: Sequence[str]) -> tuple[int, bool] | None:
-    """(days, as_json) of `schedule [--days N] [--json]` in the forms click accepts, else None."""
-    found = _options(argv, "schedule", values=("--days",))
-    if found is None:
-        return None
-    days = found.get("--days", ["7"])[0]
-    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= 60):
-        return None  # click's IntRange(1, 60) says what is wrong
-    return (int(days), "--json" in found)
-
-
-def _schedule(argv: Sequence[str]) -> bool:
-    """`schedule` as bot/cli/plans.py runs it, on the fast readers only."""
-    request = schedule_request(argv)
-    if request is None:
-        return False
-    days, as_json = request
-    from bot.cli.output import clock
-    from bot.cli.schedule_view import print_schedule, read_schedule
-    from bot.store.reader import open_fast_reader
-
-    try:
-        environ, settings = _configured()
-        reader = open_fast_reader(environ)
-        if reader is None:
-            return False
-        document, plan = read_schedule(settings, reader, clock(environ), days=days)
-    except Exception:  # any failure: click's path runs the command and reports it its way
-        return False
-    print_schedule(settings, document, plan, days=days, as_json=as_json)
-    return True
-
-
-def _status(argv: Sequence[str]) -> bool:
-    """`status [--json]` as bot/cli/plans.py runs it, on the fast readers only."""
-    if list(argv) not in (["status"], ["status", "--json"]):
-        return False
-    from bot.cli.output import clock, emit_json
-    from bot.cli.status_view import print_status, read_status
-    from bot.store.reader import open_fast_reader
-
-    try:
-        environ, settings = _configured()
-        reader = open_fast_reader(environ)
-        if reader is None:
-            return False
-        document = read_status(settings, reader, clock(environ))
-    except Exception:  # any failure: click's path runs the command and reports it its way
-        return False
-    if len(argv) == 2:
-        emit_json(document)
-    else:
-        print_status(document)
-    return True
-
-
-def engagement_request(argv: Sequence[str]) -> tuple[str, bool] | None:
-    """(week, as_json) of `engagement [--week W] [--json]` (no --refresh: that writes) in the
-    forms click accepts, else None; week "" for the current one."""
-    found = _options(argv, "engagement", values=("--week",))
-    if found is None:
-        return None
-    return (found.get("--week", [""])[0], "--json" in found)
-
-
-def _engagement(argv: Sequence[str]) -> bool:
-    """`engagement` as bot/cli/engagement.py runs it without --refresh, on the fast readers."""
-    request = engagement_request(argv)
-    if request is None:
-        return False
-    week, as_json = request
-    from bot.cli.engagement_view import print_engagement, read_engagement
-    from bot.cli.output import clock, emit_json
-    from bot.store.reader import open_fast_reader
-
-    try:
-        environ, settings = _configured()
-        reader = open_fast_reader(environ)
-        if reader is None:
-            return False
-        document = read_engagement(reader, week, clock(environ), settings.tz)
-    except Exception:  # any failure: click's path runs the command and reports it its way
-        return False
-    if as_json:
-        emit_json(document)
-    else:
-        print_engagement(document)
-    return True
