@@ -32,17 +32,23 @@ def timetable_config(settings: Settings) -> Any:
     """The pure timetable's view of these settings."""
     from bot.schedule.timetable import TimetableConfig
 
+    return TimetableConfig(**timetable_fields(settings))
+
+
+def timetable_fields(settings: Settings) -> dict[str, Any]:
+    """TimetableConfig's fields from these settings (bot/schedule/timetable_checks.py checks
+    them without the planner)."""
     s = settings.schedule
-    return TimetableConfig(
-        tz=settings.tz,
-        slots=s.slots,
-        jitter_minutes=s.jitter_minutes,
-        posts_per_day=s.posts_per_day,
-        daily_limit_24h=settings.x.daily_post_limit,
-        quiet_days=s.quiet_days,
-        catch_up=s.catch_up,  # type: ignore[arg-type]
-        catch_up_spacing_minutes=s.catch_up_spacing_minutes,
-    )
+    return {
+        "tz": settings.tz,
+        "slots": s.slots,
+        "jitter_minutes": s.jitter_minutes,
+        "posts_per_day": s.posts_per_day,
+        "daily_limit_24h": settings.x.daily_post_limit,
+        "quiet_days": s.quiet_days,
+        "catch_up": s.catch_up,
+        "catch_up_spacing_minutes": s.catch_up_spacing_minutes,
+    }
 
 
 def compose_settings(settings: Settings) -> Any:

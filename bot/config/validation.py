@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.config.pure_views import timetable_config
 from bot.config.settings import ConfigError, Settings
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -203,14 +202,16 @@ def _check_arxiv(settings: Settings, source: str) -> None:
 
 
 def _check_schedule(settings: Settings, source: str) -> None:
-    from bot.schedule import slots, timetable
+    from bot.config.pure_views import timetable_fields
+    from bot.schedule import slots
+    from bot.schedule.timetable_checks import check_timetable
 
     for spec in settings.schedule.slots:
         try:
             slots.parse_slot(spec)
         except ValueError as exc:
             raise ConfigError(f"{source}: key 'schedule.slots': {spec!r}: {exc}") from None
-    try:
-        timetable.validate(timetable_config(settings))
+    try:  # what the planner's TimetableConfig checks when it is made
+        check_timetable(**timetable_fields(settings))
     except ValueError as exc:
         raise ConfigError(f"{source}: key 'schedule': {exc}") from None

@@ -49,13 +49,13 @@ from bot.schedule.caps import CapLedger
 from bot.schedule.entry_picker import EntryPicker
 from bot.schedule.plan_entry import PlanEntry
 from bot.schedule.slot_filling import CATCH_UP_LOOKBACK, Reason
-from bot.schedule.slots import SlotRule, TimetableError, parse_quiet_days, parse_slot, slot_jitter
+from bot.schedule.slots import SlotRule, slot_jitter
+from bot.schedule.timetable_checks import check_timetable
 from bot.schedule.wall_clock import as_utc, wall_to_utc
 from bot.schedule.weeks import week_monday_ordinal
 
 __all__ = [
     "DEFAULT_SLOTS",
-    "MAX_JITTER_MINUTES",
     "Assignment",
     "CatchUp",
     "TimetableConfig",
@@ -67,7 +67,6 @@ __all__ = [
 ]
 
 DEFAULT_SLOTS = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 18:00")
-MAX_JITTER_MINUTES = 720
 DAY = timedelta(days=1)
 
 CatchUp = Literal["spread", "next-slots"]
@@ -101,13 +100,11 @@ class TimetableConfig:
     _compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        compiled = _compile(self)  # names the first bad field (one string for a list too)
         # Lists from TOML become tuples, so the config stays hashable and immutable.
         for name in ("slots", "quiet_days"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                raise TimetableError(f"{name}: must be a list of strings, not one string")
-            object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "_compiled", _compile(self))
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "_compiled", compiled)
         if self.daily_limit_24h == 0:  # the config file's way of saying "no limit"
             object.__setattr__(self, "daily_limit_24h", None)
 
@@ -118,30 +115,18 @@ def validate(config: TimetableConfig) -> None:
 
 
 def _compile(config: TimetableConfig) -> _Compiled:
-    if not isinstance(config.tz, ZoneInfo):
-        raise TimetableError(f"tz: must be a zoneinfo.ZoneInfo, not {config.tz!r}")
-    _check_int("jitter_minutes", config.jitter_minutes, 0, MAX_JITTER_MINUTES)
-    _check_int("posts_per_day", config.posts_per_day, 0, 10_000)
-    if config.daily_limit_24h is not None:
-        _check_int("daily_limit_24h", config.daily_limit_24h, 0, 100_000)
-    _check_int("catch_up_spacing_minutes", config.catch_up_spacing_minutes, 0, 24 * 60)
-    if config.catch_up not in ("spread", "next-slots"):
-        raise TimetableError(f"catch_up: must be 'spread' or 'next-slots', not {config.catch_up!r}")
-    rules = []
-    for spec in config.slots:
-        try:
-            rules.append(parse_slot(spec))
-        except TimetableError as exc:
-            raise TimetableError(f"slots: {spec!r}: {exc}") from None
-    quiet_weekdays, quiet_dates = parse_quiet_days(config.quiet_days)
-    return _Compiled(tuple(rules), quiet_weekdays, quiet_dates)
-
-
-def _check_int(name: str, value: object, lo: int, hi: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TimetableError(f"{name}: must be a whole number, not {value!r}")
-    if not lo <= value <= hi:
-        raise TimetableError(f"{name}: must be between {lo} and {hi}, not {value}")
+    return _Compiled(
+        *check_timetable(
+            tz=config.tz,
+            slots=config.slots,
+            jitter_minutes=config.jitter_minutes,
+            posts_per_day=config.posts_per_day,
+            daily_limit_24h=config.daily_limit_24h,
+            quiet_days=config.quiet_days,
+            catch_up=config.catch_up,
+            catch_up_spacing_minutes=config.catch_up_spacing_minutes,
+        )
+    )
 
 
 # --- slots as instants --------------------------------------------------------------------------
