@@ -29,6 +29,16 @@ def imported_modules(result: subprocess.CompletedProcess[str]) -> set[str]:
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
 
 
+def assert_answered_as_click_does(paperbot: Paperbot, *args: str) -> None:
+    """`paperbot ARGS` as its own process (where bot/cli/fast.py may answer) prints what click's
+    command prints in-process: stdout, stderr and exit code."""
+    fast = paperbot.process(*args)
+    slow = paperbot(*args)
+    assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
+    # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
+    assert fast.stderr == slow.stderr.replace(f"cli {args[0]}", f"paperbot {args[0]}")
+
+
 STORES = ("sqlite", "postgres")
 _server: dict[str, Any] = {}
 

@@ -39,7 +39,7 @@ restart never moves a slot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -115,18 +115,8 @@ def validate(config: TimetableConfig) -> None:
 
 
 def _compile(config: TimetableConfig) -> _Compiled:
-    return _Compiled(
-        *check_timetable(
-            tz=config.tz,
-            slots=config.slots,
-            jitter_minutes=config.jitter_minutes,
-            posts_per_day=config.posts_per_day,
-            daily_limit_24h=config.daily_limit_24h,
-            quiet_days=config.quiet_days,
-            catch_up=config.catch_up,
-            catch_up_spacing_minutes=config.catch_up_spacing_minutes,
-        )
-    )
+    given = {item.name: getattr(config, item.name) for item in fields(config) if item.init}
+    return _Compiled(*check_timetable(**given))
 
 
 # --- slots as instants --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.cli.fast import engagement_request
-from tests.conftest import Paperbot, imported_modules
+from tests.conftest import Paperbot, assert_answered_as_click_does, imported_modules
 from tests.store.test_read_layer import BOTH_STORES, NOW, live  # noqa: F401 (fixture)
 
 
@@ -47,11 +47,7 @@ def read(live: Paperbot) -> Paperbot:  # noqa: F811
 )
 def test_the_fast_answer_is_clicks(read: Paperbot, args: list[str]) -> None:
     read.env["COLUMNS"] = "100"  # rich's width for both, whatever the terminal running pytest
-    fast = read.process(*args)
-    slow = read(*args)
-    assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
-    # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
-    assert fast.stderr == slow.stderr.replace("cli engagement", "paperbot engagement")
+    assert_answered_as_click_does(read, *args)
 
 
 @BOTH_STORES

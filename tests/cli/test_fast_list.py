@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli.fast import list_request
-from tests.conftest import Paperbot, imported_modules
+from tests.conftest import Paperbot, assert_answered_as_click_does, imported_modules
 from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture)
 
 
@@ -34,11 +34,7 @@ from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture
     ],
 )
 def test_the_fast_answer_is_clicks_to_the_byte(live: Paperbot, args: list[str]) -> None:  # noqa: F811
-    fast = live.process(*args)
-    slow = live(*args)
-    assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
-    # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
-    assert fast.stderr == slow.stderr.replace("cli list", "paperbot list")
+    assert_answered_as_click_does(live, *args)
 
 
 @BOTH_STORES

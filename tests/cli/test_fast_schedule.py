@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli.fast import schedule_request
-from tests.conftest import Paperbot, imported_modules
+from tests.conftest import Paperbot, assert_answered_as_click_does, imported_modules
 from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture)
 
 
@@ -27,11 +27,7 @@ from tests.store.test_read_layer import BOTH_STORES, live  # noqa: F401 (fixture
 )
 def test_the_fast_answer_is_clicks(live: Paperbot, args: list[str]) -> None:  # noqa: F811
     live.env["COLUMNS"] = "100"  # rich's width for both, whatever the terminal running pytest
-    fast = live.process(*args)
-    slow = live(*args)
-    assert (fast.returncode, fast.stdout) == (slow.exit_code, slow.stdout), fast.stderr[-2000:]
-    # CliRunner names the program after the function (`cli`); the entry point says `paperbot`.
-    assert fast.stderr == slow.stderr.replace("cli schedule", "paperbot schedule")
+    assert_answered_as_click_does(live, *args)
 
 
 @BOTH_STORES
