@@ -2,7 +2,7 @@
 
 Importing rich's Console (styles, themes, markup, segments) costs ~30 ms, a sixth of a read-only
 command, and into a pipe it prints no styles: only plain text, wrapped at a width it reads from
-the environment. That is done here by rich's own rules (Console.is_terminal, Console.size,
+the environment. That is done here by rich's own rules (Console.size,
 Text.wrap with overflow "fold", tested against rich in tests/cli/test_plain.py) and rich's own
 line division. A terminal, a stdout that is not UTF-8, or text rich would change (control
 characters, tabs) goes to rich's Console as before.
@@ -23,9 +23,9 @@ Segment = tuple[str, str]
 
 
 def pipe_width(environ: Mapping[str, str] = os.environ) -> int | None:
-    """The width rich's `Console()` prints at when stdout is not a terminal by its rules (and is
-    UTF-8); None for a terminal, where rich decides everything."""
-    if _is_terminal(environ):
+    """The width rich's `Console()` prints at when stdout is plainly not a terminal (and is
+    UTF-8); None where rich decides: a terminal, or an environment that names one."""
+    if _rich_decides(environ):
         return None
     if not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf"):
         return None
@@ -44,18 +44,16 @@ def pipe_width(environ: Mapping[str, str] = os.environ) -> int | None:
     return width if width > 0 else None
 
 
-def _is_terminal(environ: Mapping[str, str]) -> bool:
-    """rich's Console.is_terminal (outside Jupyter and IDLE)."""
-    compatible = environ.get("TTY_COMPATIBLE", "")
-    if compatible in ("0", "1"):
-        return compatible == "1"
-    force_color = environ.get("FORCE_COLOR")
-    if force_color is not None:
-        return force_color != ""
+def _rich_decides(environ: Mapping[str, str]) -> bool:
+    """Whether rich's Console may take stdout for a terminal: a tty, or an environment that
+    says what it is (`FORCE_COLOR`, `TTY_COMPATIBLE`), whose reading changed between rich
+    versions (13.7 takes any FORCE_COLOR for a terminal, 14 an empty one for none)."""
+    if "FORCE_COLOR" in environ or "TTY_COMPATIBLE" in environ:
+        return True
     isatty = getattr(sys.stdout, "isatty", None)
     try:
         return False if isatty is None else bool(isatty())
-    except ValueError:
+    except ValueError:  # a closed stdout (rich says: not a terminal)
         return False
 
 
